@@ -1,0 +1,1 @@
+//! Request signing: pure functions, no I/O.
