@@ -1,1 +1,30 @@
-fn main() {}
+//! `skillgate`: thin entry point. Parses the command line, sends logs to stderr (stdout belongs
+//! to the MCP stdio transport and to `skillgate emulator`'s one JSON line), and runs.
+
+use clap::Parser;
+use skillgate::cli::{Cli, Command};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SKILLGATE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => skillgate::app::serve(*args).await,
+        Command::Emulator(args) => skillgate::app::emulator(args).await,
+        Command::Tools(args) => skillgate::app::tools(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("skillgate: error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

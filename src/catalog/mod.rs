@@ -1,0 +1,383 @@
+//! The declarative tool catalog: `tools/<toolset>/tools.toml`, one source for the tool list, the
+//! input validation, the wire mapping, the gate's phrases, the output projection and the docs.
+//!
+//! The catalog knows operation names and guard names, never provider code: `load` checks that every
+//! guard and executor it names exists in the registry it is given, so a typo fails at startup with the
+//! file, tool and field, not at the first call.
+
+mod load;
+mod params;
+mod schema;
+mod select;
+
+pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, Registry, placeholders};
+pub use params::{ArgumentError, validate_arguments};
+pub use schema::{input_schema, output_schema};
+pub use select::{Selection, SelectionError};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+/// What a tool does to the world; decides whether the gate stands in front of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Effect {
+    /// Looks only; runs at once.
+    Read,
+    /// Creates or changes something; planned, previewed and confirmed.
+    Write,
+    /// Removes or shrinks something, or cannot be undone; planned, previewed and confirmed.
+    Destroy,
+}
+
+impl Effect {
+    /// True for the effects the gate must plan and confirm.
+    pub fn is_mutation(self) -> bool {
+        !matches!(self, Effect::Read)
+    }
+
+    /// The lowercase name used in docs and `skillgate tools`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Effect::Read => "read",
+            Effect::Write => "write",
+            Effect::Destroy => "destroy",
+        }
+    }
+}
+
+/// One catalog file.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogFile {
+    /// The toolset this file declares.
+    pub toolset: ToolsetSpec,
+    /// Its tools, in listing order.
+    #[serde(rename = "tool")]
+    pub tools: Vec<ToolSpec>,
+}
+
+/// A named group of tools that is switched on or off as a whole (`--toolsets`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolsetSpec {
+    /// Id used on the command line, e.g. `pai-quota`.
+    pub name: String,
+    /// Human title.
+    pub title: String,
+    /// One sentence for docs.
+    pub description: String,
+    /// Provider whose client serves it (`alibaba`).
+    pub provider: String,
+    /// On when `--toolsets` is not given.
+    pub default: bool,
+    /// The skill name put in the provider user agent, as the skill's observability rule asks.
+    pub user_agent: String,
+}
+
+/// One tool.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ToolSpec {
+    /// MCP tool name.
+    pub name: String,
+    /// Human title (annotation and docs).
+    pub title: String,
+    /// Short, exact description: every byte costs the agent context.
+    pub description: String,
+    /// Read, write or destroy.
+    pub effect: Effect,
+    /// Overrides the default idempotency hint (reads are idempotent, mutations are not).
+    #[serde(default)]
+    pub idempotent: Option<bool>,
+    /// The provider call this tool maps to.
+    pub call: CallSpec,
+    /// Parameters, in schema order.
+    #[serde(default)]
+    pub params: Vec<ParamSpec>,
+    /// Values always sent on the wire.
+    #[serde(default)]
+    pub constants: Vec<ConstantSpec>,
+    /// Named checks run before a plan (and again before execution), in order.
+    #[serde(default)]
+    pub guards: Vec<String>,
+    /// The confirmation rule; required for mutations.
+    #[serde(default)]
+    pub confirm: Option<ConfirmSpec>,
+    /// A named executor for calls that need more than one request on the wire (e.g. recovery
+    /// from a lost create response); default is a plain single call.
+    #[serde(default)]
+    pub execute: Option<String>,
+    /// What the agent gets back.
+    pub output: OutputSpec,
+}
+
+impl ToolSpec {
+    /// The idempotency hint published in the tool's annotations.
+    pub fn is_idempotent(&self) -> bool {
+        self.idempotent.unwrap_or(!self.effect.is_mutation())
+    }
+
+    /// The parameter with this name, if any.
+    pub fn param(&self, name: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// The provider operation behind a tool.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// Product id, e.g. `paistudio`.
+    pub product: String,
+    /// API action, e.g. `CreateQuota`.
+    pub action: String,
+    /// HTTP method.
+    pub method: String,
+    /// Path template with `{WireName}` placeholders.
+    pub path: String,
+}
+
+/// Where a value goes on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Location {
+    /// A `{Name}` segment of the path.
+    Path,
+    /// A query parameter.
+    Query,
+    /// A field of the JSON body.
+    Body,
+}
+
+/// How a list is written into a single query value.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Encoding {
+    /// As is (strings, numbers, booleans; JSON values in a body).
+    #[default]
+    Plain,
+    /// Comma-separated, as PAI list filters take them.
+    Csv,
+    /// Compact JSON text in one parameter.
+    Json,
+}
+
+/// The wire side of a parameter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WireSpec {
+    /// Path, query or body.
+    #[serde(rename = "in")]
+    pub location: Location,
+    /// The API's name for it.
+    pub name: String,
+    /// How it is encoded.
+    #[serde(default)]
+    pub encode: Encoding,
+}
+
+/// The kinds of parameter the catalog can declare.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParamType {
+    /// A string.
+    String,
+    /// A whole number.
+    Integer,
+    /// true or false.
+    Boolean,
+    /// A list of strings.
+    StringArray,
+    /// A JSON object passed through (PascalCase API shape).
+    Object,
+    /// A list of JSON objects (set by guards).
+    ObjectArray,
+    /// `{"NodeSpecs":[{"NodeSpec"|"Type": str, "Count": int}]}`: the skill's shape in, the SDK's out.
+    NodeSpecs,
+    /// `[{"Key": str, "Value": str}]`.
+    Labels,
+}
+
+/// One input parameter.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParamSpec {
+    /// snake_case name.
+    pub name: String,
+    /// Its kind.
+    #[serde(rename = "type")]
+    pub kind: ParamType,
+    /// Shown in the schema; keep it short.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Must be given.
+    #[serde(default)]
+    pub required: bool,
+    /// Allowed values, exact and case-sensitive.
+    #[serde(default, rename = "enum")]
+    pub allowed: Option<Vec<String>>,
+    /// Inclusive bounds for strings.
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    /// Inclusive bounds for strings.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Inclusive bounds for integers.
+    #[serde(default)]
+    pub minimum: Option<i64>,
+    /// Inclusive bounds for integers.
+    #[serde(default)]
+    pub maximum: Option<i64>,
+    /// At least this many items in a list.
+    #[serde(default)]
+    pub min_items: Option<usize>,
+    /// Used when the caller leaves it out.
+    #[serde(default)]
+    pub default: Option<Value>,
+    /// Not part of the input schema: filled in by a guard (e.g. resolved binding IDs).
+    #[serde(default)]
+    pub hidden: bool,
+    /// For a hidden parameter an agent may still try to pass: why it is refused and what to do.
+    #[serde(default)]
+    pub refuse: Option<String>,
+    /// Where it goes on the wire; none for parameters only guards and phrases read.
+    #[serde(default)]
+    pub wire: Option<WireSpec>,
+}
+
+/// A value always sent.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConstantSpec {
+    /// Query or body.
+    #[serde(rename = "in")]
+    pub location: Location,
+    /// Wire name.
+    pub name: String,
+    /// The value.
+    pub value: Value,
+}
+
+/// How a mutation is confirmed.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmSpec {
+    /// Phrase template, e.g. `CONFIRM {quota_id}`.
+    pub phrase: String,
+    /// Phrase template required when a guard finds the change forceful (e.g. below usage).
+    #[serde(default)]
+    pub force_phrase: Option<String>,
+    /// Resource key template: one open plan per key.
+    pub target: String,
+    /// One-line summary template for previews and the audit log.
+    pub summary: String,
+}
+
+/// What the agent gets back: a projection of the provider response.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputSpec {
+    /// Dot path of the array to project, for list operations.
+    #[serde(default)]
+    pub list: Option<String>,
+    /// Output key of the projected array.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Fields kept from each item (or from the object).
+    pub fields: Vec<FieldSpec>,
+    /// Fields kept from the top level of a list response.
+    #[serde(default)]
+    pub extra: Vec<FieldSpec>,
+}
+
+/// One projected field.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FieldSpec {
+    /// Output name (snake_case).
+    pub name: String,
+    /// Dot path in the provider response.
+    pub from: String,
+    /// JSON type for the output schema.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+}
+
+/// JSON types of projected fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    /// string
+    String,
+    /// integer
+    Integer,
+    /// number
+    Number,
+    /// boolean
+    Boolean,
+    /// array
+    Array,
+    /// object
+    Object,
+}
+
+impl FieldType {
+    /// The JSON Schema type name.
+    pub fn json_type(self) -> &'static str {
+        match self {
+            FieldType::String => "string",
+            FieldType::Integer => "integer",
+            FieldType::Number => "number",
+            FieldType::Boolean => "boolean",
+            FieldType::Array => "array",
+            FieldType::Object => "object",
+        }
+    }
+}
+
+/// Reads a dot path (`QuotaConfig.UserVpc`) from a JSON value.
+pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(value, |current, key| current.get(key))
+}
+
+/// Projects one provider object onto the declared fields; absent fields are left out.
+pub fn project_fields(source: &Value, fields: &[FieldSpec]) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    for field in fields {
+        if let Some(value) = lookup(source, &field.from).filter(|v| !v.is_null()) {
+            out.insert(field.name.clone(), value.clone());
+        }
+    }
+    out
+}
+
+/// Projects a whole provider response according to the tool's output spec.
+pub fn project(output: &OutputSpec, response: &Value) -> serde_json::Map<String, Value> {
+    match (&output.list, &output.key) {
+        (Some(list), Some(key)) => {
+            let items = lookup(response, list)
+                .and_then(Value::as_array)
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|item| Value::Object(project_fields(item, &output.fields)))
+                        .collect()
+                })
+                .unwrap_or_default();
+            let mut out = project_fields(response, &output.extra);
+            out.insert(key.clone(), Value::Array(items));
+            out
+        }
+        _ => project_fields(response, &output.fields),
+    }
+}
+
+/// The gate's own tools, present in every toolset selection that can mutate.
+pub const BUILTIN_TOOLS: [&str; 3] = ["confirm", "cancel", "list_plans"];
+
+/// True for `confirm`, `cancel` and `list_plans`.
+pub fn is_builtin(name: &str) -> bool {
+    BUILTIN_TOOLS.contains(&name)
+}

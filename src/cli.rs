@@ -1,0 +1,241 @@
+//! The command line. Every flag also reads a `SKILLGATE_*` environment variable, and `serve` can
+//! take the same keys from a TOML file (`--config`); flags win over the environment, which wins over
+//! the file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use serde::Deserialize;
+
+/// skillgate: a gated MCP server for cloud operations.
+#[derive(Debug, Parser)]
+#[command(name = "skillgate", version, about, long_about = None)]
+pub struct Cli {
+    /// What to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve MCP over stdio (default) or streamable HTTP.
+    Serve(Box<ServeArgs>),
+    /// Run the cloud emulator alone; prints one JSON line with its endpoint and credentials.
+    Emulator(EmulatorArgs),
+    /// Print the tool catalog.
+    Tools(ToolsArgs),
+}
+
+/// How MCP is served.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// stdin/stdout (Claude Desktop, Cursor, Windsurf, Claude Code).
+    #[default]
+    Stdio,
+    /// Streamable HTTP at `/mcp`.
+    Http,
+}
+
+/// How a human confirms mutations.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ConfirmMode {
+    /// The strongest the client supports (today: the token flow for every client).
+    #[default]
+    Auto,
+    /// The two-call plan/confirm flow with the exact phrase.
+    Token,
+    /// Only through elicitation to the human; mutations from clients without it are refused.
+    Elicit,
+}
+
+/// `skillgate serve`.
+#[derive(Clone, Debug, Default, Args)]
+pub struct ServeArgs {
+    /// stdio or http.
+    #[arg(long, value_enum, env = "SKILLGATE_TRANSPORT")]
+    pub transport: Option<Transport>,
+    /// Address for `--transport http` (default 127.0.0.1:8765).
+    #[arg(long, env = "SKILLGATE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Start the built-in emulator on an ephemeral loopback port and point every provider at it.
+    #[arg(long, env = "SKILLGATE_EMULATOR")]
+    pub emulator: bool,
+    /// Emulated time runs this many times faster (with --emulator).
+    #[arg(long, env = "SKILLGATE_EMULATOR_TIME_SCALE")]
+    pub emulator_time_scale: Option<f64>,
+    /// Toolsets to expose, comma-separated (`default`, `all`, or names).
+    #[arg(long, value_delimiter = ',', env = "SKILLGATE_TOOLSETS")]
+    pub toolsets: Vec<String>,
+    /// Tools to hide and refuse, comma-separated.
+    #[arg(long, value_delimiter = ',', env = "SKILLGATE_EXCLUDE_TOOLS")]
+    pub exclude_tools: Vec<String>,
+    /// Hide and refuse every write and destroy tool.
+    #[arg(long, env = "SKILLGATE_READ_ONLY")]
+    pub read_only: bool,
+    /// auto, token or elicit.
+    #[arg(long, value_enum, env = "SKILLGATE_CONFIRM")]
+    pub confirm: Option<ConfirmMode>,
+    /// How long a plan stays valid: `600`, `90s`, `10m`, `1h` (default 10m).
+    #[arg(long, env = "SKILLGATE_PLAN_TTL")]
+    pub plan_ttl: Option<String>,
+    /// Audit log file (JSON lines); `off` disables it. Default: the user data directory.
+    #[arg(long, env = "SKILLGATE_AUDIT_LOG")]
+    pub audit_log: Option<String>,
+    /// Region used when a call gives none (default cn-hangzhou).
+    #[arg(long, env = "SKILLGATE_REGION")]
+    pub region: Option<String>,
+    /// Bearer token HTTP clients must send; required for a non-loopback bind.
+    #[arg(long, env = "SKILLGATE_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+    /// Extra Host header values to accept over HTTP, comma-separated (e.g. a reverse proxy name).
+    #[arg(long, value_delimiter = ',', env = "SKILLGATE_ALLOWED_HOSTS")]
+    pub allowed_hosts: Vec<String>,
+    /// Browser origins allowed over HTTP, comma-separated (e.g. http://localhost:6274).
+    #[arg(long, value_delimiter = ',', env = "SKILLGATE_ALLOWED_ORIGINS")]
+    pub allowed_origins: Vec<String>,
+    /// Send Alibaba requests to this endpoint (e.g. a standalone `skillgate emulator`).
+    #[arg(long, env = "SKILLGATE_ALIBABA_ENDPOINT")]
+    pub alibaba_endpoint: Option<String>,
+    /// Load the catalog from this directory instead of the built-in one.
+    #[arg(long, env = "SKILLGATE_CATALOG_DIR")]
+    pub catalog_dir: Option<PathBuf>,
+    /// A TOML file with any of these settings (snake_case keys).
+    #[arg(long, env = "SKILLGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+}
+
+/// The keys a config file may set (the same names as the flags, snake_case).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    transport: Option<Transport>,
+    listen: Option<SocketAddr>,
+    emulator: Option<bool>,
+    emulator_time_scale: Option<f64>,
+    toolsets: Option<Vec<String>>,
+    exclude_tools: Option<Vec<String>>,
+    read_only: Option<bool>,
+    confirm: Option<ConfirmMode>,
+    plan_ttl: Option<String>,
+    audit_log: Option<String>,
+    region: Option<String>,
+    allowed_hosts: Option<Vec<String>>,
+    allowed_origins: Option<Vec<String>>,
+    alibaba_endpoint: Option<String>,
+    catalog_dir: Option<PathBuf>,
+}
+
+impl ServeArgs {
+    /// Fills what flags and environment left unset from a config file.
+    pub fn merge_file(mut self) -> anyhow::Result<Self> {
+        let Some(path) = &self.config else {
+            return Ok(self);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config `{}`: {e}", path.display()))?;
+        let file: ConfigFile = toml::from_str(&text).map_err(|e| {
+            anyhow::anyhow!("config `{}`: {}", path.display(), e.to_string().trim())
+        })?;
+        self.transport = self.transport.or(file.transport);
+        self.listen = self.listen.or(file.listen);
+        self.emulator = self.emulator || file.emulator.unwrap_or(false);
+        self.emulator_time_scale = self.emulator_time_scale.or(file.emulator_time_scale);
+        if self.toolsets.is_empty() {
+            self.toolsets = file.toolsets.unwrap_or_default();
+        }
+        if self.exclude_tools.is_empty() {
+            self.exclude_tools = file.exclude_tools.unwrap_or_default();
+        }
+        self.read_only = self.read_only || file.read_only.unwrap_or(false);
+        self.confirm = self.confirm.or(file.confirm);
+        self.plan_ttl = self.plan_ttl.or(file.plan_ttl);
+        self.audit_log = self.audit_log.or(file.audit_log);
+        self.region = self.region.or(file.region);
+        if self.allowed_hosts.is_empty() {
+            self.allowed_hosts = file.allowed_hosts.unwrap_or_default();
+        }
+        if self.allowed_origins.is_empty() {
+            self.allowed_origins = file.allowed_origins.unwrap_or_default();
+        }
+        self.alibaba_endpoint = self.alibaba_endpoint.or(file.alibaba_endpoint);
+        self.catalog_dir = self.catalog_dir.or(file.catalog_dir);
+        Ok(self)
+    }
+}
+
+/// `skillgate emulator`.
+#[derive(Debug, Args)]
+pub struct EmulatorArgs {
+    /// Address to listen on (loopback; port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:0", env = "SKILLGATE_EMULATOR_LISTEN")]
+    pub listen: SocketAddr,
+    /// Emulated time runs this many times faster.
+    #[arg(long, default_value_t = 1.0, env = "SKILLGATE_EMULATOR_TIME_SCALE")]
+    pub emulator_time_scale: f64,
+}
+
+/// `skillgate tools`.
+#[derive(Debug, Args)]
+pub struct ToolsArgs {
+    /// Machine-readable JSON.
+    #[arg(long, conflicts_with = "markdown")]
+    pub json: bool,
+    /// The README tool reference (Markdown).
+    #[arg(long)]
+    pub markdown: bool,
+}
+
+/// Parses `600`, `90s`, `10m`, `1h`.
+pub fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| anyhow::anyhow!("`{text}` is not a duration; use e.g. 600, 90s, 10m or 1h"))?;
+    let seconds = match unit {
+        "" | "s" => number,
+        "m" => number * 60,
+        "h" => number * 3600,
+        _ => anyhow::bail!("`{text}` has unknown unit `{unit}`; use s, m or h"),
+    };
+    if seconds == 0 {
+        anyhow::bail!("a plan TTL of zero would make every plan expire at once");
+    }
+    Ok(std::time::Duration::from_secs(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(
+            parse_duration("600").ok(),
+            Some(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_duration("10m").ok(),
+            Some(std::time::Duration::from_secs(600))
+        );
+        assert_eq!(
+            parse_duration("1h").ok(),
+            Some(std::time::Duration::from_secs(3600))
+        );
+        assert!(parse_duration("10 minutes").is_err());
+        assert!(parse_duration("0").is_err());
+    }
+
+    #[test]
+    fn the_cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

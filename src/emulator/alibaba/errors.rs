@@ -1,0 +1,105 @@
+//! The PAI and AIWorkspace error answers the emulator gives, in one place.
+//!
+//! The not-found codes are our choice: Alibaba publishes no error table for PAI Studio
+//! (see the wire notes, section 11). `QuotaNotFound` is what the PAI quota skill itself
+//! names for a missing quota, so clients written against the skill recognise it; the
+//! other not-found codes follow the same `<Resource>NotFound` pattern, all with HTTP 404.
+
+use crate::emulator::wire::ApiError;
+
+/// 404 `QuotaNotFound`.
+pub fn quota_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "QuotaNotFound",
+        format!("The quota \"{id}\" does not exist."),
+    )
+}
+
+/// 404 `ResourceGroupNotFound`.
+pub fn resource_group_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "ResourceGroupNotFound",
+        format!("The resource group \"{id}\" does not exist."),
+    )
+}
+
+/// 404 `WorkspaceNotFound`.
+pub fn workspace_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "WorkspaceNotFound",
+        format!("The workspace \"{id}\" does not exist."),
+    )
+}
+
+/// 404 `ResourceNotFound` for a workspace resource id.
+pub fn workspace_resource_not_found(workspace_id: &str, id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "ResourceNotFound",
+        format!("The resource \"{id}\" does not exist in workspace \"{workspace_id}\"."),
+    )
+}
+
+/// 400 `QuotaCapacityExceeded`, saying requested vs available per node type.
+pub fn capacity_exceeded(detail: &str) -> ApiError {
+    ApiError::invalid(
+        "QuotaCapacityExceeded",
+        format!("The requested quota exceeds the available capacity: {detail}."),
+    )
+}
+
+/// 400 `QuotaInUse`, saying what blocks the delete.
+pub fn quota_in_use(id: &str, blockers: &str) -> ApiError {
+    ApiError::invalid(
+        "QuotaInUse",
+        format!("The quota \"{id}\" cannot be deleted because {blockers}."),
+    )
+}
+
+/// 400 `ResourceInUse`: a binding with running workloads cannot be detached.
+pub fn resource_in_use(id: &str, blockers: &str) -> ApiError {
+    ApiError::invalid(
+        "ResourceInUse",
+        format!("The resource \"{id}\" cannot be detached because {blockers}."),
+    )
+}
+
+/// 400 `InvalidParameter.QueueStrategy`, listing the four exact values.
+pub fn invalid_queue_strategy(value: &str) -> ApiError {
+    ApiError::invalid(
+        "InvalidParameter.QueueStrategy",
+        format!(
+            "QueueStrategy \"{value}\" is not valid; valid values (case-sensitive): PaiStrategyIntelligent, PaiStrategyStrictFIFO, PaiStrategyBalance, PaiStrategyRoundRobin."
+        ),
+    )
+}
+
+/// 400 `InvalidParameter.UserVpc`.
+pub fn immutable_vpc(message: impl Into<String>) -> ApiError {
+    ApiError::invalid("InvalidParameter.UserVpc", message)
+}
+
+/// 403 `Forbidden.RAM` with the `AccessDeniedDetail` a RAM denial carries.
+///
+/// PAI Studio and AIWorkspace actions are both authorised under the `pai:` RAM namespace
+/// (the API reference lists e.g. `pai:DeleteQuota`, `pai:ListQuotas`).
+pub fn forbidden_ram(action: &str, account_id: &str) -> ApiError {
+    let mut error = ApiError::new(
+        403,
+        "Forbidden.RAM",
+        "User not authorized to operate on the specified resource, or this API doesn't support RAM.",
+    );
+    error.access_denied_detail = Some(Box::new(serde_json::json!({
+        "PolicyType": "AccountLevelIdentityBasedPolicy",
+        "AuthPrincipalOwnerId": account_id,
+        "AuthPrincipalType": "SubUser",
+        "AuthPrincipalDisplayName": "skillgate-demo-user",
+        "NoPermissionType": "ImplicitDeny",
+        "AuthAction": format!("pai:{action}"),
+        "EncodedDiagnosticMessage": "AQEAAAAAaGVtdWxhdG9yLWRlbmllZA==",
+    })));
+    error
+}

@@ -1,0 +1,138 @@
+//! Where plans live. One interface so the gate never cares whether it is memory or a shared
+//! store; single use is one atomic step of the store (take-and-delete), never a read then a write.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{Owner, Plan};
+
+/// What happened to a plan that is no longer pending, kept so a replay is told the truth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tombstone {
+    /// e.g. `already confirmed`, `cancelled`, `replaced by plan-…`, `expired`.
+    pub what: String,
+    /// Whose plan it was (a replay from elsewhere learns nothing).
+    pub owner: Owner,
+}
+
+impl Tombstone {
+    /// A record of what ended the plan.
+    pub fn new(what: impl Into<String>, owner: Owner) -> Self {
+        Self {
+            what: what.into(),
+            owner,
+        }
+    }
+}
+
+/// Plan storage.
+pub trait PlanStore: Send + Sync {
+    /// Adds a plan; a pending plan with the same target is finished as replaced and its id returned.
+    fn insert(&self, plan: Plan) -> Option<String>;
+    /// A pending plan.
+    fn get(&self, id: &str) -> Option<Plan>;
+    /// Removes and returns a pending plan atomically, leaving the tombstone.
+    fn take(&self, id: &str, tombstone: Tombstone) -> Option<Plan>;
+    /// Ends a pending plan (cancel, expiry) with a tombstone.
+    fn finish(&self, id: &str, tombstone: Tombstone);
+    /// What ended a plan, if it ended.
+    fn tombstone(&self, id: &str) -> Option<Tombstone>;
+    /// Pending plans of an owner, oldest first.
+    fn list(&self, owner: &Owner) -> Vec<Plan>;
+    /// Every pending plan (for sweeping).
+    fn all(&self) -> Vec<Plan>;
+}
+
+/// The embedded store: plans expire in minutes, so memory is the right place.
+#[derive(Debug, Default)]
+pub struct MemoryPlanStore {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    plans: HashMap<String, Plan>,
+    by_target: HashMap<String, String>,
+    tombstones: HashMap<String, Tombstone>,
+}
+
+/// Tombstones beyond this many are dropped oldest-first-ish, so a long-running server stays small.
+const MAX_TOMBSTONES: usize = 10_000;
+
+impl MemoryPlanStore {
+    fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
+        let mut guard = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut guard)
+    }
+}
+
+impl Inner {
+    fn end(&mut self, id: &str, tombstone: Tombstone) -> Option<Plan> {
+        let plan = self.plans.remove(id)?;
+        if self.by_target.get(&plan.target).is_some_and(|t| t == id) {
+            self.by_target.remove(&plan.target);
+        }
+        if self.tombstones.len() >= MAX_TOMBSTONES
+            && let Some(key) = self.tombstones.keys().next().cloned()
+        {
+            self.tombstones.remove(&key);
+        }
+        self.tombstones.insert(id.to_string(), tombstone);
+        Some(plan)
+    }
+}
+
+impl PlanStore for MemoryPlanStore {
+    fn insert(&self, plan: Plan) -> Option<String> {
+        self.with(|inner| {
+            let replaced = inner.by_target.get(&plan.target).cloned();
+            if let Some(old) = &replaced {
+                let owner = inner.plans.get(old).map(|p| p.owner.clone());
+                if let Some(owner) = owner {
+                    inner.end(
+                        old,
+                        Tombstone::new(format!("replaced by the newer plan `{}`", plan.id), owner),
+                    );
+                }
+            }
+            inner.by_target.insert(plan.target.clone(), plan.id.clone());
+            inner.plans.insert(plan.id.clone(), plan);
+            replaced
+        })
+    }
+
+    fn get(&self, id: &str) -> Option<Plan> {
+        self.with(|inner| inner.plans.get(id).cloned())
+    }
+
+    fn take(&self, id: &str, tombstone: Tombstone) -> Option<Plan> {
+        self.with(|inner| inner.end(id, tombstone))
+    }
+
+    fn finish(&self, id: &str, tombstone: Tombstone) {
+        self.with(|inner| {
+            inner.end(id, tombstone);
+        });
+    }
+
+    fn tombstone(&self, id: &str) -> Option<Tombstone> {
+        self.with(|inner| inner.tombstones.get(id).cloned())
+    }
+
+    fn list(&self, owner: &Owner) -> Vec<Plan> {
+        let mut plans: Vec<Plan> = self.with(|inner| {
+            inner
+                .plans
+                .values()
+                .filter(|p| p.owner.matches(owner))
+                .cloned()
+                .collect()
+        });
+        plans.sort_by_key(|p| p.created_at);
+        plans
+    }
+
+    fn all(&self) -> Vec<Plan> {
+        self.with(|inner| inner.plans.values().cloned().collect())
+    }
+}

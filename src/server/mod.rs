@@ -1,0 +1,166 @@
+//! The MCP face of the engine: the only module that speaks rmcp. It renders the catalog as tools,
+//! works out who is calling (principal and session), and turns engine outcomes into results.
+
+mod http;
+mod stdio;
+mod tools;
+
+pub use http::{HttpOptions, serve_http};
+pub use stdio::serve_stdio;
+
+use std::sync::Arc;
+
+use rmcp::ErrorData;
+use rmcp::handler::server::ServerHandler;
+use rmcp::model::{
+    CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+};
+use rmcp::service::{RequestContext, RoleServer};
+
+use crate::engine::{Engine, Outcome};
+use crate::gate::Owner;
+
+/// The identity an HTTP request was authenticated as; inserted by the auth middleware.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Principal(pub String);
+
+/// State shared by every handler instance (one per stdio process, per HTTP session, or per
+/// stateless request): built once, cloned as an `Arc`.
+#[derive(Debug)]
+pub struct Shared {
+    engine: Engine,
+    tools: Vec<Tool>,
+    /// The session id stdio uses: one process, one session.
+    stdio_session: String,
+}
+
+impl Shared {
+    /// Renders the tool list once.
+    pub fn new(engine: Engine) -> Arc<Self> {
+        let tools = tools::render(&engine);
+        Arc::new(Self {
+            engine,
+            tools,
+            stdio_session: uuid::Uuid::new_v4().to_string(),
+        })
+    }
+
+    /// The rendered tool list.
+    pub fn tools(&self) -> &[Tool] {
+        &self.tools
+    }
+}
+
+/// The rmcp handler.
+#[derive(Clone, Debug)]
+pub struct Skillgate {
+    shared: Arc<Shared>,
+}
+
+impl Skillgate {
+    /// A handler over shared state.
+    pub fn new(shared: Arc<Shared>) -> Self {
+        Self { shared }
+    }
+
+    /// Who is calling: the authenticated principal (or `local`), and the MCP session when the
+    /// transport has one. Plans are bound to this.
+    fn caller(&self, ctx: &RequestContext<RoleServer>) -> Owner {
+        match ctx.extensions.get::<::http::request::Parts>() {
+            Some(parts) => {
+                let principal = parts
+                    .extensions
+                    .get::<Principal>()
+                    .map(|p| p.0.clone())
+                    .unwrap_or_else(|| "local".to_string());
+                let session = parts
+                    .headers
+                    .get("mcp-session-id")
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string);
+                Owner { principal, session }
+            }
+            None => Owner {
+                principal: "local".into(),
+                session: Some(self.shared.stdio_session.clone()),
+            },
+        }
+    }
+}
+
+const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmation gate. Read tools run at once. A write or destroy tool never changes anything on its first call: it returns a plan (status confirmation_required) with the exact request, the checks and a confirm_phrase. Show the plan to the user and wait for the user to type the phrase in their own message; then call `confirm` with plan_id and that exact phrase. Never type the phrase on the user's behalf. One change per plan; plans expire.";
+
+impl ServerHandler for Skillgate {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+            .with_server_info(
+                Implementation::new("skillgate", env!("CARGO_PKG_VERSION")).with_title("skillgate"),
+            )
+            .with_instructions(INSTRUCTIONS)
+    }
+
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        Ok(ListToolsResult::with_all_items(self.shared.tools.clone()))
+    }
+
+    fn get_tool(&self, name: &str) -> Option<Tool> {
+        self.shared.tools.iter().find(|t| t.name == name).cloned()
+    }
+
+    async fn call_tool(
+        &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let caller = self.caller(&context);
+        let arguments = request.arguments.unwrap_or_default();
+        let engine = &self.shared.engine;
+        if engine.requires_elicitation()
+            && (engine.is_mutation(&request.name) || request.name == "confirm")
+        {
+            let can_elicit = context
+                .client_capabilities()
+                .is_some_and(|c| c.elicitation.is_some());
+            let why = if can_elicit {
+                "this build confirms changes with the two-call phrase flow only, and the server runs with --confirm elicit, which accepts nothing but elicitation"
+            } else {
+                "the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation"
+            };
+            let failure = crate::engine::ToolFailure::new(
+                "confirmation_unavailable",
+                format!(
+                    "`{}` refused: {why}; nothing was planned or changed",
+                    request.name
+                ),
+            )
+            .with_hint(
+                "use a client with elicitation, or ask the operator to run with --confirm token",
+            );
+            return Ok(CallToolResponse::Complete(into_result(Outcome::Failure(
+                failure,
+            ))));
+        }
+        let outcome = tokio::select! {
+            outcome = self.shared.engine.call(&caller, &request.name, arguments) => outcome,
+            () = context.ct.cancelled() => return Err(ErrorData::internal_error("cancelled by the client", None)),
+        };
+        Ok(CallToolResponse::Complete(into_result(outcome)))
+    }
+}
+
+/// The one place an engine outcome becomes an MCP result.
+fn into_result(outcome: Outcome) -> CallToolResult {
+    match outcome {
+        Outcome::Success(value) => CallToolResult::structured(value),
+        Outcome::Failure(failure) => {
+            let mut result = CallToolResult::structured_error(failure.structured());
+            result.content = vec![ContentBlock::text(failure.text())];
+            result
+        }
+    }
+}

@@ -1,0 +1,241 @@
+//! Whole-catalog invariants: every rule is checked over every tool, not left to good intentions.
+
+use std::collections::HashSet;
+
+use skillgate::catalog::{Catalog, Effect, Selection, input_schema, output_schema};
+use skillgate::workflows::registry;
+
+fn catalog() -> Catalog {
+    Catalog::embedded(&registry()).expect("the built-in catalog loads")
+}
+
+#[test]
+fn every_tool_has_a_description_title_and_consistent_effect() {
+    for (set, tool) in catalog().tools() {
+        assert!(!tool.title.is_empty(), "{}: title", tool.name);
+        assert!(
+            !tool.description.is_empty() && tool.description.len() <= 240,
+            "{}: description",
+            tool.name
+        );
+        assert!(
+            tool.name
+                .starts_with(&format!("{}_", set.name.replace('-', "_"))),
+            "{}: prefix",
+            tool.name
+        );
+        match tool.effect {
+            Effect::Read => {
+                assert!(
+                    tool.confirm.is_none(),
+                    "{}: a read tool has no confirm rule",
+                    tool.name
+                );
+                assert!(
+                    matches!(tool.call.method.as_str(), "GET"),
+                    "{}: reads use GET",
+                    tool.name
+                );
+            }
+            Effect::Write | Effect::Destroy => {
+                let confirm = tool
+                    .confirm
+                    .as_ref()
+                    .expect("mutations have a confirm rule");
+                assert!(
+                    confirm.phrase.starts_with("CONFIRM"),
+                    "{}: phrase",
+                    tool.name
+                );
+                assert!(
+                    !matches!(tool.call.method.as_str(), "GET"),
+                    "{}: mutations do not use GET",
+                    tool.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_pai_phrases_follow_the_skill() {
+    let catalog = catalog();
+    let phrase = |name: &str| {
+        catalog
+            .tools()
+            .find(|(_, t)| t.name == name)
+            .and_then(|(_, t)| t.confirm.clone())
+            .unwrap_or_else(|| panic!("{name} has a confirm rule"))
+    };
+    assert_eq!(
+        phrase("pai_quota_create_root").phrase,
+        "CONFIRM-CREATE {quota_name}"
+    );
+    assert_eq!(
+        phrase("pai_quota_create_child").phrase,
+        "CONFIRM-CREATE {quota_name}"
+    );
+    for name in [
+        "pai_quota_update",
+        "pai_quota_delete",
+        "pai_quota_attach_workspace",
+        "pai_quota_detach_workspace",
+    ] {
+        assert_eq!(phrase(name).phrase, "CONFIRM {quota_id}", "{name}");
+    }
+    let scale = phrase("pai_quota_scale");
+    assert_eq!(scale.phrase, "CONFIRM {quota_id}");
+    assert_eq!(
+        scale.force_phrase.as_deref(),
+        Some("CONFIRM-FORCE {quota_id}")
+    );
+}
+
+#[test]
+fn the_issue_tool_names_are_all_present() {
+    let names: HashSet<String> = catalog().tools().map(|(_, t)| t.name.clone()).collect();
+    for name in [
+        "pai_quota_list",
+        "pai_quota_get",
+        "pai_quota_create_root",
+        "pai_quota_create_child",
+        "pai_quota_scale",
+        "pai_quota_update",
+        "pai_quota_delete",
+        "pai_quota_list_workloads",
+        "pai_quota_list_active_user_usages",
+        "pai_quota_attach_workspace",
+        "pai_quota_detach_workspace",
+        "pai_quota_list_workspaces",
+        "pai_quota_list_workspace_resources",
+        "pai_quota_list_resource_groups",
+        "pai_quota_get_resource_group",
+        "pai_quota_list_node_types",
+        "pai_quota_get_workspace",
+        "pai_quota_update_workspace_resource",
+    ] {
+        assert!(names.contains(name), "missing {name}");
+    }
+}
+
+#[test]
+fn input_schemas_are_objects_without_type_arrays_or_top_level_combinators() {
+    for (_, tool) in catalog().tools() {
+        let schema = serde_json::Value::Object(input_schema(tool));
+        assert_eq!(schema["type"], "object", "{}", tool.name);
+        assert!(
+            schema["properties"]["region_id"].is_object(),
+            "{}: region_id",
+            tool.name
+        );
+        for key in ["anyOf", "oneOf", "allOf"] {
+            assert!(schema.get(key).is_none(), "{}: top-level {key}", tool.name);
+        }
+        let text = schema.to_string();
+        assert!(
+            !text.contains("\"type\":[") && !text.contains("\"null\""),
+            "{}: nullable type arrays",
+            tool.name
+        );
+        let output = serde_json::Value::Object(output_schema(tool));
+        assert!(
+            output.get("required").is_none(),
+            "{}: output fields stay optional",
+            tool.name
+        );
+        assert!(
+            output["properties"]["error"].is_object(),
+            "{}: error shape declared",
+            tool.name
+        );
+    }
+}
+
+#[test]
+fn read_only_hides_every_mutation() {
+    let catalog = catalog();
+    let selection = Selection::resolve(&catalog, &[], &[], true).expect("resolves");
+    for (set, tool) in catalog.tools() {
+        assert_eq!(
+            selection.exposes(set, tool),
+            !tool.effect.is_mutation(),
+            "{}",
+            tool.name
+        );
+    }
+    assert!(!selection.exposes_builtin("confirm"));
+}
+
+#[test]
+fn unknown_toolsets_and_tools_are_refused_with_the_choices() {
+    let catalog = catalog();
+    let error = Selection::resolve(&catalog, &["nope".into()], &[], false).expect_err("refused");
+    assert!(error.to_string().contains("pai-quota"), "{error}");
+    assert!(Selection::resolve(&catalog, &[], &["pai_quota_nope".into()], false).is_err());
+}
+
+#[test]
+fn a_broken_catalog_fails_with_file_tool_and_field() {
+    let good = skillgate::catalog::EMBEDDED_TOOLSETS[0].1;
+    let cases = [
+        (
+            good.replacen("effect = \"read\"", "effect = \"reed\"", 1),
+            "effect",
+        ),
+        (
+            good.replacen("\"pai.load_quota\"", "\"pai.load_qouta\"", 1),
+            "unknown guard `pai.load_qouta`",
+        ),
+        (
+            good.replacen(
+                "phrase = \"CONFIRM {quota_id}\"",
+                "phrase = \"CONFIRM {quota}\"",
+                1,
+            ),
+            "unknown parameter `quota`",
+        ),
+        (
+            good.replacen(
+                "path = \"/api/v1/quotas/{QuotaId}\"",
+                "path = \"/api/v1/quotas/{Id}\"",
+                1,
+            ),
+            "call.path",
+        ),
+        (
+            good.replacen("name = \"pai_quota_get\"", "name = \"quota_get\"", 1),
+            "start with `pai_quota_`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let error = Catalog::from_sources(
+            [("tools/pai-quota/tools.toml".to_string(), text)],
+            &registry(),
+        )
+        .expect_err("a broken catalog is refused");
+        let message = error.to_string();
+        assert!(
+            message.starts_with("tools/pai-quota/tools.toml"),
+            "{message}"
+        );
+        assert!(
+            message.contains(expected),
+            "expected `{expected}` in: {message}"
+        );
+    }
+}
+
+#[test]
+fn the_readme_tool_reference_is_current() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("README.md");
+    let generated = skillgate::docs::tool_reference(&catalog());
+    let begin = "<!-- BEGIN TOOL REFERENCE (generated by `skillgate tools --markdown`) -->\n";
+    let end = "<!-- END TOOL REFERENCE -->";
+    let start = readme.find(begin).expect("begin marker") + begin.len();
+    let stop = readme.find(end).expect("end marker");
+    assert!(
+        readme[start..stop].trim() == generated.trim(),
+        "README.md tool reference is stale: run `cargo run -q -- tools --markdown` and paste it between the markers"
+    );
+}
