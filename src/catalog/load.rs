@@ -7,10 +7,16 @@ use super::{CatalogFile, Effect, Location, ParamType, ToolSpec, ToolsetSpec};
 
 /// The catalog files compiled into the binary, so that `skillgate` runs from any directory
 /// (Claude Desktop starts it with an arbitrary working directory). `--catalog-dir` overrides them.
-pub const EMBEDDED_TOOLSETS: &[(&str, &str)] = &[(
-    "tools/pai-quota/tools.toml",
-    include_str!("../../tools/pai-quota/tools.toml"),
-)];
+pub const EMBEDDED_TOOLSETS: &[(&str, &str)] = &[
+    (
+        "tools/pai-quota/tools.toml",
+        include_str!("../../tools/pai-quota/tools.toml"),
+    ),
+    (
+        "tools/pai-quota-extra/tools.toml",
+        include_str!("../../tools/pai-quota-extra/tools.toml"),
+    ),
+];
 
 /// A broken catalog: where and what.
 #[derive(Debug, thiserror::Error)]
@@ -159,7 +165,10 @@ impl Catalog {
                     "duplicate toolset",
                 ));
             }
-            let prefix = format!("{}_", toolset.name.replace('-', "_"));
+            let prefix = toolset
+                .prefix
+                .clone()
+                .unwrap_or_else(|| format!("{}_", toolset.name.replace('-', "_")));
             for tool in &parsed.tools {
                 if !tool_names.insert(tool.name.clone()) {
                     return Err(invalid(&file, &tool.name, "name", "duplicate tool name"));

@@ -71,6 +71,9 @@ pub struct ToolsetSpec {
     pub provider: String,
     /// On when `--toolsets` is not given.
     pub default: bool,
+    /// Tool-name prefix; defaults to the toolset name in snake_case plus `_`.
+    #[serde(default)]
+    pub prefix: Option<String>,
     /// The skill name put in the provider user agent, as the skill's observability rule asks.
     pub user_agent: String,
 }

@@ -16,10 +16,7 @@ pub fn input_schema(tool: &ToolSpec) -> Map<String, Value> {
             required.push(Value::String(param.name.clone()));
         }
     }
-    properties.insert(
-        "region_id".into(),
-        json!({"type": "string", "description": "Default: the server's region."}),
-    );
+    properties.insert("region_id".into(), json!({"type": "string"}));
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));
@@ -40,19 +37,12 @@ fn param_schema(param: &ParamSpec) -> Value {
         ParamType::ObjectArray => json!({"type": "array", "items": {"type": "object"}}),
         ParamType::NodeSpecs => json!({
             "type": "object",
-            "description": "Absolute node specs, e.g. {\"NodeSpecs\":[{\"NodeSpec\":\"ecs.gn7i-c8g1.2xlarge\",\"Count\":4}]}",
-            "properties": {"NodeSpecs": {"type": "array", "items": {
-                "type": "object",
-                "properties": {"NodeSpec": {"type": "string"}, "Type": {"type": "string"}, "Count": {"type": "integer", "minimum": 1}},
-                "required": ["Count"]
-            }}},
+            "description": "Absolute target, e.g. {\"NodeSpecs\":[{\"NodeSpec\":\"ecs.gn7i-c8g1.2xlarge\",\"Count\":4}]}",
             "required": ["NodeSpecs"]
         }),
-        ParamType::Labels => json!({"type": "array", "items": {
-            "type": "object",
-            "properties": {"Key": {"type": "string"}, "Value": {"type": "string"}},
-            "required": ["Key", "Value"]
-        }}),
+        ParamType::Labels => {
+            json!({"type": "array", "description": "[{\"Key\":\"k\",\"Value\":\"v\"}]"})
+        }
     };
     let Some(object) = schema.as_object_mut() else {
         return schema;
@@ -78,7 +68,9 @@ fn param_schema(param: &ParamSpec) -> Value {
     if let Some(v) = param.min_items {
         object.insert("minItems".into(), json!(v));
     }
-    if let Some(v) = &param.default {
+    // Defaults of enumerations are shown (they are choices); numeric paging defaults are not worth
+    // their bytes in every tool list.
+    if let Some(v) = param.default.as_ref().filter(|v| v.is_string()) {
         object.insert("default".into(), v.clone());
     }
     schema
@@ -86,6 +78,8 @@ fn param_schema(param: &ParamSpec) -> Value {
 
 /// The tool's output schema. Every property is optional, because one tool answers with a plan, an
 /// execution result or an error object, and strict clients validate `structuredContent` against it.
+/// Properties not listed (`emulator`, `request_id`, `error`) are allowed: the schema stays open so it
+/// can stay short.
 pub fn output_schema(tool: &ToolSpec) -> Map<String, Value> {
     let fields = |specs: &[super::FieldSpec]| -> Map<String, Value> {
         specs
@@ -96,32 +90,24 @@ pub fn output_schema(tool: &ToolSpec) -> Map<String, Value> {
     let mut data = fields(&tool.output.extra);
     match &tool.output.key {
         Some(key) => {
+            // Item fields are named in the tool description's reference, not here: a list's item
+            // schema would cost every agent context on every `tools/list`.
             data.insert(
                 key.clone(),
-                json!({"type": "array", "items": {"type": "object", "properties": fields(&tool.output.fields)}}),
+                json!({"type": "array", "items": {"type": "object"}}),
             );
         }
         None => data.extend(fields(&tool.output.fields)),
     }
-    let mut properties = if tool.effect.is_mutation() {
+    let properties = if tool.effect.is_mutation() {
         let mut plan = Map::new();
         plan.insert(
             "status".into(),
-            json!({"type": "string", "enum": ["confirmation_required", "executed"]}),
+            json!({"enum": ["confirmation_required", "executed"]}),
         );
-        for key in [
-            "plan_id",
-            "confirm_phrase",
-            "summary",
-            "expires_at",
-            "target",
-        ] {
-            plan.insert(key.into(), json!({"type": "string"}));
-        }
+        plan.insert("plan_id".into(), json!({"type": "string"}));
+        plan.insert("confirm_phrase".into(), json!({"type": "string"}));
         plan.insert("dry_run".into(), json!({"type": "array"}));
-        plan.insert("checks".into(), json!({"type": "array"}));
-        plan.insert("diff".into(), json!({"type": "object"}));
-        plan.insert("request_ids".into(), json!({"type": "array"}));
         plan.insert(
             "result".into(),
             json!({"type": "object", "properties": data}),
@@ -130,8 +116,6 @@ pub fn output_schema(tool: &ToolSpec) -> Map<String, Value> {
     } else {
         data
     };
-    properties.insert("emulator".into(), json!({"type": "boolean"}));
-    properties.insert("error".into(), json!({"type": "object"}));
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));

@@ -219,3 +219,22 @@ async fn dispatch(State(state): State<EmulatorState>, request: Request<Body>) ->
     }
     api::handle(&state, raw).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn the_router_serves_admin_and_refuses_unsigned_api_calls_in_process() {
+        let state = EmulatorState::new(EmulatorOptions::default());
+        let app = router(state.clone());
+        let admin = Request::get("/_emulator/clock").body(Body::empty());
+        let response = app.clone().oneshot(admin.unwrap_or_default()).await;
+        assert_eq!(response.map(|r| r.status().as_u16()).ok(), Some(200));
+        let api = Request::get("/api/v1/quotas/").body(Body::empty());
+        let response = app.oneshot(api.unwrap_or_default()).await;
+        assert_eq!(response.map(|r| r.status().as_u16()).ok(), Some(400));
+        assert_eq!(state.log().snapshot()[0].code.as_deref(), Some("MissingSecurityHeader"));
+    }
+}

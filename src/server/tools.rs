@@ -17,11 +17,17 @@ pub fn render(engine: &Engine) -> Vec<Tool> {
     let mut tools: Vec<Tool> = engine
         .exposed_tools()
         .map(|(_, spec)| {
-            let annotations = ToolAnnotations::with_title(spec.title.clone())
-                .read_only(spec.effect == Effect::Read)
-                .destructive(spec.effect == Effect::Destroy)
-                .idempotent(spec.is_idempotent())
-                .open_world(true);
+            // destructiveHint and idempotentHint only mean something for tools that are not
+            // read-only (MCP spec), so reads carry readOnlyHint alone.
+            let annotations = if spec.effect == Effect::Read {
+                ToolAnnotations::new().read_only(true).open_world(true)
+            } else {
+                ToolAnnotations::new()
+                    .read_only(false)
+                    .destructive(spec.effect == Effect::Destroy)
+                    .idempotent(spec.is_idempotent())
+                    .open_world(true)
+            };
             Tool::new(
                 spec.name.clone(),
                 spec.description.clone(),
@@ -33,16 +39,12 @@ pub fn render(engine: &Engine) -> Vec<Tool> {
         })
         .collect();
     let selection = engine.selection();
-    let plan_output = object(json!({"type": "object", "properties": {
-        "status": {"type": "string"}, "plan_id": {"type": "string"}, "result": {"type": "object"},
-        "request_ids": {"type": "array"}, "summary": {"type": "string"}, "target": {"type": "string"},
-        "tool": {"type": "string"}, "plans": {"type": "array"}, "emulator": {"type": "boolean"}, "error": {"type": "object"}
-    }}));
+    let plan_output = object(json!({"type": "object"}));
     let builtins = [
         (
             "confirm",
             "Confirm a plan",
-            "Execute a pending plan once. `phrase` must be the plan's confirm_phrase exactly as the user typed it; anything else cancels the plan.",
+            "Execute a pending plan once. `phrase` is the confirm_phrase exactly as the user typed it; anything else cancels the plan.",
             json!({"type": "object", "properties": {"plan_id": {"type": "string"}, "phrase": {"type": "string"}}, "required": ["plan_id", "phrase"], "additionalProperties": false}),
             (false, true, false),
         ),
@@ -56,7 +58,7 @@ pub fn render(engine: &Engine) -> Vec<Tool> {
         (
             "list_plans",
             "List pending plans",
-            "Your pending plans with their confirm phrases and expiry.",
+            "Your pending plans.",
             json!({"type": "object", "properties": {}, "additionalProperties": false}),
             (true, false, true),
         ),
@@ -70,7 +72,7 @@ pub fn render(engine: &Engine) -> Vec<Tool> {
                 .with_title(title)
                 .with_raw_output_schema(plan_output.clone())
                 .with_annotations(
-                    ToolAnnotations::with_title(title)
+                    ToolAnnotations::new()
                         .read_only(read_only)
                         .destructive(destructive)
                         .idempotent(idempotent)

@@ -11,14 +11,17 @@ pub mod errors;
 pub mod homogeneity;
 pub mod node_types;
 pub mod pai_quota;
+pub mod quota_checks;
 pub mod quota_config;
 pub mod quota_rules;
+pub mod region;
 pub mod render;
 pub mod resource_groups;
 pub mod seed;
 pub mod state;
 pub mod usage;
 pub mod workloads;
+pub mod workspace_attach;
 pub mod workspace_resources;
 pub mod workspaces;
 
@@ -198,7 +201,7 @@ pub const ROUTES: &[Route] = &[
         "POST",
         "/api/v1/workspaces/{WorkspaceId}/resources",
         true,
-        workspace_resources::create_workspace_resource
+        workspace_attach::create_workspace_resource
     ),
     route!(
         "DeleteWorkspaceResource",
