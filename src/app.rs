@@ -201,3 +201,36 @@ pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
     writeln!(std::io::stdout().lock(), "{text}")?;
     Ok(())
 }
+
+/// `skillgate status`: what a server started here would use, with the key id masked and the
+/// secret never read out. Sends no request.
+pub fn status() -> anyhow::Result<()> {
+    let env = |name: &str| std::env::var(name).ok();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let credentials = match AlibabaCredentials::from_default_chain(&env, home.as_deref()) {
+        Ok(Some(found)) => {
+            json!({"source": found.source, "access_key_id": found.masked_key_id(), "sts": found.security_token.is_some()})
+        }
+        Ok(None) => {
+            json!({"source": null, "hint": "set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or run `skillgate serve --emulator`"})
+        }
+        Err(error) => json!({"error": error.to_string()}),
+    };
+    let catalog = load_catalog(None)?;
+    let report = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "alibaba": {
+            "credentials": credentials,
+            "endpoint": std::env::var("SKILLGATE_ALIBABA_ENDPOINT").unwrap_or_else(|_| "https://pai.<region>.aliyuncs.com, https://aiworkspace.<region>.aliyuncs.com".into()),
+        },
+        "toolsets": catalog.toolsets.iter().map(|(set, tools)| json!({"name": set.name, "default": set.default, "tools": tools.len()})).collect::<Vec<_>>(),
+        "audit_log": std::env::var("SKILLGATE_AUDIT_LOG").ok().or_else(|| default_audit_path().map(|p| p.display().to_string())),
+    });
+    use std::io::Write;
+    writeln!(
+        std::io::stdout().lock(),
+        "{}",
+        serde_json::to_string_pretty(&report)?
+    )?;
+    Ok(())
+}

@@ -26,6 +26,8 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Print the tool catalog.
     Tools(ToolsArgs),
+    /// Show where credentials come from (masked), the endpoints and the audit log; sends nothing.
+    Status,
 }
 
 /// How MCP is served.

@@ -19,6 +19,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => skillgate::app::serve(*args).await,
         Command::Emulator(args) => skillgate::app::emulator(args).await,
         Command::Tools(args) => skillgate::app::tools(args),
+        Command::Status => skillgate::app::status(),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -152,6 +152,32 @@ pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
     Ok(())
 }
 
+/// `pai.quota_name_unused`: a new or changed quota name is not taken in the region. Names are how
+/// people (and `parent_quota_id`) find quotas; a duplicate would make them ambiguous.
+pub async fn quota_name_unused(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let Some(name) = ctx.arg_str("quota_name") else {
+        return Ok(());
+    };
+    let own_id = ctx.arg_str("quota_id");
+    let taken = all_quotas(ctx).await?.into_iter().find(|q| {
+        q.get("QuotaName").and_then(Value::as_str) == Some(name.as_str())
+            && q.get("QuotaId").and_then(Value::as_str) != own_id.as_deref()
+    });
+    if let Some(quota) = taken {
+        return Err(ToolFailure::new(
+            "validation_error",
+            format!(
+                "a quota named `{name}` already exists (`{}`); quota names must be unique in the region",
+                quota.get("QuotaId").and_then(Value::as_str).unwrap_or("?")
+            ),
+        )
+        .with_hint("choose another name; nothing was planned"));
+    }
+    ctx.checks
+        .push(Check::ok("quota_name_unused", json!({"quota_name": name})));
+    Ok(())
+}
+
 /// `pai.delete_order`: a quota is deleted only when it has no children, no workspace bindings and
 /// no running workloads; otherwise the refusal spells out the order the skill requires.
 pub async fn delete_order(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
