@@ -9,12 +9,12 @@ use serde_json::json;
 
 use crate::audit::AuditLog;
 use crate::catalog::{Catalog, Selection};
-use crate::cli::{ConfirmMode, EmulatorArgs, ServeArgs, ToolsArgs, Transport, parse_duration};
+use crate::cli::{EmulatorArgs, ServeArgs, ToolsArgs, Transport, parse_duration};
 use crate::emulator::{self, EmulatorOptions};
 use crate::engine::{Engine, EngineSettings};
 use crate::gate::{Gate, MemoryPlanStore};
 use crate::providers::alibaba::{AlibabaClient, AlibabaClientConfig, AlibabaCredentials};
-use crate::server::{HttpOptions, Shared, serve_http, serve_stdio};
+use crate::server::{HttpOptions, ServerSettings, Shared, serve_http, serve_stdio};
 
 /// The default plan lifetime.
 const DEFAULT_PLAN_TTL: Duration = Duration::from_secs(600);
@@ -33,6 +33,22 @@ fn default_audit_path() -> Option<PathBuf> {
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
     Some(data.join("skillgate").join("audit.jsonl"))
+}
+
+/// The key that seals confirmation state: `SKILLGATE_STATE_KEY` (hex, at least 32 bytes; give
+/// every replica the same one), else 32 random bytes for this process.
+fn state_key() -> anyhow::Result<Vec<u8>> {
+    match std::env::var("SKILLGATE_STATE_KEY") {
+        Ok(text) => {
+            let key = hex::decode(text.trim()).context("SKILLGATE_STATE_KEY must be hex")?;
+            anyhow::ensure!(
+                key.len() >= 32,
+                "SKILLGATE_STATE_KEY must be at least 32 bytes (64 hex digits)"
+            );
+            Ok(key)
+        }
+        Err(_) => Ok(rand::random::<[u8; 32]>().to_vec()),
+    }
 }
 
 /// `skillgate serve`.
@@ -117,10 +133,16 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         EngineSettings {
             default_region: region,
             emulator: args.emulator || endpoint.as_deref().is_some_and(is_loopback_url),
-            require_elicitation: confirm == ConfirmMode::Elicit,
         },
     );
-    let shared = Shared::new(engine);
+    let shared = Shared::new(
+        engine,
+        ServerSettings {
+            confirm,
+            state_key: state_key()?,
+            confirmation_timeout: plan_ttl,
+        },
+    )?;
     match args.transport.unwrap_or_default() {
         Transport::Stdio => serve_stdio(shared).await,
         Transport::Http => {

@@ -22,11 +22,7 @@ fn every_tool_has_a_description_title_and_consistent_effect() {
             .prefix
             .clone()
             .unwrap_or_else(|| format!("{}_", set.name.replace('-', "_")));
-        assert!(
-            tool.name.starts_with(&prefix),
-            "{}: prefix",
-            tool.name
-        );
+        assert!(tool.name.starts_with(&prefix), "{}: prefix", tool.name);
         match tool.effect {
             Effect::Read => {
                 assert!(

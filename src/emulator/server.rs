@@ -235,6 +235,9 @@ mod tests {
         let api = Request::get("/api/v1/quotas/").body(Body::empty());
         let response = app.oneshot(api.unwrap_or_default()).await;
         assert_eq!(response.map(|r| r.status().as_u16()).ok(), Some(400));
-        assert_eq!(state.log().snapshot()[0].code.as_deref(), Some("MissingSecurityHeader"));
+        assert_eq!(
+            state.log().snapshot()[0].code.as_deref(),
+            Some("MissingSecurityHeader")
+        );
     }
 }

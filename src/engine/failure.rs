@@ -88,6 +88,7 @@ impl From<GateRefusal> for ToolFailure {
             GateRefusal::Finished { .. } => "plan_not_pending",
             GateRefusal::Expired { .. } => "confirmation_expired",
             GateRefusal::WrongPhrase { .. } => "confirmation_mismatch",
+            GateRefusal::HumanOnly { .. } => "confirmation_human_only",
         };
         ToolFailure::new(kind, refusal.to_string())
     }

@@ -20,6 +20,16 @@ use crate::gate::{Gate, Owner, Plan, new_plan_id};
 use crate::providers::alibaba::AlibabaClient;
 use crate::workflows::{self, GuardContext, Phase};
 
+/// Who will confirm a plan: the model through the `confirm` tool (token flow), or the human through
+/// the client's own form (elicitation, input-required).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Channel {
+    /// The two-call phrase flow.
+    Token,
+    /// Elicitation: the phrase comes from the human's answer, never from the model.
+    Human,
+}
+
 /// What a tool call produced.
 #[derive(Debug)]
 pub enum Outcome {
@@ -36,8 +46,6 @@ pub struct EngineSettings {
     pub default_region: String,
     /// True when the providers point at the built-in emulator; every result says so.
     pub emulator: bool,
-    /// `--confirm elicit`: mutations are confirmed only by the human through elicitation.
-    pub require_elicitation: bool,
 }
 
 /// The engine.
@@ -84,11 +92,6 @@ impl Engine {
         &self.selection
     }
 
-    /// True when mutations must be confirmed through elicitation (`--confirm elicit`).
-    pub fn requires_elicitation(&self) -> bool {
-        self.settings.require_elicitation
-    }
-
     /// True when the named tool is an exposed write or destroy tool.
     pub fn is_mutation(&self, name: &str) -> bool {
         self.find(name)
@@ -111,16 +114,30 @@ impl Engine {
         self.catalog.tools().find(|(_, tool)| tool.name == name)
     }
 
-    /// Runs one tool call for a caller.
+    /// Runs one tool call for a caller, on the token channel.
     pub async fn call(&self, caller: &Owner, name: &str, arguments: Map<String, Value>) -> Outcome {
+        self.call_via(caller, name, arguments, Channel::Token).await
+    }
+
+    /// Runs one tool call for a caller on a confirmation channel.
+    pub async fn call_via(
+        &self,
+        caller: &Owner,
+        name: &str,
+        arguments: Map<String, Value>,
+        channel: Channel,
+    ) -> Outcome {
         let result = match name {
             "confirm" | "cancel" | "list_plans" if !self.selection.exposes_builtin(name) => {
                 Err(self.hidden_failure(name))
             }
-            "confirm" => self.confirm(caller, &arguments).await,
+            "confirm" => self.confirm(caller, &arguments, channel).await,
             "cancel" => self.cancel(caller, &arguments),
             "list_plans" => Ok(self.list_plans(caller)),
-            _ => self.call_catalog_tool(caller, name, &arguments).await,
+            _ => {
+                self.call_catalog_tool(caller, name, &arguments, channel)
+                    .await
+            }
         };
         match result {
             Ok(mut value) => {
@@ -158,6 +175,7 @@ impl Engine {
         caller: &Owner,
         name: &str,
         arguments: &Map<String, Value>,
+        channel: Channel,
     ) -> Result<Value, ToolFailure> {
         let Some((toolset, tool)) = self
             .find(name)
@@ -198,7 +216,8 @@ impl Engine {
             .plan(client, caller, toolset, tool, args, &digest)
             .await
         {
-            Ok(plan) => {
+            Ok(mut plan) => {
+                plan.human_only = channel == Channel::Human;
                 let view = serde_json::to_value(plan.view()).unwrap_or_default();
                 self.audit.record(AuditEvent {
                     principal: caller.principal.clone(),
@@ -290,6 +309,7 @@ impl Engine {
             confirm_phrase,
             plain_phrase,
             forced,
+            human_only: false,
             arguments_digest: digest.to_string(),
             dry_run: vec![client.preview(&request)],
             requests: vec![request],
@@ -306,13 +326,17 @@ impl Engine {
         &self,
         caller: &Owner,
         arguments: &Map<String, Value>,
+        channel: Channel,
     ) -> Result<Value, ToolFailure> {
         let plan_id = string_arg(arguments, "plan_id")?;
         let phrase = string_arg(arguments, "phrase")?;
-        let plan = match self
-            .gate
-            .claim(caller, &plan_id, &phrase, SystemTime::now())
-        {
+        let plan = match self.gate.claim(
+            caller,
+            &plan_id,
+            &phrase,
+            channel == Channel::Human,
+            SystemTime::now(),
+        ) {
             Ok(plan) => plan,
             Err(refusal) => {
                 let failure = ToolFailure::from(refusal);

@@ -33,6 +33,14 @@ pub enum GateRefusal {
         /// What happened to it.
         what: String,
     },
+    /// The plan is confirmed by the human in the client's form, not through the `confirm` tool.
+    #[error(
+        "plan `{plan_id}` is confirmed by the user in the client's confirmation form, not with the `confirm` tool; nothing was done"
+    )]
+    HumanOnly {
+        /// The id given.
+        plan_id: String,
+    },
     /// The plan's time ran out.
     #[error(
         "plan `{plan_id}` expired at {expired_at}; nothing was done. Plan again to make this change"
@@ -108,14 +116,21 @@ impl Gate {
 
     /// Checks everything the confirmation rule demands and, when it holds, takes the plan out of
     /// the store in one atomic step, so two concurrent confirmations cannot both get it.
+    ///
+    /// `by_human` is true only on the elicitation paths, where the phrase comes from the human's
+    /// own answer in the client; a human-only plan refuses any other channel.
     pub fn claim(
         &self,
         owner: &Owner,
         plan_id: &str,
         phrase: &str,
+        by_human: bool,
         now: SystemTime,
     ) -> Result<Plan, GateRefusal> {
         let plan = self.pending(owner, plan_id, now)?;
+        if plan.human_only && !by_human {
+            return Err(GateRefusal::HumanOnly { plan_id: plan.id });
+        }
         if phrase != plan.confirm_phrase {
             let advice = if plan.forced && phrase == plan.plain_phrase {
                 format!(

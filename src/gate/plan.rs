@@ -80,6 +80,10 @@ pub struct Plan {
     pub plain_phrase: String,
     /// True when a guard found the change forceful (below usage).
     pub forced: bool,
+    /// True when the human confirms it in the client's own form (elicitation): the `confirm` tool,
+    /// which the model calls, may not confirm it, and the phrase is never shown to the model.
+    #[serde(default)]
+    pub human_only: bool,
     /// Validated, resolved arguments.
     pub arguments: serde_json::Map<String, Value>,
     /// Digest of the arguments as the caller gave them (for the audit log).
@@ -137,14 +141,16 @@ impl Plan {
         }
     }
 
-    /// The compact form `list_plans` shows.
+    /// The compact form `list_plans` shows. A plan the human confirms in the client's form keeps
+    /// its phrase to itself.
     pub fn listing(&self) -> Value {
         json!({
             "plan_id": self.id,
             "tool": self.tool,
             "summary": self.summary,
             "target": self.target,
-            "confirm_phrase": self.confirm_phrase,
+            "confirm_phrase": if self.human_only { Value::Null } else { json!(self.confirm_phrase) },
+            "confirmed_by": if self.human_only { "the user, in the client's confirmation form" } else { "the confirm tool" },
             "expires_at": rfc3339(self.expires_at),
         })
     }

@@ -23,6 +23,7 @@ fn plan(id: &str, target: &str, owner: Owner, now: SystemTime) -> Plan {
         confirm_phrase: "CONFIRM q1".into(),
         plain_phrase: "CONFIRM q1".into(),
         forced: false,
+        human_only: false,
         arguments: serde_json::Map::new(),
         arguments_digest: "d".into(),
         requests: Vec::new(),
@@ -48,8 +49,8 @@ fn claim_with_the_exact_phrase_succeeds_once() {
     let now = SystemTime::now();
     let me = owner("local", Some("s1"));
     gate.store(plan("p1", "quota:q1", me.clone(), now));
-    assert!(gate.claim(&me, "p1", "CONFIRM q1", now).is_ok());
-    let replay = gate.claim(&me, "p1", "CONFIRM q1", now);
+    assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_ok());
+    let replay = gate.claim(&me, "p1", "CONFIRM q1", false, now);
     assert!(
         matches!(replay, Err(GateRefusal::Finished { ref what, .. }) if what == "already confirmed")
     );
@@ -71,13 +72,13 @@ fn near_misses_are_refused_and_cancel_the_plan() {
         gate.store(plan("p1", "quota:q1", me.clone(), now));
         assert!(
             matches!(
-                gate.claim(&me, "p1", phrase, now),
+                gate.claim(&me, "p1", phrase, false, now),
                 Err(GateRefusal::WrongPhrase { .. })
             ),
             "{phrase}"
         );
         assert!(
-            gate.claim(&me, "p1", "CONFIRM q1", now).is_err(),
+            gate.claim(&me, "p1", "CONFIRM q1", false, now).is_err(),
             "a wrong phrase cancels: {phrase}"
         );
     }
@@ -92,7 +93,7 @@ fn a_forced_plan_refuses_the_plain_phrase_and_says_why() {
     forced.forced = true;
     forced.confirm_phrase = "CONFIRM-FORCE q1".into();
     gate.store(forced);
-    let refusal = gate.claim(&me, "p1", "CONFIRM q1", now);
+    let refusal = gate.claim(&me, "p1", "CONFIRM q1", false, now);
     assert!(
         matches!(refusal, Err(GateRefusal::WrongPhrase { ref advice, .. }) if advice.contains("CONFIRM-FORCE q1"))
     );
@@ -105,13 +106,13 @@ fn another_session_cannot_see_or_confirm_a_plan() {
     gate.store(plan("p1", "quota:q1", owner("local", Some("s1")), now));
     let other = owner("local", Some("s2"));
     assert!(matches!(
-        gate.claim(&other, "p1", "CONFIRM q1", now),
+        gate.claim(&other, "p1", "CONFIRM q1", false, now),
         Err(GateRefusal::UnknownPlan { .. })
     ));
     assert!(gate.list(&other, now).is_empty());
     // The owner still can.
     assert!(
-        gate.claim(&owner("local", Some("s1")), "p1", "CONFIRM q1", now)
+        gate.claim(&owner("local", Some("s1")), "p1", "CONFIRM q1", false, now)
             .is_ok()
     );
 }
@@ -124,11 +125,11 @@ fn expired_plans_are_refused() {
     gate.store(plan("p1", "quota:q1", me.clone(), now));
     let later = now + Duration::from_secs(601);
     assert!(matches!(
-        gate.claim(&me, "p1", "CONFIRM q1", later),
+        gate.claim(&me, "p1", "CONFIRM q1", false, later),
         Err(GateRefusal::Expired { .. })
     ));
     assert!(matches!(
-        gate.claim(&me, "p1", "CONFIRM q1", later),
+        gate.claim(&me, "p1", "CONFIRM q1", false, later),
         Err(GateRefusal::Finished { .. })
     ));
 }
@@ -144,7 +145,7 @@ fn a_new_plan_for_the_same_target_replaces_the_old_one() {
         Some("p1".into())
     );
     assert!(
-        matches!(gate.claim(&me, "p1", "CONFIRM q1", now), Err(GateRefusal::Finished { ref what, .. }) if what.contains("p2"))
+        matches!(gate.claim(&me, "p1", "CONFIRM q1", false, now), Err(GateRefusal::Finished { ref what, .. }) if what.contains("p2"))
     );
     assert_eq!(gate.list(&me, now).len(), 1);
 }
@@ -156,7 +157,7 @@ fn cancel_drops_the_plan() {
     let me = owner("local", None);
     gate.store(plan("p1", "quota:q1", me.clone(), now));
     assert!(gate.cancel(&me, "p1", now).is_ok());
-    assert!(gate.claim(&me, "p1", "CONFIRM q1", now).is_err());
+    assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_err());
 }
 
 #[test]
@@ -167,9 +168,26 @@ fn concurrent_claims_succeed_exactly_once() {
     gate.store(plan("p1", "quota:q1", me.clone(), now));
     let wins: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
-            .map(|_| scope.spawn(|| gate.claim(&me, "p1", "CONFIRM q1", now).is_ok() as usize))
+            .map(|_| {
+                scope.spawn(|| gate.claim(&me, "p1", "CONFIRM q1", false, now).is_ok() as usize)
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap_or(0)).sum()
     });
     assert_eq!(wins, 1);
+}
+
+#[test]
+fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let me = owner("local", None);
+    let mut human = plan("p1", "quota:q1", me.clone(), now);
+    human.human_only = true;
+    gate.store(human);
+    assert!(matches!(
+        gate.claim(&me, "p1", "CONFIRM q1", false, now),
+        Err(GateRefusal::HumanOnly { .. })
+    ));
+    assert!(gate.claim(&me, "p1", "CONFIRM q1", true, now).is_ok());
 }

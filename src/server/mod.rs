@@ -1,11 +1,12 @@
 //! The MCP face of the engine: the only module that speaks rmcp. It renders the catalog as tools,
 //! works out who is calling (principal and session), and turns engine outcomes into results.
 
+mod confirm;
 mod http;
 mod stdio;
 mod tools;
 
-pub use http::{HttpOptions, serve_http};
+pub use http::{HttpOptions, app as http_app, serve_http};
 pub use stdio::serve_stdio;
 
 use std::sync::Arc;
@@ -18,12 +19,26 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RoleServer};
 
+use std::time::Duration;
+
+use crate::cli::ConfirmMode;
 use crate::engine::{Engine, Outcome};
 use crate::gate::Owner;
 
 /// The identity an HTTP request was authenticated as; inserted by the auth middleware.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal(pub String);
+
+/// How the server confirms mutations.
+#[derive(Clone, Debug)]
+pub struct ServerSettings {
+    /// `--confirm`.
+    pub confirm: ConfirmMode,
+    /// Key that seals 2026-07-28 `requestState` (at least 32 bytes; the same on every replica).
+    pub state_key: Vec<u8>,
+    /// How long a human has to answer a confirmation form (the plan lifetime).
+    pub confirmation_timeout: Duration,
+}
 
 /// State shared by every handler instance (one per stdio process, per HTTP session, or per
 /// stateless request): built once, cloned as an `Arc`.
@@ -33,17 +48,22 @@ pub struct Shared {
     tools: Vec<Tool>,
     /// The session id stdio uses: one process, one session.
     stdio_session: String,
+    settings: ServerSettings,
+    seal: confirm::StateSeal,
 }
 
 impl Shared {
     /// Renders the tool list once.
-    pub fn new(engine: Engine) -> Arc<Self> {
+    pub fn new(engine: Engine, settings: ServerSettings) -> anyhow::Result<Arc<Self>> {
         let tools = tools::render(&engine);
-        Arc::new(Self {
+        let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
+        Ok(Arc::new(Self {
             engine,
             tools,
             stdio_session: uuid::Uuid::new_v4().to_string(),
-        })
+            settings,
+            seal,
+        }))
     }
 
     /// The rendered tool list.
@@ -118,33 +138,33 @@ impl ServerHandler for Skillgate {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = self.caller(&context);
-        let arguments = request.arguments.unwrap_or_default();
-        let engine = &self.shared.engine;
-        if engine.requires_elicitation()
-            && (engine.is_mutation(&request.name) || request.name == "confirm")
-        {
-            let can_elicit = context
-                .client_capabilities()
-                .is_some_and(|c| c.elicitation.is_some());
-            let why = if can_elicit {
-                "this build confirms changes with the two-call phrase flow only, and the server runs with --confirm elicit, which accepts nothing but elicitation"
-            } else {
-                "the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation"
+        let shared = &self.shared;
+        let engine = &shared.engine;
+        if engine.is_mutation(&request.name) {
+            let response = match confirm::route(shared.settings.confirm, &context) {
+                confirm::Route::Token => None,
+                confirm::Route::Refuse => Some(CallToolResponse::Complete(into_result(Outcome::Failure(
+                    crate::engine::ToolFailure::new(
+                        "confirmation_unavailable",
+                        format!(
+                            "`{}` refused: the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation; nothing was planned or changed",
+                            request.name
+                        ),
+                    )
+                    .with_hint("use a client with elicitation, or ask the operator to run with --confirm token"),
+                )))),
+                confirm::Route::Elicitation => Some(CallToolResponse::Complete(
+                    confirm::by_elicitation(engine, &caller, request.clone(), &context, shared.settings.confirmation_timeout).await,
+                )),
+                confirm::Route::InputRequired => {
+                    Some(confirm::by_input_required(engine, &shared.seal, &caller, request.clone()).await)
+                }
             };
-            let failure = crate::engine::ToolFailure::new(
-                "confirmation_unavailable",
-                format!(
-                    "`{}` refused: {why}; nothing was planned or changed",
-                    request.name
-                ),
-            )
-            .with_hint(
-                "use a client with elicitation, or ask the operator to run with --confirm token",
-            );
-            return Ok(CallToolResponse::Complete(into_result(Outcome::Failure(
-                failure,
-            ))));
+            if let Some(response) = response {
+                return Ok(response);
+            }
         }
+        let arguments = request.arguments.unwrap_or_default();
         let outcome = tokio::select! {
             outcome = self.shared.engine.call(&caller, &request.name, arguments) => outcome,
             () = context.ct.cancelled() => return Err(ErrorData::internal_error("cancelled by the client", None)),

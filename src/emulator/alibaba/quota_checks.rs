@@ -20,7 +20,7 @@ pub fn check_type(
         Some(requested) if requested != derived => Err(ApiError::invalid(
             "InvalidParameter.ResourceType",
             format!(
-                "ResourceType {} conflicts with {source}, which are {}; ResourceType is derived and may be omitted.",
+                "ResourceType {} conflicts with {source} ({}); the ResourceType of a quota is derived from its resource groups or parent and may be omitted.",
                 requested.as_str(),
                 derived.as_str()
             ),
