@@ -366,10 +366,10 @@ impl Engine {
         })?;
         if let Err(failure) = self.recheck(client, tool, &plan).await {
             self.audit.record(AuditEvent {
-                reason: Some(failure.message.clone()),
+                reason: Some(format!("{}: {}", failure.kind, failure.message)),
                 ..event("refused")
             });
-            return Err(failure);
+            return Err(self.keep_if_fault(plan, failure));
         }
         match workflows::execute(client, tool, &plan.requests, &plan.id).await {
             Ok(responses) => {
@@ -382,7 +382,9 @@ impl Engine {
                     .map(|r| crate::catalog::project(&tool.output, &r.body))
                     .unwrap_or_default();
                 let recovered = responses.iter().any(|r| {
-                    r.body.get("Recovered").is_some() || r.body.get("AlreadyDeleted").is_some()
+                    ["Recovered", "AlreadyDeleted", "AlreadyDetached"]
+                        .iter()
+                        .any(|k| r.body.get(*k).is_some())
                 });
                 self.audit.record(AuditEvent {
                     request_ids: request_ids.clone(),
@@ -403,11 +405,42 @@ impl Engine {
             }
             Err(failure) => {
                 self.audit.record(AuditEvent {
-                    reason: Some(failure.message.clone()),
+                    reason: Some(format!("{}: {}", failure.kind, failure.message)),
                     ..event("failed")
                 });
-                Err(failure)
+                // Sending the plan again is safe when the operation is idempotent, when the
+                // provider refused before doing anything, or when the executor verified that
+                // the create did not happen (it checks again next time).
+                let safe_again = tool.is_idempotent()
+                    || tool.execute.is_some()
+                    || matches!(
+                        failure.kind,
+                        "throttled" | "permission_denied" | "auth_error"
+                    );
+                if safe_again {
+                    Err(self.keep_if_fault(plan.clone(), failure))
+                } else {
+                    Err(failure)
+                }
             }
+        }
+    }
+
+    /// After a provider fault the plan goes back to the store, so the human's confirmation is not
+    /// lost: the same phrase works again until the plan expires.
+    fn keep_if_fault(&self, plan: Plan, failure: ToolFailure) -> ToolFailure {
+        if !is_provider_fault(&failure) {
+            return failure;
+        }
+        let hint = format!(
+            "nothing was lost: plan `{}` is still pending; once this is resolved, call `confirm` again with the same phrase (until {})",
+            plan.id,
+            crate::gate::rfc3339(plan.expires_at)
+        );
+        self.gate.store(plan);
+        match failure.hint.clone() {
+            Some(first) => failure.with_hint(format!("{first}; {hint}")),
+            None => failure.with_hint(hint),
         }
     }
 
@@ -428,6 +461,11 @@ impl Engine {
         };
         let mut ctx = GuardContext::new(client, tool, plan.arguments.clone(), Phase::Recheck);
         if let Err(failure) = run_guards(&mut ctx, tool).await {
+            // A fault of the provider (permission, throttling, outage) says nothing about the state:
+            // report it as it is, so a RAM denial still names the action to grant.
+            if is_provider_fault(&failure) {
+                return Err(failure);
+            }
             return Err(stale(failure.message));
         }
         if ctx.force.is_some() && !plan.forced {
@@ -506,6 +544,14 @@ impl Engine {
             ..AuditEvent::default()
         });
     }
+}
+
+/// Failures that come from the provider or its reachability rather than from the state.
+fn is_provider_fault(failure: &ToolFailure) -> bool {
+    matches!(
+        failure.kind,
+        "permission_denied" | "throttled" | "timeout" | "provider_unavailable" | "auth_error"
+    )
 }
 
 async fn run_guards(ctx: &mut GuardContext<'_>, tool: &ToolSpec) -> Result<(), ToolFailure> {

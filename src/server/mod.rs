@@ -165,8 +165,20 @@ impl ServerHandler for Skillgate {
             }
         }
         let arguments = request.arguments.unwrap_or_default();
+        let name = request.name.to_string();
+        if engine.is_mutation(&name) || name == "confirm" || name == "cancel" {
+            // Once a change may be under way it runs to its end and is audited, whatever the
+            // client does: a cancelled request must not leave a change without its record.
+            let shared = Arc::clone(shared);
+            let work =
+                tokio::spawn(async move { shared.engine.call(&caller, &name, arguments).await });
+            let outcome = work.await.map_err(|error| {
+                ErrorData::internal_error(format!("tool task failed: {error}"), None)
+            })?;
+            return Ok(CallToolResponse::Complete(into_result(outcome)));
+        }
         let outcome = tokio::select! {
-            outcome = self.shared.engine.call(&caller, &request.name, arguments) => outcome,
+            outcome = engine.call(&caller, &name, arguments) => outcome,
             () = context.ct.cancelled() => return Err(ErrorData::internal_error("cancelled by the client", None)),
         };
         Ok(CallToolResponse::Complete(into_result(outcome)))

@@ -122,6 +122,7 @@ pub const EXECUTORS: &[&str] = &[
     "pai.create_quota",
     "pai.delete_quota",
     "pai.attach_workspace",
+    "pai.detach_workspace",
 ];
 
 /// What the catalog is checked against at startup.
@@ -180,6 +181,9 @@ pub async fn execute(
         let response = match tool.execute.as_deref() {
             Some("pai.create_quota") => pai::create::create_quota(client, request, plan_id).await?,
             Some("pai.delete_quota") => pai::quotas::delete_quota(client, request).await?,
+            Some("pai.detach_workspace") => {
+                pai::workspaces::detach_workspace(client, request).await?
+            }
             Some("pai.attach_workspace") => {
                 pai::workspaces::attach_workspace(client, request).await?
             }

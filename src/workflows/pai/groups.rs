@@ -56,37 +56,43 @@ async fn resolve(ctx: &mut GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> 
     let mut resolved = Vec::new();
     let mut table = Vec::new();
     for entry in &given {
-        let matches: Vec<&Value> = groups
+        // An ID or an exact name first; a partial name is matched over every group, and is only
+        // taken when it matches exactly one (the plan shows the candidate either way).
+        let exact: Vec<&Value> = groups
             .iter()
             .filter(|g| {
                 group_id(g) == *entry
                     || g.get("Name").and_then(Value::as_str) == Some(entry.as_str())
             })
             .collect();
+        let (matches, how) = if exact.is_empty() {
+            let partial: Vec<&Value> = groups
+                .iter()
+                .filter(|g| {
+                    g.get("Name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| n.contains(entry.as_str()))
+                })
+                .collect();
+            (partial, "partial name")
+        } else {
+            (exact, "ID or exact name")
+        };
         match matches.as_slice() {
             [one] => {
                 let id = group_id(one);
                 if !resolved.contains(&id) {
                     resolved.push(id);
                 }
-                table.push(json!({"given": entry, "candidates": [summary(one)], "match_count": 1}));
+                table.push(json!({"given": entry, "matched_by": how, "candidates": [summary(one)], "match_count": 1, "total_scanned": groups.len()}));
             }
             [] => {
-                let similar: Vec<Value> = groups
-                    .iter()
-                    .filter(|g| {
-                        g.get("Name")
-                            .and_then(Value::as_str)
-                            .is_some_and(|n| n.contains(entry.as_str()))
-                    })
-                    .map(summary)
-                    .collect();
                 return Err(ToolFailure::new(
                     "not_found",
-                    format!("no resource group has the ID or exact name `{entry}` (scanned {} groups)", groups.len()),
+                    format!("no resource group has the ID or a name containing `{entry}` (scanned {} groups)", groups.len()),
                 )
-                .with_details(json!({"similar": similar, "total_scanned": groups.len()}))
-                .with_hint("pass IDs or exact names from `pai_quota_list_resource_groups`; nothing was planned"));
+                .with_details(json!({"total_scanned": groups.len()}))
+                .with_hint("pass IDs or names from `pai_quota_list_resource_groups`; nothing was planned"));
             }
             many => {
                 return Err(ToolFailure::new(

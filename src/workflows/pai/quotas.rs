@@ -86,31 +86,37 @@ pub(crate) async fn all_quotas(ctx: &GuardContext<'_>) -> Result<Vec<Value>, Too
 pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let given = ctx.arg_str("parent_quota_id").unwrap_or_default();
     let quotas = all_quotas(ctx).await?;
-    let matches: Vec<&Value> = quotas
+    let exact: Vec<&Value> = quotas
         .iter()
         .filter(|q| {
             q.get("QuotaId").and_then(Value::as_str) == Some(given.as_str())
                 || q.get("QuotaName").and_then(Value::as_str) == Some(given.as_str())
         })
         .collect();
+    // A partial name counts only when it picks exactly one quota; more are listed, never guessed.
+    let matches: Vec<&Value> = if exact.is_empty() {
+        quotas
+            .iter()
+            .filter(|q| {
+                q.get("QuotaName")
+                    .and_then(Value::as_str)
+                    .is_some_and(|n| n.contains(given.as_str()))
+            })
+            .collect()
+    } else {
+        exact
+    };
     let summary = |q: &Value| json!({"quota_id": q.get("QuotaId"), "quota_name": q.get("QuotaName"), "resource_type": q.get("ResourceType")});
     let parent = match matches.as_slice() {
         [one] => (*one).clone(),
         [] => {
-            let near: Vec<Value> = quotas
-                .iter()
-                .filter(|q| {
-                    q.get("QuotaName")
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.contains(given.as_str()))
-                })
-                .map(summary)
-                .collect();
             return Err(ToolFailure::new(
                 "not_found",
-                format!("no quota has the ID or exact name `{given}`"),
+                format!(
+                    "no quota has the ID or a name containing `{given}` (scanned {})",
+                    quotas.len()
+                ),
             )
-            .with_details(json!({"similar": near}))
             .with_hint("pass the parent's quota ID from `pai_quota_list`; nothing was planned"));
         }
         many => {

@@ -253,3 +253,48 @@ pub async fn attach_workspace(
         body: json!({"Resources": found, "Recovered": true}),
     })
 }
+
+/// Executor `pai.detach_workspace`: a detach whose first answer was lost and whose retry finds
+/// the binding gone has happened; the workspace's bindings are read back to say so truthfully.
+pub async fn detach_workspace(
+    client: &AlibabaClient,
+    request: &ApiRequest,
+) -> Result<ApiResponse, ToolFailure> {
+    let error = match client.call(request, RetryMode::Safe).await {
+        Ok(response) => return Ok(response),
+        Err(error) if error.kind == ErrorKind::NotFound => error,
+        Err(error) => return Err(error.into()),
+    };
+    let workspace_id = request
+        .path
+        .split('/')
+        .nth(4)
+        .unwrap_or_default()
+        .to_string();
+    let ids: Vec<String> = request
+        .query
+        .iter()
+        .find(|(k, _)| k == "ResourceIds")
+        .map(|(_, v)| v.split(',').map(str::to_string).collect())
+        .unwrap_or_default();
+    let listing = client
+        .call(
+            &api::workspace_resources(&request.region_id, &workspace_id),
+            RetryMode::Safe,
+        )
+        .await
+        .map_err(ToolFailure::from)?;
+    let still_bound = items(&listing.body, "Resources").iter().any(|r| {
+        r.get("Id")
+            .and_then(Value::as_str)
+            .is_some_and(|id| ids.iter().any(|i| i == id))
+    });
+    if still_bound {
+        return Err(error.into());
+    }
+    Ok(ApiResponse {
+        status: 200,
+        request_id: listing.request_id,
+        body: json!({"ResourceIds": ids, "AlreadyDetached": true}),
+    })
+}
