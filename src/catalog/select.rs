@@ -81,6 +81,13 @@ impl Selection {
         })
     }
 
+    /// The chosen toolsets, sorted.
+    pub fn toolset_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.toolsets.iter().cloned().collect();
+        names.sort();
+        names
+    }
+
     /// True when the tool is listed and may be called.
     pub fn exposes(&self, toolset: &ToolsetSpec, tool: &ToolSpec) -> bool {
         self.toolsets.contains(&toolset.name)

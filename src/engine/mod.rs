@@ -4,10 +4,12 @@
 
 mod digest;
 mod failure;
+mod progress;
 mod request;
 
 pub use digest::canonical_digest;
 pub use failure::ToolFailure;
+pub use progress::{Observer, observed};
 pub use request::build_request;
 
 use std::time::SystemTime;
@@ -261,6 +263,7 @@ impl Engine {
         let mut ctx = GuardContext::new(client, tool, args, Phase::Plan);
         run_guards(&mut ctx, tool).await?;
         let request = build_request(tool, &ctx.args)?;
+        progress::step(&format!("sending {}", tool.call.action));
         let response = ctx.read(&request).await?;
         let mut out = crate::catalog::project(&tool.output, &response.body);
         if let Some(id) = response.request_id {
@@ -364,6 +367,7 @@ impl Engine {
                 "the plan's tool is no longer in the catalog",
             )
         })?;
+        progress::step("re-checking the live state before executing");
         if let Err(failure) = self.recheck(client, tool, &plan).await {
             self.audit.record(AuditEvent {
                 reason: Some(format!("{}: {}", failure.kind, failure.message)),
@@ -371,6 +375,7 @@ impl Engine {
             });
             return Err(self.keep_if_fault(plan, failure));
         }
+        progress::step(&format!("sending {}", tool.call.action));
         match workflows::execute(client, tool, &plan.requests, &plan.id).await {
             Ok(responses) => {
                 let request_ids: Vec<String> = responses
@@ -558,6 +563,7 @@ async fn run_guards(ctx: &mut GuardContext<'_>, tool: &ToolSpec) -> Result<(), T
     for guard in &tool.guards {
         let call = GuardCall::parse(guard)
             .ok_or_else(|| ToolFailure::new("config_error", format!("bad guard `{guard}`")))?;
+        progress::step(&format!("checking {}", call.name));
         workflows::run_guard(ctx, &call).await?;
     }
     Ok(())

@@ -3,6 +3,8 @@
 
 mod confirm;
 mod http;
+mod notify;
+mod skills;
 mod stdio;
 mod tools;
 
@@ -50,6 +52,7 @@ pub struct Shared {
     stdio_session: String,
     settings: ServerSettings,
     seal: confirm::StateSeal,
+    skills: Vec<skills::ServedSkill>,
 }
 
 impl Shared {
@@ -57,12 +60,14 @@ impl Shared {
     pub fn new(engine: Engine, settings: ServerSettings) -> anyhow::Result<Arc<Self>> {
         let tools = tools::render(&engine);
         let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
+        let skills = skills::load(&engine.selection().toolset_names());
         Ok(Arc::new(Self {
             engine,
             tools,
             stdio_session: uuid::Uuid::new_v4().to_string(),
             settings,
             seal,
+            skills,
         }))
     }
 
@@ -72,16 +77,21 @@ impl Shared {
     }
 }
 
-/// The rmcp handler.
+/// The rmcp handler. One instance per stdio process, per legacy HTTP session, or per stateless
+/// request; only the logging level lives here, everything else is shared.
 #[derive(Clone, Debug)]
 pub struct Skillgate {
     shared: Arc<Shared>,
+    log_level: notify::SessionLogLevel,
 }
 
 impl Skillgate {
     /// A handler over shared state.
     pub fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            log_level: notify::SessionLogLevel::default(),
+        }
     }
 
     /// Who is calling: the authenticated principal (or `local`), and the MCP session when the
@@ -113,7 +123,14 @@ const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmatio
 
 impl ServerHandler for Skillgate {
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().build())
+        #[allow(deprecated)] // logging: still what 2025 clients use (SEP-2577 deprecates it)
+        let capabilities = ServerCapabilities::builder()
+            .enable_tools()
+            .enable_logging()
+            .enable_resources()
+            .enable_skills()
+            .build();
+        ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new("skillgate", env!("CARGO_PKG_VERSION")).with_title("skillgate"),
             )
@@ -126,6 +143,69 @@ impl ServerHandler for Skillgate {
         _context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
         Ok(ListToolsResult::with_all_items(self.shared.tools.clone()))
+    }
+
+    #[allow(deprecated)]
+    async fn set_level(
+        &self,
+        request: rmcp::model::SetLevelRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.log_level.set(request.level);
+        Ok(())
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListResourcesResult, ErrorData> {
+        let resources = self.shared.skills.iter().map(skills::resource).collect();
+        Ok(rmcp::model::ListResourcesResult::with_all_items(resources))
+    }
+
+    async fn read_resource(
+        &self,
+        request: rmcp::model::ReadResourceRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ReadResourceResponse, ErrorData> {
+        let served = self
+            .shared
+            .skills
+            .iter()
+            .find(|s| s.uri == request.uri)
+            .ok_or_else(|| {
+                ErrorData::resource_not_found(format!("no resource `{}`", request.uri), None)
+            })?;
+        let contents = rmcp::model::ResourceContents::text(served.text.clone(), served.uri.clone())
+            .with_mime_type("text/markdown");
+        Ok(rmcp::model::ReadResourceResponse::Complete(
+            rmcp::model::ReadResourceResult::new(vec![contents]),
+        ))
+    }
+
+    async fn list_skills(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::ListSkillsResult, ErrorData> {
+        let skills = self.shared.skills.iter().map(|s| s.skill.clone()).collect();
+        Ok(rmcp::model::ListSkillsResult::with_all_items(skills))
+    }
+
+    async fn get_skill(
+        &self,
+        request: rmcp::model::GetSkillRequestParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetSkillResult, ErrorData> {
+        self.shared
+            .skills
+            .iter()
+            .find(|s| s.uri == request.uri)
+            .map(|s| rmcp::model::GetSkillResult::new(s.skill.clone()))
+            .ok_or_else(|| {
+                ErrorData::invalid_params(format!("no skill at `{}`", request.uri), None)
+            })
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
@@ -170,17 +250,27 @@ impl ServerHandler for Skillgate {
             // Once a change may be under way it runs to its end and is audited, whatever the
             // client does: a cancelled request must not leave a change without its record.
             let shared = Arc::clone(shared);
-            let work =
-                tokio::spawn(async move { shared.engine.call(&caller, &name, arguments).await });
-            let outcome = work.await.map_err(|error| {
+            let notes = notify::start(&context, &self.log_level, &name);
+            let observer = notes.observer();
+            let work = tokio::spawn(async move {
+                notify::Notifications::run(observer, shared.engine.call(&caller, &name, arguments))
+                    .await
+            });
+            let outcome = work.await;
+            notes.finish().await;
+            let outcome = outcome.map_err(|error| {
                 ErrorData::internal_error(format!("tool task failed: {error}"), None)
             })?;
             return Ok(CallToolResponse::Complete(into_result(outcome)));
         }
+        let notes = notify::start(&context, &self.log_level, &name);
+        let work =
+            notify::Notifications::run(notes.observer(), engine.call(&caller, &name, arguments));
         let outcome = tokio::select! {
-            outcome = engine.call(&caller, &name, arguments) => outcome,
+            outcome = work => outcome,
             () = context.ct.cancelled() => return Err(ErrorData::internal_error("cancelled by the client", None)),
         };
+        notes.finish().await;
         Ok(CallToolResponse::Complete(into_result(outcome)))
     }
 }
