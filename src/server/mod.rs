@@ -53,7 +53,32 @@ pub struct Shared {
     settings: ServerSettings,
     seal: confirm::StateSeal,
     skills: Vec<skills::ServedSkill>,
+    /// Tasks (SEP-2663) of clients that declare the extension; one manager for every handler
+    /// instance, since 2026-07-28 requests each get their own.
+    tasks: Tasks,
 }
+
+/// The task manager, with a `Debug` that says how many tasks run.
+struct Tasks(rmcp::task_manager::TaskManager);
+
+impl std::fmt::Debug for Tasks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tasks")
+            .field("running", &self.0.running_task_count())
+            .finish()
+    }
+}
+
+impl std::ops::Deref for Tasks {
+    type Target = rmcp::task_manager::TaskManager;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+/// How long a task and its result are kept: longer than the longest cloud job a toolset follows
+/// (2-hour training jobs), so a task is never aborted by its own TTL.
+const TASK_TTL_MS: u64 = 3 * 60 * 60 * 1000;
 
 impl Shared {
     /// Renders the tool list once.
@@ -68,6 +93,7 @@ impl Shared {
             settings,
             seal,
             skills,
+            tasks: Tasks(rmcp::task_manager::TaskManager::new()),
         }))
     }
 
@@ -129,6 +155,7 @@ impl ServerHandler for Skillgate {
             .enable_logging()
             .enable_resources()
             .enable_skills()
+            .enable_tasks()
             .build();
         ServerConfig::new(capabilities)
             .with_server_info(
@@ -208,6 +235,37 @@ impl ServerHandler for Skillgate {
             })
     }
 
+    async fn get_task(
+        &self,
+        request: rmcp::model::GetTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        self.shared
+            .tasks
+            .get_task(&request.task_id)
+            .map(rmcp::model::GetTaskResult::new)
+    }
+
+    async fn update_task(
+        &self,
+        request: rmcp::model::UpdateTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        self.shared
+            .tasks
+            .update_task(&request.task_id, request.input_responses)
+    }
+
+    async fn cancel_task(
+        &self,
+        request: rmcp::model::CancelTaskParams,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<(), ErrorData> {
+        // A confirmed change is not interrupted half-way; cancellation is recorded and the
+        // task finishes (see the task's final state).
+        self.shared.tasks.cancel_task(&request.task_id)
+    }
+
     fn get_tool(&self, name: &str) -> Option<Tool> {
         self.shared.tools.iter().find(|t| t.name == name).cloned()
     }
@@ -250,6 +308,28 @@ impl ServerHandler for Skillgate {
             // Once a change may be under way it runs to its end and is audited, whatever the
             // client does: a cancelled request must not leave a change without its record.
             let shared = Arc::clone(shared);
+            let as_task = name == "confirm"
+                && context
+                    .client_capabilities()
+                    .is_some_and(|c| c.supports_tasks());
+            if as_task {
+                // The execution runs as a task the client polls; it finishes and is audited even if
+                // the client goes away.
+                let options = rmcp::task_manager::TaskOptions::new()
+                    .with_ttl_ms(Some(TASK_TTL_MS))
+                    .with_poll_interval_ms(1000)
+                    .with_status_message("executing the confirmed plan");
+                let task = self.shared.tasks.spawn(options, move |_task| {
+                    Box::pin(async move {
+                        Ok(into_result(
+                            shared.engine.call(&caller, &name, arguments).await,
+                        ))
+                    })
+                });
+                return Ok(CallToolResponse::Task(rmcp::model::CreateTaskResult::new(
+                    task,
+                )));
+            }
             let notes = notify::start(&context, &self.log_level, &name);
             let observer = notes.observer();
             let work = tokio::spawn(async move {
