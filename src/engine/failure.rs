@@ -20,6 +20,8 @@ pub struct ToolFailure {
     pub hint: Option<String>,
     /// True when the same call may succeed later unchanged.
     pub retryable: bool,
+    /// True when the provider behind this answer is the built-in emulator.
+    pub emulator: bool,
 }
 
 impl ToolFailure {
@@ -31,6 +33,7 @@ impl ToolFailure {
             details: Value::Null,
             hint: None,
             retryable: false,
+            emulator: false,
         }
     }
 
@@ -58,7 +61,7 @@ impl ToolFailure {
 
     /// The `structuredContent` of the error result.
     pub fn structured(&self) -> Value {
-        json!({"error": {
+        json!({"emulator": self.emulator, "error": {
             "type": self.kind,
             "message": self.message,
             "details": self.details,

@@ -94,6 +94,11 @@ impl Engine {
         &self.selection
     }
 
+    /// True for catalog tools (listed or hidden by the selection) and the gate's own tools.
+    pub fn knows_tool(&self, name: &str) -> bool {
+        crate::catalog::is_builtin(name) || self.find(name).is_some()
+    }
+
     /// True when the named tool is an exposed write or destroy tool.
     pub fn is_mutation(&self, name: &str) -> bool {
         self.find(name)
@@ -148,7 +153,10 @@ impl Engine {
                 }
                 Outcome::Success(value)
             }
-            Err(failure) => Outcome::Failure(failure),
+            Err(mut failure) => {
+                failure.emulator = self.settings.emulator;
+                Outcome::Failure(failure)
+            }
         }
     }
 

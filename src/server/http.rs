@@ -1,12 +1,14 @@
-//! MCP over streamable HTTP (axum). Bound to loopback by default; a non-loopback bind needs a
-//! bearer token. Host and Origin are checked against allow-lists (DNS rebinding).
+//! MCP over HTTP (axum): streamable HTTP at `/mcp` and the legacy HTTP+SSE pair `/sse` +
+//! `/message`, one handler behind one set of rules. Bound to loopback by default; a non-loopback
+//! bind needs a bearer token. Host and Origin are checked against allow-lists on every route
+//! (DNS rebinding, cross-site requests from a browser).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Request, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
@@ -15,7 +17,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
-use super::{Principal, Shared, Skillgate};
+use super::{Principal, Shared, Skillgate, sse};
 use crate::secret::Secret;
 
 /// How the HTTP transport is exposed.
@@ -31,8 +33,19 @@ pub struct HttpOptions {
     pub allowed_origins: Vec<String>,
 }
 
+/// Host names every server accepts: a DNS-rebinding page cannot make a browser send them.
+const LOOPBACK_HOSTS: [&str; 3] = ["localhost", "127.0.0.1", "::1"];
+
 /// Refuses a configuration that would expose an unauthenticated server beyond this machine.
 pub fn check_exposure(options: &HttpOptions) -> anyhow::Result<()> {
+    // An empty token would match a request with no Authorization header at all.
+    if options
+        .auth_token
+        .as_ref()
+        .is_some_and(|token| token.expose().trim().is_empty())
+    {
+        anyhow::bail!("--auth-token is empty: give a non-empty bearer token or leave it unset");
+    }
     if !options.listen.ip().is_loopback() && options.auth_token.is_none() {
         anyhow::bail!(
             "refusing to listen on {} without --auth-token: a non-loopback bind must require a bearer token",
@@ -48,6 +61,25 @@ fn principal_of(token: &Secret) -> Principal {
     Principal(format!("token:{}", &digest[..12]))
 }
 
+/// The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive).
+fn bearer_of(request: &Request) -> Option<&str> {
+    let value = request
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("Bearer").then(|| token.trim())
+}
+
+/// Constant-time comparison of digests, so neither the content nor the length of the expected
+/// token leaks through timing.
+fn token_matches(given: &str, expected: &Secret) -> bool {
+    let given = Sha256::digest(given.as_bytes());
+    let expected = Sha256::digest(expected.expose().as_bytes());
+    bool::from(given.as_slice().ct_eq(expected.as_slice()))
+}
+
 async fn authenticate(
     State(token): State<Option<Secret>>,
     mut request: Request,
@@ -59,19 +91,17 @@ async fn authenticate(
             next.run(request).await
         }
         Some(expected) => {
-            let given = request
-                .headers()
-                .get(axum::http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
-            if bool::from(given.as_bytes().ct_eq(expected.expose().as_bytes())) {
+            if bearer_of(&request).is_some_and(|given| token_matches(given, expected)) {
+                // Past this point the token has done its job. Handlers see the request headers
+                // (rmcp forwards them), so it is removed rather than left where a debug line
+                // could print it.
+                request.headers_mut().remove(header::AUTHORIZATION);
                 request.extensions_mut().insert(principal_of(expected));
                 next.run(request).await
             } else {
                 (
                     StatusCode::UNAUTHORIZED,
-                    [(axum::http::header::WWW_AUTHENTICATE, "Bearer")],
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
                     "missing or wrong bearer token\n",
                 )
                     .into_response()
@@ -80,26 +110,224 @@ async fn authenticate(
     }
 }
 
-/// The axum app: `/mcp` (streamable HTTP) behind the auth layer.
+/// The Host/Origin allow-lists, parsed once. rmcp applies the same rules to `/mcp` by itself;
+/// this applies them to the routes rmcp does not serve (`/sse`, `/message`).
+#[derive(Clone, Debug)]
+struct Rebinding {
+    hosts: Arc<[Authority]>,
+    origins: Arc<[AllowedOrigin]>,
+}
+
+impl Rebinding {
+    fn new(hosts: &[String], origins: &[String]) -> Self {
+        let hosts = hosts.iter().filter_map(|h| parse_allowed_host(h)).collect();
+        let origins = origins
+            .iter()
+            .filter_map(|o| parse_allowed_origin(o))
+            .collect();
+        Self { hosts, origins }
+    }
+
+    /// `Ok` or the response refusing the request: 400 for a malformed or missing Host, 403 for a
+    /// host or origin not on the lists (an `Origin` is refused unless listed, as on `/mcp`).
+    fn check(&self, uri: &Uri, headers: &axum::http::HeaderMap) -> Result<(), Response> {
+        let host = match headers.get(header::HOST) {
+            Some(value) => value
+                .to_str()
+                .ok()
+                .and_then(|v| axum::http::uri::Authority::try_from(v).ok())
+                .map(|a| Authority::of(a.host(), a.port_u16()))
+                .ok_or_else(|| {
+                    refuse(StatusCode::BAD_REQUEST, "Bad Request: Invalid Host header")
+                })?,
+            // HTTP/2 carries the host in `:authority`.
+            None => uri
+                .authority()
+                .map(|a| Authority::of(a.host(), a.port_u16()))
+                .ok_or_else(|| {
+                    refuse(StatusCode::BAD_REQUEST, "Bad Request: missing Host header")
+                })?,
+        };
+        if !self.hosts.iter().any(|allowed| allowed.admits(&host)) {
+            tracing::warn!(host = %host.host, "refused a request with a disallowed Host header (DNS rebinding?)");
+            return Err(refuse(
+                StatusCode::FORBIDDEN,
+                "Forbidden: Host header is not allowed",
+            ));
+        }
+        if let Some(value) = headers.get(header::ORIGIN) {
+            let origin =
+                value.to_str().ok().and_then(parse_origin).ok_or_else(|| {
+                    refuse(StatusCode::FORBIDDEN, "Forbidden: Invalid Origin header")
+                })?;
+            if !self.origins.iter().any(|allowed| allowed.admits(&origin)) {
+                tracing::warn!("refused a request with a disallowed Origin header");
+                return Err(refuse(
+                    StatusCode::FORBIDDEN,
+                    "Forbidden: Origin header is not allowed",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn refuse(status: StatusCode, message: &'static str) -> Response {
+    (status, message).into_response()
+}
+
+async fn check_host_and_origin(
+    State(rules): State<Rebinding>,
+    request: Request,
+    next: Next,
+) -> Response {
+    match rules.check(request.uri(), request.headers()) {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => refusal,
+    }
+}
+
+/// A host with an optional port, brackets stripped and lower-cased.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Authority {
+    host: String,
+    port: Option<u16>,
+}
+
+impl Authority {
+    fn of(host: &str, port: Option<u16>) -> Self {
+        Self {
+            host: host.trim_matches(['[', ']']).to_ascii_lowercase(),
+            port,
+        }
+    }
+
+    /// An allowed entry without a port admits the host on any port.
+    fn admits(&self, request: &Authority) -> bool {
+        self.host == request.host && self.port.is_none_or(|port| request.port == Some(port))
+    }
+}
+
+/// `name`, `name:port`, `[v6]:port` or a bare IPv6 address.
+fn parse_allowed_host(entry: &str) -> Option<Authority> {
+    let entry = entry.trim();
+    if entry.is_empty() {
+        return None;
+    }
+    Some(match axum::http::uri::Authority::try_from(entry) {
+        Ok(a) => Authority::of(a.host(), a.port_u16()),
+        Err(_) => Authority::of(entry, None),
+    })
+}
+
+/// A request's `Origin`: `null`, or scheme + host + optional port.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Origin {
+    Null,
+    Tuple {
+        scheme: String,
+        authority: Authority,
+    },
+}
+
+fn parse_origin(value: &str) -> Option<Origin> {
+    let value = value.trim();
+    if value.eq_ignore_ascii_case("null") {
+        return Some(Origin::Null);
+    }
+    let uri = Uri::try_from(value).ok()?;
+    let scheme = uri.scheme_str()?.to_ascii_lowercase();
+    let authority = uri.authority()?;
+    Some(Origin::Tuple {
+        scheme,
+        authority: Authority::of(authority.host(), authority.port_u16()),
+    })
+}
+
+/// An `--allowed-origins` entry, read as rmcp reads it: `null`, `scheme://host:port`,
+/// `scheme://host:*` (any port) or `scheme://host` (any port for now, as rmcp does).
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum AllowedOrigin {
+    Null,
+    Tuple {
+        scheme: String,
+        host: String,
+        port: Option<u16>,
+    },
+}
+
+fn parse_allowed_origin(entry: &str) -> Option<AllowedOrigin> {
+    let entry = entry.trim();
+    let (base, any_port) = match entry.strip_suffix(":*") {
+        Some(base) => (base, true),
+        None => (entry, false),
+    };
+    match parse_origin(base)? {
+        Origin::Null if !any_port => Some(AllowedOrigin::Null),
+        Origin::Null => None,
+        Origin::Tuple { authority, .. } if any_port && authority.port.is_some() => None,
+        Origin::Tuple { scheme, authority } => Some(AllowedOrigin::Tuple {
+            scheme,
+            host: authority.host,
+            port: if any_port { None } else { authority.port },
+        }),
+    }
+}
+
+impl AllowedOrigin {
+    fn admits(&self, origin: &Origin) -> bool {
+        match (self, origin) {
+            (AllowedOrigin::Null, Origin::Null) => true,
+            (
+                AllowedOrigin::Tuple { scheme, host, port },
+                Origin::Tuple {
+                    scheme: o_scheme,
+                    authority,
+                },
+            ) => {
+                // An origin omits its scheme's default port (RFC 6454).
+                let default_port = match o_scheme.as_str() {
+                    "http" => Some(80),
+                    "https" => Some(443),
+                    _ => None,
+                };
+                scheme == o_scheme
+                    && *host == authority.host
+                    && port.is_none_or(|p| authority.port.or(default_port) == Some(p))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The axum app: `/mcp` (streamable HTTP), `/sse` + `/message` (legacy HTTP+SSE), all behind the
+/// auth layer and the Host/Origin allow-lists.
 pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken) -> axum::Router {
-    let mut hosts: Vec<String> = vec!["localhost".into(), "127.0.0.1".into(), "::1".into()];
+    let mut hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
+    let rules = Rebinding::new(&hosts, &options.allowed_origins);
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts)
         .with_allowed_origins(options.allowed_origins.clone())
         .enforce_origin_validation()
-        .with_max_request_body_bytes(1024 * 1024)
-        .with_cancellation_token(cancel);
+        .with_max_request_body_bytes(sse::MAX_BODY_BYTES)
+        .with_cancellation_token(cancel.clone());
     let mut sessions = LocalSessionManager::default();
     // Long cloud waits are silent; a 5-minute idle timer would kill the session under them.
     sessions.session_config.keep_alive = Some(Duration::from_secs(30 * 60));
+    let handler_state = Arc::clone(&shared);
     let service = StreamableHttpService::new(
-        move || Ok(Skillgate::new(shared.clone())),
+        move || Ok(Skillgate::new(handler_state.clone())),
         Arc::new(sessions),
         config,
     );
+    let legacy = sse::router(shared, cancel).layer(axum::middleware::from_fn_with_state(
+        rules,
+        check_host_and_origin,
+    ));
     axum::Router::new()
         .nest_service("/mcp", service)
+        .merge(legacy)
         .layer(axum::middleware::from_fn_with_state(
             options.auth_token.clone(),
             authenticate,
@@ -112,9 +340,18 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
     let cancel = CancellationToken::new();
     let listener = tokio::net::TcpListener::bind(options.listen).await?;
     let address = listener.local_addr()?;
+    // A page of this very server (same origin) may call it; a rebinding page never has this origin.
+    let mut options = options;
+    let port = address.port();
+    for host in ["127.0.0.1", "localhost", "[::1]"] {
+        options
+            .allowed_origins
+            .push(format!("http://{host}:{port}"));
+    }
     let router = app(shared, &options, cancel.clone());
-    tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp");
+    tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     eprintln!("skillgate: MCP endpoint http://{address}/mcp");
+    eprintln!("skillgate: legacy SSE endpoint http://{address}/sse");
     axum::serve(listener, router)
         .with_graceful_shutdown(async move {
             let _ = tokio::signal::ctrl_c().await;
@@ -122,4 +359,141 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         })
         .await?;
     Ok(address)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules(hosts: &[&str], origins: &[&str]) -> Rebinding {
+        let mut all: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
+        all.extend(hosts.iter().map(|h| h.to_string()));
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        Rebinding::new(&all, &origins)
+    }
+
+    fn check(rules: &Rebinding, host: Option<&str>, origin: Option<&str>) -> Option<StatusCode> {
+        let mut headers = axum::http::HeaderMap::new();
+        if let Some(host) = host {
+            headers.insert(header::HOST, host.parse().unwrap());
+        }
+        if let Some(origin) = origin {
+            headers.insert(header::ORIGIN, origin.parse().unwrap());
+        }
+        rules
+            .check(&Uri::from_static("/sse"), &headers)
+            .err()
+            .map(|r| r.status())
+    }
+
+    #[test]
+    fn loopback_hosts_pass_on_any_port_and_others_are_forbidden() {
+        let r = rules(&[], &[]);
+        assert_eq!(check(&r, Some("127.0.0.1:8765"), None), None);
+        assert_eq!(check(&r, Some("localhost"), None), None);
+        assert_eq!(check(&r, Some("LOCALHOST:1"), None), None);
+        assert_eq!(check(&r, Some("[::1]:8765"), None), None);
+        assert_eq!(
+            check(&r, Some("evil.example:8765"), None),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            check(&r, Some("bad host"), None),
+            Some(StatusCode::BAD_REQUEST)
+        );
+        assert_eq!(check(&r, None, None), Some(StatusCode::BAD_REQUEST));
+    }
+
+    #[test]
+    fn allowed_hosts_extend_the_list_with_optional_ports() {
+        let r = rules(&["mcp.internal", "proxy:8443"], &[]);
+        assert_eq!(check(&r, Some("mcp.internal:80"), None), None);
+        assert_eq!(check(&r, Some("proxy:8443"), None), None);
+        assert_eq!(
+            check(&r, Some("proxy:8444"), None),
+            Some(StatusCode::FORBIDDEN)
+        );
+    }
+
+    #[test]
+    fn an_origin_must_be_listed() {
+        let none = rules(&[], &[]);
+        assert_eq!(
+            check(&none, Some("localhost"), Some("http://localhost:6274")),
+            Some(StatusCode::FORBIDDEN)
+        );
+        let r = rules(
+            &[],
+            &[
+                "http://localhost:6274",
+                "https://app.example",
+                "http://dev.example:*",
+                "null",
+            ],
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("http://localhost:6274")),
+            None
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("http://localhost:6275")),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("https://localhost:6274")),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("https://app.example")),
+            None
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("http://dev.example:9")),
+            None
+        );
+        assert_eq!(check(&r, Some("localhost"), Some("null")), None);
+        assert_eq!(
+            check(&r, Some("localhost"), Some("not an origin")),
+            Some(StatusCode::FORBIDDEN)
+        );
+    }
+
+    #[test]
+    fn exact_origin_ports_match_the_scheme_default() {
+        let r = rules(&[], &["https://app.example:443"]);
+        assert_eq!(
+            check(&r, Some("localhost"), Some("https://app.example")),
+            None
+        );
+        assert_eq!(
+            check(&r, Some("localhost"), Some("https://app.example:8443")),
+            Some(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(parse_allowed_origin("https://a.example:443:*"), None);
+        assert_eq!(parse_allowed_origin("null:*"), None);
+    }
+
+    #[test]
+    fn exposure_needs_a_non_empty_token_off_loopback() {
+        let options = |listen: &str, token: Option<&str>| HttpOptions {
+            listen: listen.parse().unwrap(),
+            auth_token: token.map(Secret::new),
+            allowed_hosts: vec![],
+            allowed_origins: vec![],
+        };
+        assert!(check_exposure(&options("127.0.0.1:0", None)).is_ok());
+        assert!(check_exposure(&options("0.0.0.0:0", None)).is_err());
+        assert!(check_exposure(&options("0.0.0.0:0", Some("t0k3n"))).is_ok());
+        assert!(check_exposure(&options("127.0.0.1:0", Some("  "))).is_err());
+    }
+
+    #[test]
+    fn tokens_compare_exactly() {
+        let secret = Secret::new("s3cret");
+        assert!(token_matches("s3cret", &secret));
+        assert!(!token_matches("s3cre", &secret));
+        assert!(!token_matches("", &secret));
+        let principal = principal_of(&secret);
+        assert!(!principal.0.contains("s3cret"));
+    }
 }

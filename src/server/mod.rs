@@ -5,6 +5,7 @@ mod confirm;
 mod http;
 mod notify;
 mod skills;
+mod sse;
 mod stdio;
 mod tools;
 
@@ -202,7 +203,10 @@ impl ServerHandler for Skillgate {
             .iter()
             .find(|s| s.uri == request.uri)
             .ok_or_else(|| {
-                ErrorData::resource_not_found(format!("no resource `{}`", request.uri), None)
+                ErrorData::resource_not_found(
+                    format!("no resource `{}`", request.uri),
+                    Some(serde_json::json!({"uri": request.uri})),
+                )
             })?;
         let contents = rmcp::model::ResourceContents::text(served.text.clone(), served.uri.clone())
             .with_mime_type("text/markdown");
@@ -276,6 +280,13 @@ impl ServerHandler for Skillgate {
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
         let caller = self.caller(&context);
+        if !self.shared.engine.knows_tool(&request.name) {
+            // An unknown name is a client bug, not something the model can fix: a protocol error.
+            return Err(ErrorData::invalid_params(
+                format!("tool not found: `{}`", request.name),
+                None,
+            ));
+        }
         let shared = &self.shared;
         let engine = &shared.engine;
         if engine.is_mutation(&request.name) {

@@ -67,7 +67,8 @@ pub(super) fn load(toolsets: &[String]) -> Vec<ServedSkill> {
 
 /// The resource entry of a skill's `SKILL.md`.
 pub(super) fn resource(served: &ServedSkill) -> Resource {
-    Resource::new(served.uri.clone(), format!("{} skill", served.skill.name()))
+    Resource::new(served.uri.clone(), served.skill.name())
+        .with_title(format!("{} skill", served.skill.name()))
         .with_description(served.skill.frontmatter.description.clone())
         .with_mime_type("text/markdown")
         .with_size(served.text.len() as u64)

@@ -1,0 +1,11 @@
+//! End-to-end scenarios: the real `skillgate` binary, spawned as an MCP server over stdio and over
+//! streamable HTTP, talking to a standalone `skillgate emulator` process with real signing. Every
+//! scenario checks the emulator's state through its admin API and the server's audit log, and every
+//! harness proves at the end that no credential leaked into results, errors, stderr or the audit log.
+
+mod common;
+mod faults;
+mod human;
+mod refusals;
+mod secrets;
+mod workflows;

@@ -1,0 +1,537 @@
+//! Remote safety of the HTTP transports, against the real binary on loopback: bearer auth on
+//! `/mcp`, `/sse` and `/message`; the Host/Origin allow-lists on both transports; body limits;
+//! the legacy SSE session lifecycle; the refusal to expose an unauthenticated server; and that
+//! the token never reaches the logs.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_skillgate");
+const TOKEN: &str = "sg-test-token-4f1c9a7e2b";
+const MARK: &str = "skillgate: MCP endpoint ";
+
+/// A `skillgate serve --transport http --emulator` process; killed on drop.
+struct Server {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    base: String,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Server {
+    fn start(extra: &[&str]) -> Self {
+        Self::start_with_env(extra, &[])
+    }
+
+    fn start_with_env(extra: &[&str], env: &[(&str, &str)]) -> Self {
+        let mut command = base_command(extra);
+        command.args(["--listen", "127.0.0.1:0"]);
+        // Debug logging on, so the "token never logged" check covers the noisiest setting.
+        command.env("SKILLGATE_LOG", "debug");
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn skillgate");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let pipe = child.stderr.take().expect("stderr is piped");
+        let sink = Arc::clone(&stderr);
+        std::thread::spawn(move || {
+            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
+                let mut text = sink.lock().unwrap();
+                text.push_str(&line);
+                text.push('\n');
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(60);
+        let base = loop {
+            let text = stderr.lock().unwrap().clone();
+            if let Some(url) = text
+                .lines()
+                .find_map(|line| line.split_once(MARK).map(|(_, url)| url.trim().to_string()))
+            {
+                break url.trim_end_matches("/mcp").to_string();
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("skillgate exited early ({status}):\n{text}");
+            }
+            assert!(Instant::now() < deadline, "no endpoint printed:\n{text}");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Self {
+            child,
+            base,
+            stderr,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Stops the server and returns everything it wrote on stderr.
+    fn stop(mut self) -> String {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        // Let the reader thread drain what is left in the pipe.
+        std::thread::sleep(Duration::from_millis(100));
+        self.stderr.lock().unwrap().clone()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn base_command(extra: &[&str]) -> Command {
+    let home = std::env::temp_dir();
+    let mut command = Command::new(BIN);
+    command
+        .args([
+            "serve",
+            "--transport",
+            "http",
+            "--emulator",
+            "--audit-log",
+            "off",
+        ])
+        .args(extra)
+        .env("HOME", &home);
+    // No real credentials and no settings from the developer's environment.
+    for (key, _) in std::env::vars() {
+        if key.starts_with("ALIBABA_CLOUD_") || key.starts_with("SKILLGATE_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap()
+}
+
+fn initialize() -> Value {
+    json!({
+        "jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {
+            "protocolVersion": "2024-11-05",
+            "capabilities": {},
+            "clientInfo": {"name": "http-security-test", "version": "0"}
+        }
+    })
+}
+
+/// `POST /mcp initialize` with the headers streamable HTTP requires, plus `extra`.
+async fn mcp_initialize(
+    server: &Server,
+    extra: &[(reqwest::header::HeaderName, &str)],
+) -> reqwest::Response {
+    let mut request = client()
+        .post(server.url("/mcp"))
+        .header(ACCEPT, "application/json, text/event-stream")
+        .json(&initialize());
+    for (name, value) in extra {
+        request = request.header(name.clone(), *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// `GET /sse` with `extra` headers.
+async fn open_sse(
+    server: &Server,
+    extra: &[(reqwest::header::HeaderName, &str)],
+) -> reqwest::Response {
+    let mut request = client().get(server.url("/sse"));
+    for (name, value) in extra {
+        request = request.header(name.clone(), *value);
+    }
+    request.send().await.unwrap()
+}
+
+/// Reads the SSE stream until `needle` has been seen; returns everything read.
+async fn read_until(stream: &mut reqwest::Response, needle: &str) -> String {
+    let mut text = String::new();
+    let read = async {
+        while !text.contains(needle) {
+            match stream.chunk().await.unwrap() {
+                Some(chunk) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                None => break,
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(30), read)
+        .await
+        .unwrap_or_else(|_| panic!("`{needle}` never came on the SSE stream"));
+    assert!(
+        text.contains(needle),
+        "stream ended without `{needle}`:\n{text}"
+    );
+    text
+}
+
+/// The `/message?sessionId=...` path from the `endpoint` event.
+fn endpoint_of(text: &str) -> String {
+    text.lines()
+        .skip_while(|line| *line != "event: endpoint")
+        .find_map(|line| line.strip_prefix("data: "))
+        .expect("an endpoint event")
+        .to_string()
+}
+
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+#[tokio::test]
+async fn bearer_auth_guards_every_route_and_the_token_never_reaches_the_logs() {
+    let server = Server::start(&["--auth-token", TOKEN]);
+    let http = client();
+    let wrong = bearer("not-the-token");
+    let right = bearer(TOKEN);
+
+    for auth in [None, Some(wrong.as_str()), Some("Basic c2tpbGxnYXRl")] {
+        let extra: Vec<_> = auth.map(|a| (AUTHORIZATION, a)).into_iter().collect();
+        let response = mcp_initialize(&server, &extra).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "/mcp with {auth:?}"
+        );
+        assert_eq!(response.headers()["www-authenticate"], "Bearer");
+        let response = open_sse(&server, &extra).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "/sse with {auth:?}"
+        );
+        let mut post = http
+            .post(server.url("/message?sessionId=0123456789abcdef0123456789abcdef"))
+            .json(&initialize());
+        if let Some(auth) = auth {
+            post = post.header(AUTHORIZATION, auth);
+        }
+        let response = post.send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "/message with {auth:?}"
+        );
+    }
+
+    // The right token: streamable HTTP initializes...
+    let response = mcp_initialize(&server, &[(AUTHORIZATION, &right)]).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers().contains_key("mcp-session-id"));
+    let body = response.text().await.unwrap();
+    assert!(body.contains("\"serverInfo\""), "{body}");
+
+    // ...and so does a legacy SSE session, whose messages need the token too.
+    let mut stream = open_sse(&server, &[(AUTHORIZATION, &right)]).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    assert_eq!(stream.headers()[CONTENT_TYPE], "text/event-stream");
+    let endpoint = endpoint_of(&read_until(&mut stream, "sessionId=").await);
+    let message_url = server.url(&endpoint);
+    let response = http
+        .post(&message_url)
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::UNAUTHORIZED,
+        "a session id alone is not enough"
+    );
+    let response = http
+        .post(&message_url)
+        .header(AUTHORIZATION, &right)
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let text = read_until(&mut stream, "\"serverInfo\"").await;
+    assert!(text.contains("event: message\ndata: {"), "{text}");
+    drop(stream);
+
+    let stderr = server.stop();
+    assert!(stderr.contains(MARK), "{stderr}");
+    assert!(
+        !stderr.contains(TOKEN),
+        "the bearer token reached stderr:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn the_token_can_come_from_the_environment() {
+    let server = Server::start_with_env(&[], &[("SKILLGATE_AUTH_TOKEN", TOKEN)]);
+    assert_eq!(
+        mcp_initialize(&server, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        open_sse(&server, &[]).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let right = bearer(TOKEN);
+    assert_eq!(
+        mcp_initialize(&server, &[(AUTHORIZATION, &right)])
+            .await
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        open_sse(&server, &[(AUTHORIZATION, &right)]).await.status(),
+        StatusCode::OK
+    );
+    let stderr = server.stop();
+    assert!(
+        !stderr.contains(TOKEN),
+        "the bearer token reached stderr:\n{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn host_and_origin_allow_lists_apply_to_both_transports() {
+    let server = Server::start(&["--allowed-origins", "http://localhost:6274"]);
+    let http = client();
+
+    // DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends its own name as Host.
+    let evil_host = [(HOST, "evil.example:8765")];
+    assert_eq!(
+        mcp_initialize(&server, &evil_host).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        open_sse(&server, &evil_host).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    let response = http
+        .post(server.url("/message?sessionId=0123456789abcdef0123456789abcdef"))
+        .header(HOST, "evil.example:8765")
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    // A browser page from an origin that is not listed.
+    for origin in ["http://evil.example", "http://localhost:6275", "null"] {
+        let extra = [(ORIGIN, origin)];
+        assert_eq!(
+            mcp_initialize(&server, &extra).await.status(),
+            StatusCode::FORBIDDEN,
+            "/mcp from {origin}"
+        );
+        assert_eq!(
+            open_sse(&server, &extra).await.status(),
+            StatusCode::FORBIDDEN,
+            "/sse from {origin}"
+        );
+    }
+
+    // The listed origin, and loopback names, are served.
+    let inspector = [(ORIGIN, "http://localhost:6274")];
+    assert_eq!(
+        mcp_initialize(&server, &inspector).await.status(),
+        StatusCode::OK
+    );
+    let mut stream = open_sse(&server, &inspector).await;
+    assert_eq!(stream.status(), StatusCode::OK);
+    let endpoint = endpoint_of(&read_until(&mut stream, "sessionId=").await);
+    let response = http
+        .post(server.url(&endpoint))
+        .header(ORIGIN, "http://evil.example")
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "/message from a foreign origin"
+    );
+    for host in ["localhost", "127.0.0.1:1"] {
+        assert_eq!(
+            mcp_initialize(&server, &[(HOST, host)]).await.status(),
+            StatusCode::OK,
+            "Host {host}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn allowed_hosts_extend_the_loopback_names() {
+    let server = Server::start(&["--allowed-hosts", "mcp.internal"]);
+    let host = [(HOST, "mcp.internal:8765")];
+    assert_eq!(
+        mcp_initialize(&server, &host).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(open_sse(&server, &host).await.status(), StatusCode::OK);
+    let other = [(HOST, "other.internal")];
+    assert_eq!(
+        open_sse(&server, &other).await.status(),
+        StatusCode::FORBIDDEN
+    );
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_refused_with_413() {
+    let server = Server::start(&[]);
+    let http = client();
+    let big = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": "pai_quota_list", "arguments": {"quota_name": "x".repeat(2 * 1024 * 1024)}}
+    });
+
+    let response = http
+        .post(server.url("/mcp"))
+        .header(ACCEPT, "application/json, text/event-stream")
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "/mcp");
+
+    let mut stream = open_sse(&server, &[]).await;
+    let endpoint = endpoint_of(&read_until(&mut stream, "sessionId=").await);
+    let response = http
+        .post(server.url(&endpoint))
+        .json(&big)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE, "/message");
+}
+
+#[tokio::test]
+async fn legacy_messages_need_a_live_session_and_a_json_rpc_body() {
+    let server = Server::start(&[]);
+    let http = client();
+    let post = |url: String| http.post(url);
+
+    let response = post(server.url("/message"))
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "no sessionId");
+    let response = post(server.url("/message?sessionId=0123456789abcdef0123456789abcdef"))
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NOT_FOUND, "unknown session");
+
+    let mut stream = open_sse(&server, &[]).await;
+    let text = read_until(&mut stream, "sessionId=").await;
+    let endpoint = endpoint_of(&text);
+    let id = endpoint.rsplit('=').next().unwrap().to_string();
+    assert_eq!(id.len(), 32, "a 128-bit session id: {id}");
+    assert!(id.chars().all(|c| c.is_ascii_hexdigit()));
+    let url = server.url(&endpoint);
+
+    let response = post(url.clone())
+        .header(CONTENT_TYPE, "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST, "bad body");
+    let response = post(url.clone())
+        .header(CONTENT_TYPE, "text/plain")
+        .body(initialize().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+
+    // A second stream is a different session with a different id.
+    let mut other = open_sse(&server, &[]).await;
+    let other_endpoint = endpoint_of(&read_until(&mut other, "sessionId=").await);
+    assert_ne!(other_endpoint, endpoint);
+
+    let response = post(url.clone()).json(&initialize()).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    read_until(&mut stream, "\"serverInfo\"").await;
+
+    // Closing the stream ends the session.
+    drop(stream);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let status = post(url.clone())
+            .json(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        if status == StatusCode::NOT_FOUND {
+            break;
+        }
+        assert_eq!(status, StatusCode::ACCEPTED);
+        assert!(Instant::now() < deadline, "the session outlived its stream");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // The other session is untouched.
+    let response = post(server.url(&other_endpoint))
+        .json(&initialize())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+}
+
+/// Runs `serve` with `extra` and returns its exit status and stderr; it must exit by itself.
+fn run_to_exit(extra: &[&str]) -> (std::process::ExitStatus, String) {
+    let mut child = base_command(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn skillgate");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("`serve {extra:?}` did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    (status, stderr)
+}
+
+#[test]
+fn a_non_loopback_bind_without_a_token_is_refused() {
+    // Refused before anything is bound, so nothing listens beyond loopback.
+    let (status, stderr) = run_to_exit(&["--listen", "0.0.0.0:0"]);
+    assert!(!status.success(), "{stderr}");
+    assert!(
+        stderr.contains("refusing to listen on 0.0.0.0:0 without --auth-token"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(MARK), "{stderr}");
+
+    let (status, stderr) = run_to_exit(&["--listen", "127.0.0.1:0", "--auth-token", ""]);
+    assert!(!status.success(), "{stderr}");
+    assert!(stderr.contains("--auth-token is empty"), "{stderr}");
+}
