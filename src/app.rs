@@ -124,6 +124,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     let confirm = args.confirm.unwrap_or_default();
+    if args.confirm_url && args.transport.unwrap_or_default() != Transport::Http {
+        anyhow::bail!(
+            "--confirm-url needs --transport http: the confirmation page is served by the HTTP server"
+        );
+    }
     let engine = Engine::new(
         catalog,
         selection,
@@ -141,6 +146,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             confirm,
             state_key: state_key()?,
             confirmation_timeout: plan_ttl,
+            confirm_url: args.confirm_url,
         },
     )?;
     match args.transport.unwrap_or_default() {
@@ -151,6 +157,8 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 auth_token: args.auth_token.clone().map(crate::secret::Secret::new),
                 allowed_hosts: args.allowed_hosts.clone(),
                 allowed_origins: args.allowed_origins.clone(),
+                public_url: args.public_url.clone(),
+                stateless: args.stateless,
             };
             serve_http(shared, options).await.map(|_| ())
         }

@@ -81,6 +81,15 @@ pub struct ServeArgs {
     /// auto, token or elicit.
     #[arg(long, value_enum, env = "SKILLGATE_CONFIRM")]
     pub confirm: Option<ConfirmMode>,
+    /// Confirm changes on a page this HTTP server serves, behind a one-time link (HTTP only).
+    #[arg(long, env = "SKILLGATE_CONFIRM_URL")]
+    pub confirm_url: bool,
+    /// Base URL browsers use to reach this server, for confirmation links (default: the bound address).
+    #[arg(long, env = "SKILLGATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Serve streamable HTTP without sessions for pre-2026 clients too (plans are then bound to the principal).
+    #[arg(long, env = "SKILLGATE_STATELESS")]
+    pub stateless: bool,
     /// How long a plan stays valid: `600`, `90s`, `10m`, `1h` (default 10m).
     #[arg(long, env = "SKILLGATE_PLAN_TTL")]
     pub plan_ttl: Option<String>,
@@ -122,6 +131,9 @@ pub struct ConfigFile {
     exclude_tools: Option<Vec<String>>,
     read_only: Option<bool>,
     confirm: Option<ConfirmMode>,
+    confirm_url: Option<bool>,
+    public_url: Option<String>,
+    stateless: Option<bool>,
     plan_ttl: Option<String>,
     audit_log: Option<String>,
     region: Option<String>,
@@ -154,6 +166,9 @@ impl ServeArgs {
         }
         self.read_only = self.read_only || file.read_only.unwrap_or(false);
         self.confirm = self.confirm.or(file.confirm);
+        self.confirm_url = self.confirm_url || file.confirm_url.unwrap_or(false);
+        self.public_url = self.public_url.or(file.public_url);
+        self.stateless = self.stateless || file.stateless.unwrap_or(false);
         self.plan_ttl = self.plan_ttl.or(file.plan_ttl);
         self.audit_log = self.audit_log.or(file.audit_log);
         self.region = self.region.or(file.region);

@@ -103,7 +103,7 @@ pub fn output_schema(tool: &ToolSpec) -> Map<String, Value> {
         let mut plan = Map::new();
         plan.insert(
             "status".into(),
-            json!({"enum": ["confirmation_required", "executed"]}),
+            json!({"enum": ["confirmation_required", "awaiting_human", "executed"]}),
         );
         plan.insert("plan_id".into(), json!({"type": "string"}));
         plan.insert("confirm_phrase".into(), json!({"type": "string"}));

@@ -350,3 +350,81 @@ pub(super) async fn by_input_required(
         .and_then(|value| serde_json::from_value::<ElicitResult>(value.clone()).ok());
     CallToolResponse::Complete(settle(engine, caller, &pending.plan_id, answer).await)
 }
+
+/// The `--confirm-url` route: plan, open a one-time page, and either hand the link to the human
+/// through URL-mode elicitation (then report what they did) or return it for the user to open.
+pub(super) async fn by_page(
+    shared: &super::Shared,
+    caller: &Owner,
+    request: CallToolRequestParams,
+    context: &RequestContext<RoleServer>,
+) -> CallToolResult {
+    let engine = &shared.engine;
+    let arguments = request.arguments.unwrap_or_default();
+    let plan = match plan(engine, caller, &request.name, arguments).await {
+        Ok(plan) => plan,
+        Err(result) => return result,
+    };
+    let Some((url, plan_id)) = shared.pages.open(caller, &plan) else {
+        let plan_id = plan["plan_id"].as_str().unwrap_or_default().to_string();
+        cancel(engine, caller, &plan_id).await;
+        return into_result(Outcome::Failure(ToolFailure::new(
+            "config_error",
+            "the confirmation page is not available",
+        )));
+    };
+    let modern = context
+        .protocol_version()
+        .is_some_and(|v| v >= ProtocolVersion::V_2026_07_28);
+    let url_mode = !modern
+        && context
+            .peer
+            .supported_elicitation_modes()
+            .contains(&rmcp::service::ElicitationMode::Url);
+    let summary = plan["summary"].as_str().unwrap_or("a change").to_string();
+    if url_mode {
+        let params = ElicitRequestParams::UrlElicitationParams {
+            meta: None,
+            message: format!("Review and confirm on this page: {summary}"),
+            url,
+            elicitation_id: plan_id.clone(),
+        };
+        let answer = context
+            .peer
+            .create_elicitation_with_timeout(params, Some(shared.settings.confirmation_timeout))
+            .await;
+        if let Some(outcome) = shared.pages.outcome_of(&plan_id) {
+            let failed = outcome.get("error").is_some();
+            let result = if failed {
+                CallToolResult::structured_error(outcome)
+            } else {
+                CallToolResult::structured(outcome)
+            };
+            return result;
+        }
+        if matches!(
+            answer,
+            Ok(ElicitResult {
+                action: ElicitationAction::Decline | ElicitationAction::Cancel,
+                ..
+            })
+        ) {
+            cancel(engine, caller, &plan_id).await;
+            return declined("the user declined");
+        }
+        return into_result(Outcome::Success(json!({
+            "status": "awaiting_human",
+            "plan_id": plan_id,
+            "summary": summary,
+            "next_step": "The user has not answered on the confirmation page yet; nothing has changed. The page stays valid until the plan expires.",
+        })));
+    }
+    into_result(Outcome::Success(json!({
+        "status": "awaiting_human",
+        "plan_id": plan_id,
+        "summary": summary,
+        "confirm_url": url,
+        "expires_at": plan["expires_at"],
+        "next_step": "Nothing has changed. Give this link to the user: they review the exact request and type the phrase on the page. The link works once. Check the result afterwards with a read tool.",
+    })))
+}

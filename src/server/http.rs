@@ -31,6 +31,10 @@ pub struct HttpOptions {
     pub allowed_hosts: Vec<String>,
     /// Allowed browser origins; requests with any other Origin are refused.
     pub allowed_origins: Vec<String>,
+    /// Base URL for confirmation links (`--public-url`); default the bound address.
+    pub public_url: Option<String>,
+    /// No sessions, for any protocol generation (`--stateless`).
+    pub stateless: bool,
 }
 
 /// Host names every server accepts: a DNS-rebinding page cannot make a browser send them.
@@ -311,6 +315,7 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         .with_allowed_origins(options.allowed_origins.clone())
         .enforce_origin_validation()
         .with_max_request_body_bytes(sse::MAX_BODY_BYTES)
+        .with_legacy_session_mode(!options.stateless)
         .with_cancellation_token(cancel.clone());
     let mut sessions = LocalSessionManager::default();
     // Long cloud waits are silent; a 5-minute idle timer would kill the session under them.
@@ -320,6 +325,9 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         move || Ok(Skillgate::new(handler_state.clone())),
         Arc::new(sessions),
         config,
+    );
+    let pages = super::confirm_page::router(Arc::clone(&shared)).layer(
+        axum::middleware::from_fn_with_state(rules.clone(), check_host_and_origin),
     );
     let legacy = sse::router(shared, cancel).layer(axum::middleware::from_fn_with_state(
         rules,
@@ -332,6 +340,9 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
             options.auth_token.clone(),
             authenticate,
         ))
+        // The confirmation page's one-time secret is its credential: a human's browser has no
+        // bearer token, and the model never needs one to reach it.
+        .merge(pages)
 }
 
 /// Serves until ctrl-c. Prints nothing on stdout except what the caller decides.
@@ -348,6 +359,11 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
             .allowed_origins
             .push(format!("http://{host}:{port}"));
     }
+    let base = options
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
+    shared.pages_base_url(base.trim_end_matches('/').to_string());
     let router = app(shared, &options, cancel.clone());
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     eprintln!("skillgate: MCP endpoint http://{address}/mcp");
@@ -480,6 +496,8 @@ mod tests {
             auth_token: token.map(Secret::new),
             allowed_hosts: vec![],
             allowed_origins: vec![],
+            public_url: None,
+            stateless: false,
         };
         assert!(check_exposure(&options("127.0.0.1:0", None)).is_ok());
         assert!(check_exposure(&options("0.0.0.0:0", None)).is_err());

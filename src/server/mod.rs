@@ -2,6 +2,7 @@
 //! works out who is calling (principal and session), and turns engine outcomes into results.
 
 mod confirm;
+mod confirm_page;
 mod http;
 mod notify;
 mod skills;
@@ -41,6 +42,8 @@ pub struct ServerSettings {
     pub state_key: Vec<u8>,
     /// How long a human has to answer a confirmation form (the plan lifetime).
     pub confirmation_timeout: Duration,
+    /// `--confirm-url`: confirmations happen on this server's confirmation page.
+    pub confirm_url: bool,
 }
 
 /// State shared by every handler instance (one per stdio process, per HTTP session, or per
@@ -54,6 +57,7 @@ pub struct Shared {
     settings: ServerSettings,
     seal: confirm::StateSeal,
     skills: Vec<skills::ServedSkill>,
+    pages: confirm_page::ConfirmPages,
     /// Tasks (SEP-2663) of clients that declare the extension; one manager for every handler
     /// instance, since 2026-07-28 requests each get their own.
     tasks: Tasks,
@@ -87,6 +91,7 @@ impl Shared {
         let tools = tools::render(&engine);
         let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
         let skills = skills::load(&engine.selection().toolset_names());
+        let pages = confirm_page::ConfirmPages::new(settings.confirmation_timeout);
         Ok(Arc::new(Self {
             engine,
             tools,
@@ -94,8 +99,16 @@ impl Shared {
             settings,
             seal,
             skills,
+            pages,
             tasks: Tasks(rmcp::task_manager::TaskManager::new()),
         }))
+    }
+
+    /// Sets where confirmation pages are reached; only an HTTP listener can serve them.
+    pub(crate) fn pages_base_url(&self, base: String) {
+        if self.settings.confirm_url {
+            self.pages.set_base_url(base);
+        }
     }
 
     /// The rendered tool list.
@@ -289,6 +302,13 @@ impl ServerHandler for Skillgate {
         }
         let shared = &self.shared;
         let engine = &shared.engine;
+        if engine.is_mutation(&request.name)
+            && shared.settings.confirm_url
+            && shared.pages.available()
+        {
+            let result = confirm::by_page(shared, &caller, request.clone(), &context).await;
+            return Ok(CallToolResponse::Complete(result));
+        }
         if engine.is_mutation(&request.name) {
             let response = match confirm::route(shared.settings.confirm, &context) {
                 confirm::Route::Token => None,

@@ -49,7 +49,7 @@ async def description(client):
     return result.structured_content.get("description")
 
 
-@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+@pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
 async def test_the_human_types_the_phrase_and_the_change_happens(skillgate_bin, tmp_path, mode):
     human = Human(types_phrase)
     async with Client(server(skillgate_bin, tmp_path), mode=mode, elicitation_callback=human) as client:
@@ -65,7 +65,7 @@ async def test_the_human_types_the_phrase_and_the_change_happens(skillgate_bin, 
         assert plans == []
 
 
-@pytest.mark.parametrize("mode", ["legacy", "2026-07-28"])
+@pytest.mark.parametrize("mode", ["legacy", "auto", "2026-07-28"])
 @pytest.mark.parametrize("answer", [declines, types_yes], ids=["decline", "wrong-phrase"])
 async def test_decline_or_a_wrong_phrase_changes_nothing(skillgate_bin, tmp_path, mode, answer):
     async with Client(server(skillgate_bin, tmp_path), mode=mode, elicitation_callback=Human(answer)) as client:

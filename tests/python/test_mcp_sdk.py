@@ -105,3 +105,33 @@ async def test_modern_protocol_client_gets_the_same_gate(skillgate_bin, tmp_path
         assert not error, text
         error, done, text = await call(client, "confirm", {"plan_id": plan["plan_id"], "phrase": "CONFIRM quotateamroot0001"})
         assert not error and done["status"] == "executed", text
+
+
+async def test_stateless_http_keys_plans_by_principal(skillgate_bin, tmp_path):
+    """`--stateless`: no sessions for any generation; a plan made in one request is confirmed in
+    the next because both come from the same principal."""
+    import re
+    import subprocess
+    import time
+
+    proc = subprocess.Popen(
+        [skillgate_bin, "serve", "--transport", "http", "--listen", "127.0.0.1:0", "--emulator", "--stateless",
+         "--audit-log", "off"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=clean_env(tmp_path),
+    )
+    try:
+        url = None
+        deadline = time.time() + 30
+        while time.time() < deadline and url is None:
+            match = re.search(r"MCP endpoint (http://\S+/mcp)", proc.stderr.readline() or "")
+            url = match.group(1) if match else None
+        for mode in ("legacy", "2026-07-28"):
+            async with Client(url, mode=mode) as client:
+                error, plan, text = await call(client, "pai_quota_update",
+                                               {"quota_id": "quotateamroot0001", "description": f"stateless {mode}"})
+                assert not error, text
+                error, done, text = await call(client, "confirm", {"plan_id": plan["plan_id"], "phrase": plan["confirm_phrase"]})
+                assert not error and done["status"] == "executed", text
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
