@@ -198,7 +198,7 @@ fn invalid(file: &str, tool: &str, field: &str, message: impl Into<String>) -> C
 }
 
 /// Names inside `{...}` of a template.
-pub fn placeholders(template: &str) -> Vec<&str> {
+pub fn template_fields(template: &str) -> Vec<&str> {
     template
         .split('{')
         .skip(1)
@@ -279,7 +279,7 @@ fn validate_tool(
                 Some(&confirm.summary),
             ];
             for template in templates.into_iter().flatten() {
-                if let Some(name) = placeholders(template)
+                if let Some(name) = template_fields(template)
                     .into_iter()
                     .find(|n| !param_names.contains(n))
                 {
@@ -344,17 +344,17 @@ fn validate_params(tool: &ToolSpec) -> Result<(), (String, String)> {
             return Err((field, format!("wire name `{}` used twice", wire.name)));
         }
     }
-    let path_params: Vec<&str> = placeholders(&tool.call.path);
-    for placeholder in &path_params {
+    let path_params: Vec<&str> = template_fields(&tool.call.path);
+    for field in &path_params {
         let found = tool.params.iter().any(|p| {
             p.wire
                 .as_ref()
-                .is_some_and(|w| w.location == Location::Path && w.name == *placeholder)
+                .is_some_and(|w| w.location == Location::Path && w.name == *field)
         });
         if !found {
             return Err((
                 "call.path".into(),
-                format!("`{{{placeholder}}}` has no path parameter"),
+                format!("`{{{field}}}` has no path parameter"),
             ));
         }
     }
@@ -397,11 +397,11 @@ mod tests {
     }
 
     #[test]
-    fn placeholders_are_found_in_order() {
+    fn template_fields_are_found_in_order() {
         assert_eq!(
-            placeholders("CONFIRM {quota_id} {x}"),
+            template_fields("CONFIRM {quota_id} {x}"),
             vec!["quota_id", "x"]
         );
-        assert!(placeholders("none").is_empty());
+        assert!(template_fields("none").is_empty());
     }
 }

@@ -10,7 +10,7 @@ mod params;
 mod schema;
 mod select;
 
-pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, Registry, placeholders};
+pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, Registry, template_fields};
 pub use params::{ArgumentError, validate_arguments};
 pub use schema::{input_schema, output_schema};
 pub use select::{Selection, SelectionError};
@@ -137,7 +137,7 @@ pub struct CallSpec {
     pub action: String,
     /// HTTP method.
     pub method: String,
-    /// Path template with `{WireName}` placeholders.
+    /// Path template with `{WireName}` fields.
     pub path: String,
 }
 

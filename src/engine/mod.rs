@@ -590,10 +590,10 @@ fn string_arg(arguments: &Map<String, Value>, name: &str) -> Result<String, Tool
         })
 }
 
-/// Fills `{name}` placeholders from the arguments.
+/// Fills `{name}` stand-ins from the arguments.
 fn render(template: &str, args: &Map<String, Value>) -> String {
     let mut out = template.to_string();
-    for name in crate::catalog::placeholders(template) {
+    for name in crate::catalog::template_fields(template) {
         let value = match args.get(name) {
             Some(Value::String(s)) => s.clone(),
             Some(other) => other.to_string(),

@@ -86,6 +86,11 @@ impl<'a> GuardContext<'a> {
             .map(str::to_string)
     }
 
+    /// A list-of-strings argument (empty when absent).
+    pub fn arg_strings(&self, name: &str) -> Vec<String> {
+        string_list(self.args.get(name))
+    }
+
     /// Sends a read request (retried on passing faults).
     pub async fn read(&self, request: &ApiRequest) -> Result<ApiResponse, ToolFailure> {
         self.client
@@ -93,6 +98,20 @@ impl<'a> GuardContext<'a> {
             .await
             .map_err(ToolFailure::from)
     }
+}
+
+/// The strings of a JSON array (empty for anything else).
+pub fn string_list(value: Option<&Value>) -> Vec<String> {
+    value
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_string)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Every guard the catalog may name.

@@ -115,7 +115,7 @@ pub struct ApiRequest {
 impl ApiRequest {
     /// A ROA request. Each `{Name}` in `path_template` is replaced by the matching
     /// parameter run through [`encode_path_segment`], so a value can never add path
-    /// segments or a query. A placeholder without a parameter stays as it is and is
+    /// segments or a query. A stand-in without a parameter stays as it is and is
     /// rejected by [`ApiRequest::validate`] before anything is sent.
     pub fn roa(
         product: Product,

@@ -12,13 +12,13 @@ pub const ACCEPT: &str = "application/json";
 /// The body type of every PAI / AI Workspace write.
 pub const JSON_CONTENT_TYPE: &str = "application/json; charset=utf-8";
 
-/// What varies per attempt, or a placeholder for it in a preview.
+/// What varies per attempt, or a stand-in for it in a preview.
 pub struct AttemptStamp<'a> {
     /// `x-acs-date`.
     pub date: &'a str,
     /// `x-acs-signature-nonce`.
     pub nonce: &'a str,
-    /// `x-acs-security-token` value (placeholder in previews).
+    /// `x-acs-security-token` value (stand-in in previews).
     pub security_token: Option<&'a str>,
     /// `x-acs-accesskey-id` value for STS (masked in previews).
     pub access_key_id: &'a str,

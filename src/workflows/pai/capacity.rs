@@ -66,17 +66,7 @@ fn exceeded(
 /// `pai.node_specs_bindable` (root create): every spec exists in the groups and its count fits
 /// what can still be bound.
 pub async fn node_specs_bindable(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let groups: Vec<String> = ctx
-        .args
-        .get("resource_group_ids")
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let groups: Vec<String> = ctx.arg_strings("resource_group_ids");
     let body = ctx
         .read(&api::node_types_of_groups(&ctx.region(), &groups))
         .await?
@@ -174,18 +164,11 @@ pub async fn scale_capacity(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
     let current: BTreeMap<String, i64> = quota_specs(&quota).into_iter().collect();
     let (stats, scope, allowed_types) = if super::is_root(&quota) {
-        let groups: Vec<String> = ctx
-            .args
-            .get("resource_group_ids")
-            .or_else(|| quota.get("ResourceGroupIds"))
-            .and_then(Value::as_array)
-            .map(|v| {
-                v.iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let groups: Vec<String> = crate::workflows::string_list(
+            ctx.args
+                .get("resource_group_ids")
+                .or_else(|| quota.get("ResourceGroupIds")),
+        );
         let body = ctx
             .read(&api::node_types_of_groups(&ctx.region(), &groups))
             .await?

@@ -41,17 +41,7 @@ fn summary(group: &Value) -> Value {
 
 /// Resolves `resource_group_ids` (IDs or exact names) in place; returns the resolution table.
 async fn resolve(ctx: &mut GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> {
-    let given: Vec<String> = ctx
-        .args
-        .get("resource_group_ids")
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let given: Vec<String> = ctx.arg_strings("resource_group_ids");
     let groups = all_groups(ctx).await?;
     let mut resolved = Vec::new();
     let mut table = Vec::new();
@@ -119,17 +109,7 @@ pub async fn resolve_resource_groups(ctx: &mut GuardContext<'_>) -> Result<(), T
 /// Fetches each group and checks Step A (same type) and Step B (same cluster and GPU type; for
 /// ECS also the same VPC, vSwitch and security group). Returns the common type.
 async fn check_homogeneity(ctx: &mut GuardContext<'_>) -> Result<String, ToolFailure> {
-    let ids: Vec<String> = ctx
-        .args
-        .get("resource_group_ids")
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let ids: Vec<String> = ctx.arg_strings("resource_group_ids");
     let mut details = Vec::new();
     for id in &ids {
         let group = ctx

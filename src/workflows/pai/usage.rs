@@ -58,18 +58,11 @@ fn per_node(body: &Value) -> BTreeMap<String, [f64; 3]> {
 pub async fn usage_below_target(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
-    let groups: Vec<String> = ctx
-        .args
-        .get("resource_group_ids")
-        .or_else(|| quota.get("ResourceGroupIds"))
-        .and_then(Value::as_array)
-        .map(|v| {
-            v.iter()
-                .filter_map(Value::as_str)
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
+    let groups: Vec<String> = crate::workflows::string_list(
+        ctx.args
+            .get("resource_group_ids")
+            .or_else(|| quota.get("ResourceGroupIds")),
+    );
     let types = per_node(
         &ctx.read(&api::node_types_of_groups(&ctx.region(), &groups))
             .await?
