@@ -6,18 +6,7 @@ mod support;
 
 use serde_json::{Value, json};
 use skillgate::emulator::alibaba::seed::*;
-use support::{Emu, path};
-
-fn quotas(body: &Value) -> Vec<String> {
-    body["Quotas"]
-        .as_array()
-        .map(|qs| {
-            qs.iter()
-                .filter_map(|q| q["QuotaName"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use support::{Emu, path, quotas};
 
 #[tokio::test]
 async fn create_quota_speaks_only_the_sdk_node_spec_shape() {

@@ -5,20 +5,9 @@
 #[path = "emulator_support.rs"]
 mod support;
 
-use serde_json::{Value, json};
+use serde_json::json;
 use skillgate::emulator::alibaba::seed::*;
-use support::{Emu, path};
-
-fn quotas(body: &Value) -> Vec<String> {
-    body["Quotas"]
-        .as_array()
-        .map(|qs| {
-            qs.iter()
-                .filter_map(|q| q["QuotaName"].as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default()
-}
+use support::{Emu, path, quotas};
 
 #[tokio::test]
 async fn a_wrong_secret_is_signature_does_not_match_in_the_pop_error_shape() {

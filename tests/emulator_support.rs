@@ -318,3 +318,15 @@ impl Emu {
             .unwrap_or_default()
     }
 }
+
+/// The quota names of a ListQuotas answer.
+pub fn quotas(body: &serde_json::Value) -> Vec<String> {
+    body["Quotas"]
+        .as_array()
+        .map(|qs| {
+            qs.iter()
+                .filter_map(|q| q["QuotaName"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
