@@ -122,6 +122,15 @@ impl ProviderError {
         }
     }
 
+    /// True when the request may have been processed although no answer says so (a 5xx, a
+    /// timeout, a broken connection): a non-idempotent caller must look before sending again.
+    pub fn outcome_unknown(&self) -> bool {
+        matches!(
+            self.kind,
+            ErrorKind::Upstream | ErrorKind::Timeout | ErrorKind::Transport
+        )
+    }
+
     /// Whether the same request may succeed later; see [`ErrorKind::retryable`].
     pub fn retryable(&self) -> bool {
         self.kind.retryable()

@@ -7,7 +7,6 @@ use serde_json::{Value, json};
 use super::api::{self, items};
 use crate::engine::ToolFailure;
 use crate::providers::alibaba::{AlibabaClient, ApiRequest, ApiResponse, RetryMode};
-use crate::providers::error::ErrorKind;
 
 /// The label key that records which plan created a quota.
 pub const PLAN_LABEL: &str = "skillgate.plan";
@@ -64,14 +63,7 @@ pub async fn create_quota(
 ) -> Result<ApiResponse, ToolFailure> {
     let error = match client.call(request, RetryMode::NotAfterSend).await {
         Ok(response) => return Ok(response),
-        Err(error)
-            if matches!(
-                error.kind,
-                ErrorKind::Upstream | ErrorKind::Timeout | ErrorKind::Transport
-            ) =>
-        {
-            error
-        }
+        Err(error) if error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
     tracing::warn!(%error, plan = plan_id, "create answer lost; checking whether the quota exists");
@@ -85,12 +77,7 @@ pub async fn create_quota(
     // Not created: one more attempt is safe, and is checked the same way if it fails again.
     match client.call(request, RetryMode::NotAfterSend).await {
         Ok(response) => Ok(response),
-        Err(second)
-            if matches!(
-                second.kind,
-                ErrorKind::Upstream | ErrorKind::Timeout | ErrorKind::Transport
-            ) =>
-        {
+        Err(second) if second.outcome_unknown() => {
             match created_by(client, request, plan_id).await? {
                 Some(quota) => Ok(ApiResponse {
                     status: 200,

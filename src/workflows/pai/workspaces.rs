@@ -199,14 +199,7 @@ pub async fn attach_workspace(
     let first = client.call(request, RetryMode::NotAfterSend).await;
     let error = match first {
         Ok(response) => return Ok(response),
-        Err(error)
-            if matches!(
-                error.kind,
-                ErrorKind::Upstream | ErrorKind::Timeout | ErrorKind::Transport
-            ) =>
-        {
-            error
-        }
+        Err(error) if error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
     let body = request.body.clone().unwrap_or_default();
