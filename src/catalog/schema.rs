@@ -107,7 +107,6 @@ pub fn output_schema(tool: &ToolSpec) -> Map<String, Value> {
         );
         plan.insert("plan_id".into(), json!({"type": "string"}));
         plan.insert("confirm_phrase".into(), json!({"type": "string"}));
-        plan.insert("dry_run".into(), json!({"type": "array"}));
         plan.insert(
             "result".into(),
             json!({"type": "object", "properties": data}),
