@@ -51,6 +51,14 @@ fn state_key() -> anyhow::Result<Vec<u8>> {
     }
 }
 
+/// Expands a leading `~/`, which client configs (mcp.json) pass through unexpanded.
+fn expand_home(path: &str) -> PathBuf {
+    match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => PathBuf::from(path),
+    }
+}
+
 /// `skillgate serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let args = args.merge_file()?;
@@ -67,7 +75,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let audit = match args.audit_log.as_deref() {
         Some("off") => AuditLog::disabled(),
-        Some(path) => AuditLog::open(std::path::Path::new(path))?,
+        Some(path) => AuditLog::open(&expand_home(path))?,
         None => match default_audit_path() {
             Some(path) => AuditLog::open(&path)?,
             None => AuditLog::disabled(),
