@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::emulator::alibaba::state::{RegionState, WorkspaceResource};
+use crate::emulator::alibaba::workspace_resources::existing_workspace;
 use crate::emulator::alibaba::{Ctx, body, errors};
 use crate::emulator::wire::{ApiError, ApiRequest};
 
@@ -17,10 +18,7 @@ pub fn create_workspace_resource(
     ctx: &mut Ctx<'_>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
-    let workspace_id = req.path("WorkspaceId")?.to_owned();
-    if ctx.state.workspace(&workspace_id).is_none() {
-        return Err(errors::workspace_not_found(&workspace_id));
-    }
+    let workspace_id = existing_workspace(ctx, req)?;
     let b = req.json_body()?;
     match body::opt_string(&b, "Option")?.as_deref() {
         Some("Attach") => {}

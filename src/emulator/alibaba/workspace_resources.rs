@@ -11,6 +11,15 @@ use crate::emulator::alibaba::{Ctx, body, errors, seed};
 use crate::emulator::clock::format_time;
 use crate::emulator::wire::{ApiError, ApiRequest};
 
+/// The `{WorkspaceId}` of the path, when that workspace exists (`WorkspaceNotFound` otherwise).
+pub(crate) fn existing_workspace(ctx: &Ctx<'_>, req: &ApiRequest) -> Result<String, ApiError> {
+    let workspace_id = req.path("WorkspaceId")?.to_owned();
+    if ctx.state.workspace(&workspace_id).is_none() {
+        return Err(errors::workspace_not_found(&workspace_id));
+    }
+    Ok(workspace_id)
+}
+
 fn resource_json(state: &RegionState, r: &WorkspaceResource, verbose: bool) -> Value {
     let mut item = json!({
         "Id": r.id,
@@ -184,10 +193,7 @@ pub fn delete_workspace_resource(
     ctx: &mut Ctx<'_>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
-    let workspace_id = req.path("WorkspaceId")?.to_owned();
-    if ctx.state.workspace(&workspace_id).is_none() {
-        return Err(errors::workspace_not_found(&workspace_id));
-    }
+    let workspace_id = existing_workspace(ctx, req)?;
     let option = req
         .query_nonempty("Option")
         .unwrap_or("DetachAndDelete")
@@ -256,10 +262,7 @@ pub fn update_workspace_resource(
     ctx: &mut Ctx<'_>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
-    let workspace_id = req.path("WorkspaceId")?.to_owned();
-    if ctx.state.workspace(&workspace_id).is_none() {
-        return Err(errors::workspace_not_found(&workspace_id));
-    }
+    let workspace_id = existing_workspace(ctx, req)?;
     let b = req.json_body()?;
     let is_default = body::opt_bool(&b, "IsDefault")?;
     if is_default == Some(false) {
