@@ -10,17 +10,19 @@ use serde_json::json;
 use crate::audit::AuditLog;
 use crate::catalog::{Catalog, Selection};
 use crate::cli::{EmulatorArgs, ServeArgs, ToolsArgs, Transport, parse_duration};
+use crate::config::{ServerSettings, endpoint_overrides};
 use crate::emulator::{self, EmulatorOptions};
-use crate::engine::{Engine, EngineSettings};
+use crate::engine::{Engine, EngineParts, EngineSettings};
 use crate::gate::{Gate, MemoryPlanStore};
-use crate::providers::alibaba::{AlibabaClient, AlibabaClientConfig, AlibabaCredentials};
-use crate::server::{HttpOptions, ServerSettings, Shared, serve_http, serve_stdio};
+use crate::providers::{self, ProviderSetup, Providers};
+use crate::server::{HttpOptions, Shared, serve_http, serve_stdio};
+use crate::toolsets::ToolsetRegistry;
 
 /// The default plan lifetime.
 const DEFAULT_PLAN_TTL: Duration = Duration::from_secs(600);
 
-fn load_catalog(dir: Option<&PathBuf>) -> anyhow::Result<Catalog> {
-    let registry = crate::workflows::registry();
+fn load_catalog(dir: Option<&PathBuf>, toolsets: &ToolsetRegistry) -> anyhow::Result<Catalog> {
+    let registry = toolsets.catalog_registry(providers::KINDS.iter().map(|kind| kind.id));
     let catalog = match dir {
         Some(dir) => Catalog::from_dir(dir, &registry)?,
         None => Catalog::embedded(&registry)?,
@@ -62,7 +64,8 @@ fn expand_home(path: &str) -> PathBuf {
 /// `skillgate serve`.
 pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let args = args.merge_file()?;
-    let catalog = load_catalog(args.catalog_dir.as_ref())?;
+    let toolsets = ToolsetRegistry::all();
+    let catalog = load_catalog(args.catalog_dir.as_ref(), &toolsets)?;
     let selection = Selection::resolve(
         &catalog,
         &args.toolsets,
@@ -85,69 +88,84 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .region
         .clone()
         .unwrap_or_else(|| "cn-hangzhou".to_string());
-    let user_agent = catalog
-        .toolsets
-        .first()
-        .map(|(set, _)| set.user_agent.clone())
-        .unwrap_or_default();
+    let endpoints = endpoint_overrides(&args.endpoints, args.alibaba_endpoint.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    if let Some(unknown) = endpoints.keys().find(|id| providers::kind(id).is_none()) {
+        anyhow::bail!("--endpoint names no known provider `{unknown}`");
+    }
 
     // Keep the emulator handle alive for as long as we serve.
     let mut _emulator = None;
-    let (credentials, endpoint) = if args.emulator {
+    let accounts = if args.emulator {
         let options = EmulatorOptions {
             time_scale: args.emulator_time_scale.unwrap_or(1.0).max(1.0),
             seed_demo: true,
         };
         let handle = emulator::start(([127, 0, 0, 1], 0).into(), options).await?;
         tracing::info!(endpoint = %handle.endpoint, "built-in emulator started; results are emulated");
-        let credentials = AlibabaCredentials::new(
-            handle.alibaba.access_key_id.clone(),
-            handle.alibaba.access_key_secret.expose(),
-            None,
-            "emulator",
-        );
-        let endpoint = handle.endpoint.clone();
+        let accounts: serde_json::Value = serde_json::from_str(&handle.startup_line())?;
         _emulator = Some(handle);
-        (Some(credentials), Some(endpoint))
+        Some(accounts)
     } else {
-        let env = |name: &str| std::env::var(name).ok();
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let credentials = AlibabaCredentials::from_default_chain(&env, home.as_deref())?;
-        (credentials, args.alibaba_endpoint.clone())
+        None
     };
-    let client = credentials
-        .map(|credentials| {
-            AlibabaClient::new(AlibabaClientConfig {
-                credentials,
-                endpoint_override: endpoint.clone(),
-                timeout: Duration::from_secs(30),
-                max_attempts: 4,
-                user_agent_suffix: format!("{user_agent}/{}", uuid::Uuid::new_v4().simple()),
+    let env = |name: &str| std::env::var(name).ok();
+    let home = std::env::var_os("HOME").map(PathBuf::from);
+    let client_id = uuid::Uuid::new_v4().simple().to_string();
+    let mut clients = Providers::default();
+    for kind in providers::KINDS {
+        let permission_prefixes = catalog
+            .services
+            .values()
+            .filter(|service| service.provider == kind.id)
+            .map(|service| {
+                let prefix = service
+                    .permission
+                    .clone()
+                    .unwrap_or_else(|| service.id.clone());
+                (service.id.clone(), prefix)
             })
-        })
-        .transpose()?;
-    if client.is_none() {
-        tracing::warn!(
-            "no Alibaba Cloud credentials found; tools will answer with a configuration error (try --emulator)"
-        );
+            .collect();
+        let emulator_endpoint = accounts
+            .as_ref()
+            .and_then(|a| a.get("endpoint"))
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string);
+        let setup = ProviderSetup {
+            env: &env,
+            home: home.as_deref(),
+            endpoint: emulator_endpoint.or_else(|| endpoints.get(kind.id).cloned()),
+            emulator_account: accounts.as_ref().and_then(|a| a.get(kind.id)),
+            permission_prefixes,
+            client_id: client_id.clone(),
+        };
+        match (kind.configure)(&setup)? {
+            Some(client) => clients.insert(client),
+            None => tracing::warn!(
+                provider = kind.id,
+                "no credentials found; its tools will answer with a configuration error (try --emulator)"
+            ),
+        }
     }
+    let emulated = args.emulator || endpoints.values().any(|url| is_loopback_url(url));
     let confirm = args.confirm.unwrap_or_default();
     if args.confirm_url && args.transport.unwrap_or_default() != Transport::Http {
         anyhow::bail!(
             "--confirm-url needs --transport http: the confirmation page is served by the HTTP server"
         );
     }
-    let engine = Engine::new(
+    let engine = Engine::new(EngineParts {
         catalog,
         selection,
-        client,
-        Gate::new(Arc::new(MemoryPlanStore::default()), plan_ttl),
+        providers: clients,
+        registry: toolsets,
+        gate: Gate::new(Arc::new(MemoryPlanStore::default()), plan_ttl),
         audit,
-        EngineSettings {
-            default_region: region,
-            emulator: args.emulator || endpoint.as_deref().is_some_and(is_loopback_url),
+        settings: EngineSettings {
+            scope_defaults: [("region_id".to_string(), region)].into_iter().collect(),
+            emulator: emulated,
         },
-    );
+    });
     let shared = Shared::new(
         engine,
         ServerSettings {
@@ -206,7 +224,7 @@ pub async fn emulator(args: EmulatorArgs) -> anyhow::Result<()> {
 
 /// `skillgate tools`.
 pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
-    let catalog = load_catalog(None)?;
+    let catalog = load_catalog(None, &ToolsetRegistry::all())?;
     let text = if args.json {
         let tools: Vec<serde_json::Value> = catalog
             .tools()
@@ -245,25 +263,30 @@ pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
 pub fn status() -> anyhow::Result<()> {
     let env = |name: &str| std::env::var(name).ok();
     let home = std::env::var_os("HOME").map(PathBuf::from);
-    let credentials = match AlibabaCredentials::from_default_chain(&env, home.as_deref()) {
-        Ok(Some(found)) => {
-            json!({"source": found.source, "access_key_id": found.masked_key_id(), "sts": found.security_token.is_some()})
-        }
-        Ok(None) => {
-            json!({"source": null, "hint": "set ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET or run `skillgate serve --emulator`"})
-        }
-        Err(error) => json!({"error": error.to_string()}),
-    };
-    let catalog = load_catalog(None)?;
-    let report = json!({
+    let endpoints = endpoint_overrides(
+        &env("SKILLGATE_ENDPOINTS")
+            .map(|v| v.split(',').map(str::to_string).collect::<Vec<_>>())
+            .unwrap_or_default(),
+        env("SKILLGATE_ALIBABA_ENDPOINT").as_deref(),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let catalog = load_catalog(None, &ToolsetRegistry::all())?;
+    let mut report = json!({
         "version": env!("CARGO_PKG_VERSION"),
-        "alibaba": {
-            "credentials": credentials,
-            "endpoint": std::env::var("SKILLGATE_ALIBABA_ENDPOINT").unwrap_or_else(|_| "https://pai.<region>.aliyuncs.com, https://aiworkspace.<region>.aliyuncs.com".into()),
-        },
         "toolsets": catalog.toolsets.iter().map(|(set, tools)| json!({"name": set.name, "default": set.default, "tools": tools.len()})).collect::<Vec<_>>(),
         "audit_log": std::env::var("SKILLGATE_AUDIT_LOG").ok().or_else(|| default_audit_path().map(|p| p.display().to_string())),
     });
+    for kind in providers::KINDS {
+        let setup = ProviderSetup {
+            env: &env,
+            home: home.as_deref(),
+            endpoint: endpoints.get(kind.id).cloned(),
+            emulator_account: None,
+            permission_prefixes: Default::default(),
+            client_id: String::new(),
+        };
+        report[kind.id] = (kind.status)(&setup);
+    }
     use std::io::Write;
     writeln!(
         std::io::stdout().lock(),

@@ -41,18 +41,7 @@ pub enum Transport {
     Http,
 }
 
-/// How a human confirms mutations.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ConfirmMode {
-    /// The strongest the client supports (today: the token flow for every client).
-    #[default]
-    Auto,
-    /// The two-call plan/confirm flow with the exact phrase.
-    Token,
-    /// Only through elicitation to the human; mutations from clients without it are refused.
-    Elicit,
-}
+pub use crate::config::ConfirmMode;
 
 /// `skillgate serve`.
 #[derive(Clone, Debug, Default, Args)]
@@ -108,7 +97,16 @@ pub struct ServeArgs {
     /// Browser origins allowed over HTTP, comma-separated (e.g. http://localhost:6274).
     #[arg(long, value_delimiter = ',', env = "SKILLGATE_ALLOWED_ORIGINS")]
     pub allowed_origins: Vec<String>,
-    /// Send Alibaba requests to this endpoint (e.g. a standalone `skillgate emulator`).
+    /// Send a provider's requests to this endpoint, as `PROVIDER=URL` (repeatable, e.g.
+    /// `alibaba=http://127.0.0.1:9000` for a standalone `skillgate emulator`).
+    #[arg(
+        long = "endpoint",
+        value_name = "PROVIDER=URL",
+        env = "SKILLGATE_ENDPOINTS",
+        value_delimiter = ','
+    )]
+    pub endpoints: Vec<String>,
+    /// Same as `--endpoint alibaba=URL` (kept for existing configurations).
     #[arg(long, env = "SKILLGATE_ALIBABA_ENDPOINT")]
     pub alibaba_endpoint: Option<String>,
     /// Load the catalog from this directory instead of the built-in one.
@@ -139,6 +137,7 @@ pub struct ConfigFile {
     region: Option<String>,
     allowed_hosts: Option<Vec<String>>,
     allowed_origins: Option<Vec<String>>,
+    endpoints: Option<Vec<String>>,
     alibaba_endpoint: Option<String>,
     catalog_dir: Option<PathBuf>,
 }
@@ -177,6 +176,9 @@ impl ServeArgs {
         }
         if self.allowed_origins.is_empty() {
             self.allowed_origins = file.allowed_origins.unwrap_or_default();
+        }
+        if self.endpoints.is_empty() {
+            self.endpoints = file.endpoints.unwrap_or_default();
         }
         self.alibaba_endpoint = self.alibaba_endpoint.or(file.alibaba_endpoint);
         self.catalog_dir = self.catalog_dir.or(file.catalog_dir);

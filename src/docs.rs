@@ -55,7 +55,20 @@ pub fn tool_reference(catalog: &Catalog) -> String {
         }
         out.push('\n');
     }
-    out.push_str("Every tool also takes `region_id?: string`.\n\n");
+    let mut scopes: Vec<&str> = catalog
+        .services
+        .values()
+        .flat_map(|service| service.scope.iter().map(String::as_str))
+        .collect();
+    scopes.sort_unstable();
+    scopes.dedup();
+    if !scopes.is_empty() {
+        let listed: Vec<String> = scopes.iter().map(|s| format!("`{s}?: string`")).collect();
+        out.push_str(&format!(
+            "Every tool also takes its service's scope: {}.\n\n",
+            listed.join(", ")
+        ));
+    }
     out.push_str("### Gate tools (always present unless `--read-only`)\n\n| tool | what it does |\n|---|---|\n");
     out.push_str("| `confirm` | `plan_id`, `phrase`: executes a pending plan once when the phrase is exact; any other phrase cancels it |\n");
     out.push_str("| `cancel` | `plan_id`: drops a pending plan |\n");

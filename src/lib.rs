@@ -1,16 +1,17 @@
 //! skillgate: a gated MCP server for cloud operations.
 //!
-//! Module map (dependency direction `server -> engine -> {catalog, gate, workflows, providers,
-//! audit}`, `providers -> signing`, `emulator -> signing`):
-//! - [`catalog`]: the declarative tool catalog (`tools/<toolset>/tools.toml`), loaded and validated.
-//! - [`gate`]: plans, phrases, single use, expiry, ownership.
-//! - [`engine`]: runs a tool call: read, plan, confirm, cancel.
-//! - [`workflows`]: the skills' rules (guards) and multi-step executors.
-//! - [`providers`]: real cloud clients (reqwest + signing, retries, error mapping).
+//! Layers, top down (`ARCHITECTURE.md` is the map; `tests/layering.rs` enforces the rules):
+//! - [`server`]: MCP (rmcp) handler and transports; the only module that imports rmcp.
+//! - [`engine`]: runs a tool call: read, plan, confirm, cancel; names no provider.
+//! - [`gate`]: plans of steps, phrases, single use, expiry, ownership.
+//! - [`catalog`]: the declarative catalog (`tools/<toolset>/tools.toml`): tools, services, the
+//!   wire mapping; loaded and validated against what the code registers.
+//! - [`toolsets`]: each toolset's typed guards and executors, registered from its own module.
+//! - [`providers`]: one client per cloud behind the `Provider` trait (preview, send, classify,
+//!   permission hints), with its credentials and endpoint overrides.
 //! - [`signing`]: pure request signing (ACS3-HMAC-SHA256, V1), no I/O.
 //! - [`emulator`]: the built-in cloud emulator, which only sees HTTP on the wire.
-//! - [`server`]: MCP (rmcp) handler and transports; the only module that imports rmcp.
-//! - [`audit`]: the append-only JSON-lines audit log.
+//! - [`failure`]: the one failure type; [`config`]: resolved settings; [`audit`]: the log.
 //! - [`cli`], [`app`], [`docs`]: command line, wiring, generated docs.
 //! - [`secret`]: the redacting `Secret` type.
 
@@ -22,12 +23,14 @@ pub mod app;
 pub mod audit;
 pub mod catalog;
 pub mod cli;
+pub mod config;
 pub mod docs;
 pub mod emulator;
 pub mod engine;
+pub mod failure;
 pub mod gate;
 pub mod providers;
 pub mod secret;
 pub mod server;
 pub mod signing;
-pub mod workflows;
+pub mod toolsets;

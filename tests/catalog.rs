@@ -2,17 +2,45 @@
 
 use std::collections::HashSet;
 
-use skillgate::catalog::{Catalog, Effect, Selection, input_schema, output_schema};
-use skillgate::workflows::registry;
+use skillgate::catalog::{
+    ApiStyle, Catalog, Effect, Registry, Selection, input_schema, output_schema,
+};
+use skillgate::toolsets::ToolsetRegistry;
+
+fn registry() -> Registry {
+    ToolsetRegistry::all().catalog_registry(skillgate::providers::KINDS.iter().map(|k| k.id))
+}
 
 fn catalog() -> Catalog {
     Catalog::embedded(&registry()).expect("the built-in catalog loads")
 }
 
+/// Every embedded catalog file, with the first one (`pai-quota`) replaced by `first`: guards may
+/// read through another toolset's tools, so a catalog is checked as a whole.
+fn sources_with(first: String) -> Vec<(String, String)> {
+    skillgate::catalog::EMBEDDED_TOOLSETS
+        .iter()
+        .enumerate()
+        .map(|(index, (folder, text, _))| {
+            let text = if index == 0 {
+                first.clone()
+            } else {
+                text.to_string()
+            };
+            (format!("tools/{folder}/tools.toml"), text)
+        })
+        .collect()
+}
+
 #[test]
 fn every_tool_has_a_description_title_and_consistent_effect() {
-    for (set, tool) in catalog().tools() {
+    let catalog = catalog();
+    for (set, tool) in catalog.tools() {
         assert!(!tool.title.is_empty(), "{}: title", tool.name);
+        // ROA reads use GET and ROA mutations do not; RPC calls are all `POST /`.
+        let roa = catalog
+            .service(&tool.call.service)
+            .is_some_and(|s| s.style == ApiStyle::Roa);
         assert!(
             !tool.description.is_empty() && tool.description.len() <= 240,
             "{}: description",
@@ -31,7 +59,7 @@ fn every_tool_has_a_description_title_and_consistent_effect() {
                     tool.name
                 );
                 assert!(
-                    matches!(tool.call.method.as_str(), "GET"),
+                    !roa || matches!(tool.call.method(), "GET"),
                     "{}: reads use GET",
                     tool.name
                 );
@@ -47,8 +75,13 @@ fn every_tool_has_a_description_title_and_consistent_effect() {
                     tool.name
                 );
                 assert!(
-                    !matches!(tool.call.method.as_str(), "GET"),
+                    !roa || !matches!(tool.call.method(), "GET"),
                     "{}: mutations do not use GET",
+                    tool.name
+                );
+                assert!(
+                    tool.example.is_some(),
+                    "{}: mutations carry an example for the gate sweep",
                     tool.name
                 );
             }
@@ -205,13 +238,35 @@ fn a_broken_catalog_fails_with_file_tool_and_field() {
             good.replacen("name = \"pai_quota_get\"", "name = \"quota_get\"", 1),
             "start with `pai_quota_`",
         ),
+        (
+            good.replacen(
+                "guards = [\"pai.load_quota\", \"pai.delete_order\"]",
+                "guards = [\"pai.delete_order\", \"pai.load_quota\"]",
+                1,
+            ),
+            "guard `pai.delete_order` needs the fact `quota`, which no guard before it loads",
+        ),
+        (
+            good.replacen(
+                "service = \"paistudio\", action = \"GetQuota\"",
+                "service = \"pai-typo\", action = \"GetQuota\"",
+                1,
+            ),
+            "unknown service `pai-typo`",
+        ),
+        (
+            good.replacen("provider = \"alibaba\"", "provider = \"alibabacloud\"", 1),
+            "unknown provider `alibabacloud`",
+        ),
+        (
+            good.replacen("example = { quota_id = \"quotalingjun00001\" }\n", "", 1),
+            "needs an example argument block",
+        ),
     ];
     for (text, expected) in cases {
-        let error = Catalog::from_sources(
-            [("tools/pai-quota/tools.toml".to_string(), text)],
-            &registry(),
-        )
-        .expect_err("a broken catalog is refused");
+        assert_ne!(text, good, "the case for `{expected}` changes the catalog");
+        let error = Catalog::from_sources(sources_with(text), &registry())
+            .expect_err("a broken catalog is refused");
         let message = error.to_string();
         assert!(
             message.starts_with("tools/pai-quota/tools.toml"),

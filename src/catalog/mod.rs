@@ -7,16 +7,22 @@
 
 mod load;
 mod params;
+mod registry;
+mod request;
 mod schema;
 mod select;
 
-pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, Registry, template_fields};
+pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, template_fields};
 pub use params::{ArgumentError, validate_arguments};
+pub use registry::{GuardInfo, Registry};
+pub use request::{BuildError, build_request, build_step_request};
 pub use schema::{input_schema, output_schema};
 pub use select::{Selection, SelectionError};
 
 use serde::Deserialize;
 use serde_json::Value;
+
+pub use crate::providers::ApiStyle;
 
 /// What a tool does to the world; decides whether the gate stands in front of it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -52,9 +58,36 @@ impl Effect {
 pub struct CatalogFile {
     /// The toolset this file declares.
     pub toolset: ToolsetSpec,
+    /// The services its tools call. A service may be declared by several files, identically.
+    #[serde(default, rename = "service")]
+    pub services: Vec<ServiceSpec>,
     /// Its tools, in listing order.
     #[serde(rename = "tool")]
     pub tools: Vec<ToolSpec>,
+}
+
+/// One cloud API a toolset calls: which provider sends it, and how its calls are laid out.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceSpec {
+    /// Id the tools' `call.service` names, e.g. `paistudio`, `ecs`.
+    pub id: String,
+    /// The provider whose client sends the calls (`alibaba`, `huawei`, `autodl`).
+    pub provider: String,
+    /// The API version, e.g. `2022-01-12`.
+    pub version: String,
+    /// `rpc`, `roa` or `rest`.
+    pub style: ApiStyle,
+    /// Endpoint host template, filled from the scope: `pai.{region_id}.aliyuncs.com`.
+    pub endpoint: String,
+    /// The scope parameters every tool of this service takes, e.g. `["region_id"]` for
+    /// Alibaba, `["project_id", "region_id"]` for Huawei, `[]` for AutoDL.
+    #[serde(default)]
+    pub scope: Vec<String>,
+    /// Prefix of the permission names, e.g. `pai` for RAM actions `pai:CreateQuota`; defaults
+    /// to the id.
+    #[serde(default)]
+    pub permission: Option<String>,
 }
 
 /// A named group of tools that is switched on or off as a whole (`--toolsets`).
@@ -67,8 +100,6 @@ pub struct ToolsetSpec {
     pub title: String,
     /// One sentence for docs.
     pub description: String,
-    /// Provider whose client serves it (`alibaba`).
-    pub provider: String,
     /// On when `--toolsets` is not given.
     pub default: bool,
     /// Tool-name prefix; defaults to the toolset name in snake_case plus `_`.
@@ -76,6 +107,15 @@ pub struct ToolsetSpec {
     pub prefix: Option<String>,
     /// The skill name put in the provider user agent, as the skill's observability rule asks.
     pub user_agent: String,
+}
+
+impl ToolsetSpec {
+    /// The prefix every tool name of this toolset starts with.
+    pub fn tool_prefix(&self) -> String {
+        self.prefix
+            .clone()
+            .unwrap_or_else(|| format!("{}_", self.name.replace('-', "_")))
+    }
 }
 
 /// One tool.
@@ -93,8 +133,16 @@ pub struct ToolSpec {
     /// Overrides the default idempotency hint (reads are idempotent, mutations are not).
     #[serde(default)]
     pub idempotent: Option<bool>,
-    /// The provider call this tool maps to.
+    /// The provider call this tool maps to (its first step).
     pub call: CallSpec,
+    /// Further steps of a composite plan, after `call`, in order; each may use earlier steps'
+    /// results (`{step.<id>.<dot.path>}` in a value).
+    #[serde(default, rename = "step")]
+    pub steps: Vec<StepSpec>,
+    /// An example argument block: the catalog-driven gate sweep plans every mutation with it
+    /// against the emulator's demo account.
+    #[serde(default)]
+    pub example: Option<serde_json::Map<String, Value>>,
     /// Parameters, in schema order.
     #[serde(default)]
     pub params: Vec<ParamSpec>,
@@ -113,6 +161,9 @@ pub struct ToolSpec {
     pub execute: Option<String>,
     /// What the agent gets back.
     pub output: OutputSpec,
+    /// The scope parameters of its service (`region_id`), filled in by the loader.
+    #[serde(skip)]
+    pub scope: Vec<String>,
 }
 
 impl ToolSpec {
@@ -131,14 +182,80 @@ impl ToolSpec {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CallSpec {
-    /// Product id, e.g. `paistudio`.
-    pub product: String,
+    /// Service id, declared in a `[[service]]` block, e.g. `paistudio`.
+    pub service: String,
     /// API action, e.g. `CreateQuota`.
     pub action: String,
-    /// HTTP method.
-    pub method: String,
-    /// Path template with `{WireName}` fields.
-    pub path: String,
+    /// HTTP method; RPC calls default to `POST`.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Path template with `{WireName}` fields; RPC calls default to `/`.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Where the API takes an idempotency token (Alibaba `ClientToken`): the plan's step token
+    /// goes there, so a retry can never create twice.
+    #[serde(default)]
+    pub client_token: Option<WireSpec>,
+    /// Where the API takes tags: a provenance tag naming the plan goes there, so a lost answer
+    /// can be recovered by reading back, and cleanup only touches what skillgate made.
+    #[serde(default)]
+    pub provenance: Option<ProvenanceSpec>,
+}
+
+impl CallSpec {
+    /// The HTTP method, with the style's default.
+    pub fn method(&self) -> &str {
+        self.method.as_deref().unwrap_or("POST")
+    }
+
+    /// The path template, with the style's default.
+    pub fn path(&self) -> &str {
+        self.path.as_deref().unwrap_or("/")
+    }
+}
+
+/// Where a provenance tag goes and in what shape.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceSpec {
+    /// Body or query.
+    #[serde(rename = "in")]
+    pub location: Location,
+    /// The API's name for the tag list (`Labels`, `Tag`).
+    pub name: String,
+}
+
+/// The tag key that records which plan made a resource.
+pub const PROVENANCE_KEY: &str = "skillgate.plan";
+
+/// A further step of a composite plan.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepSpec {
+    /// Step id, unique in the tool; later steps refer to its results as `{step.<id>.<path>}`.
+    pub id: String,
+    /// The call.
+    pub call: CallSpec,
+    /// Wire values: `name = { in = "query", value = "..." }`; string values may hold
+    /// `{param}` (an argument) and `{step.<id>.<path>}` (an earlier step's response).
+    #[serde(default)]
+    pub wire: Vec<StepValueSpec>,
+    /// The call that undoes this step, if the plan fails after it (deletes what it made).
+    #[serde(default)]
+    pub rollback: Option<Box<StepSpec>>,
+}
+
+/// One wire value of a step.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepValueSpec {
+    /// Path, query or body.
+    #[serde(rename = "in")]
+    pub location: Location,
+    /// The API's name.
+    pub name: String,
+    /// The value or a template.
+    pub value: Value,
 }
 
 /// Where a value goes on the wire.
@@ -151,6 +268,8 @@ pub enum Location {
     Query,
     /// A field of the JSON body.
     Body,
+    /// An HTTP header the API defines.
+    Header,
 }
 
 /// How a list is written into a single query value.
@@ -164,6 +283,8 @@ pub enum Encoding {
     Csv,
     /// Compact JSON text in one parameter.
     Json,
+    /// Alibaba RPC repeat-list flattening: `Name.1=a`, `Name.1.Key=k`, `Name.Field=v`.
+    Flat,
 }
 
 /// The wire side of a parameter.

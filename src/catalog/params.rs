@@ -5,6 +5,8 @@
 //! the four valid values, `min` says which key is PascalCase), and nothing reaches the cloud before
 //! the arguments are right.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value, json};
 
 use super::{ParamSpec, ParamType, ToolSpec};
@@ -32,19 +34,20 @@ impl ArgumentError {
 }
 
 /// Checks `arguments` against the tool's parameters and returns them normalised: defaults filled
-/// in, node specs rewritten to the wire's `{Type, Count}` shape, `region_id` resolved.
+/// in, node specs rewritten to the wire's `{Type, Count}` shape, the scope (`region_id`) resolved
+/// from the arguments or `scope_defaults`.
 pub fn validate_arguments(
     tool: &ToolSpec,
     arguments: &Map<String, Value>,
-    default_region: &str,
+    scope_defaults: &BTreeMap<String, String>,
 ) -> Result<Map<String, Value>, ArgumentError> {
     let mut normalized = Map::new();
     for (key, value) in arguments {
         if value.is_null() {
             continue;
         }
-        if key == "region_id" {
-            normalized.insert(key.clone(), Value::String(validate_region(value)?));
+        if tool.scope.contains(key) {
+            normalized.insert(key.clone(), Value::String(validate_scope(key, value)?));
             continue;
         }
         if let Some(reason) = tool.param(key).and_then(|p| p.refuse.as_ref()) {
@@ -59,7 +62,7 @@ pub fn validate_arguments(
                 .iter()
                 .filter(|p| !p.hidden)
                 .map(|p| format!("`{}`", p.name))
-                .chain(std::iter::once("`region_id`".to_string()))
+                .chain(tool.scope.iter().map(|s| format!("`{s}`")))
                 .collect();
             return Err(ArgumentError::new(
                 key,
@@ -83,13 +86,44 @@ pub fn validate_arguments(
             normalized.insert(param.name.clone(), default.clone());
         }
     }
-    if !normalized.contains_key("region_id") {
-        normalized.insert(
-            "region_id".into(),
-            Value::String(default_region.to_string()),
-        );
+    for scope in &tool.scope {
+        if normalized.contains_key(scope) {
+            continue;
+        }
+        match scope_defaults.get(scope) {
+            Some(value) => {
+                normalized.insert(scope.clone(), Value::String(value.clone()));
+            }
+            None => {
+                return Err(ArgumentError::new(
+                    scope,
+                    "is required (no default is configured for it)",
+                ));
+            }
+        }
     }
     Ok(normalized)
+}
+
+/// A scope value: a region id, or another plain id (a Huawei project id).
+fn validate_scope(name: &str, value: &Value) -> Result<String, ArgumentError> {
+    if name == "region_id" {
+        return validate_region(value);
+    }
+    let text = value.as_str().unwrap_or_default();
+    let ok = !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(ArgumentError::new(
+            name,
+            format!("must be a plain id (letters, digits, `-`, `_`); got {value}"),
+        ))
+    }
 }
 
 fn validate_region(value: &Value) -> Result<String, ArgumentError> {

@@ -16,7 +16,9 @@ pub fn input_schema(tool: &ToolSpec) -> Map<String, Value> {
             required.push(Value::String(param.name.clone()));
         }
     }
-    properties.insert("region_id".into(), json!({"type": "string"}));
+    for scope in &tool.scope {
+        properties.insert(scope.clone(), json!({"type": "string"}));
+    }
     let mut schema = Map::new();
     schema.insert("type".into(), json!("object"));
     schema.insert("properties".into(), Value::Object(properties));

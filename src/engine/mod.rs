@@ -1,29 +1,41 @@
-//! The engine: one entry point, [`Engine::call`], that every transport uses. Reads run at once;
-//! mutations become plans; `confirm` executes a plan's stored requests after the gate and a
-//! re-check of the state. Knows nothing about MCP.
+//! The engine: one entry point, [`Engine::call`], that every transport uses, plus typed
+//! [`Engine::confirm`], [`Engine::cancel`] and [`Engine::list_plans`]. Reads run at once;
+//! mutations become plans of steps; a confirmation executes a plan's stored steps after the gate
+//! and a re-check of the state. Knows nothing about MCP, and names no provider: it holds them by
+//! id and asks the toolsets' registry for guards and executors.
+//!
+//! - [`plan`](self): validation, guards, the steps and their previews.
+//! - `execute`: confirm, re-check, the steps in order with rollback, the outcome.
+//! - `audit_events`: every audit record, built in one place.
+//! - `render`: one-pass templates.
 
+mod audit_events;
 mod digest;
-mod failure;
+mod execute;
+mod plan;
 mod progress;
-mod request;
+mod render;
 
+pub use audit_events::Decision;
 pub use digest::canonical_digest;
-pub use failure::ToolFailure;
 pub use progress::{Observer, observed};
-pub use request::build_request;
+pub use render::render;
 
+use std::collections::BTreeMap;
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
-use crate::audit::{AuditEvent, AuditLog};
+use crate::audit::AuditLog;
 use crate::catalog::{Catalog, GuardCall, Selection, ToolSpec, ToolsetSpec, validate_arguments};
-use crate::gate::{Gate, Owner, Plan, new_plan_id};
-use crate::providers::alibaba::AlibabaClient;
-use crate::workflows::{self, GuardContext, Phase};
+use crate::failure::{FailureKind, ToolFailure};
+use crate::gate::{Gate, Owner, Plan};
+use crate::providers::Providers;
+use crate::toolsets::{Calls, GuardContext, ToolsetRegistry};
+use audit_events::Events;
 
 /// Who will confirm a plan: the model through the `confirm` tool (token flow), or the human through
-/// the client's own form (elicitation, input-required).
+/// the client's own form (elicitation, input-required, the confirmation page).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Channel {
     /// The two-call phrase flow.
@@ -42,12 +54,31 @@ pub enum Outcome {
 }
 
 /// Settings the engine needs.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct EngineSettings {
-    /// Region used when a call gives none.
-    pub default_region: String,
+    /// Values of scope parameters a call does not give (`region_id` from `--region`).
+    pub scope_defaults: BTreeMap<String, String>,
     /// True when the providers point at the built-in emulator; every result says so.
     pub emulator: bool,
+}
+
+/// What an engine is assembled from.
+#[derive(Debug)]
+pub struct EngineParts {
+    /// The loaded catalog.
+    pub catalog: Catalog,
+    /// Which tools are exposed.
+    pub selection: Selection,
+    /// The configured provider clients.
+    pub providers: Providers,
+    /// Every toolset's guards and executors.
+    pub registry: ToolsetRegistry,
+    /// Plans and their rules.
+    pub gate: Gate,
+    /// Where decisions are recorded.
+    pub audit: AuditLog,
+    /// The rest.
+    pub settings: EngineSettings,
 }
 
 /// The engine.
@@ -55,29 +86,30 @@ pub struct EngineSettings {
 pub struct Engine {
     catalog: Catalog,
     selection: Selection,
-    alibaba: Option<AlibabaClient>,
+    providers: Providers,
+    registry: ToolsetRegistry,
     gate: Gate,
     audit: AuditLog,
     settings: EngineSettings,
 }
 
-/// Why the provider is not configured.
-const NO_CREDENTIALS: &str = "no Alibaba Cloud credentials are configured: set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET, use ~/.alibabacloud/credentials or ~/.aliyun/config.json, or run `skillgate serve --emulator`";
-
 impl Engine {
     /// Assembles an engine.
-    pub fn new(
-        catalog: Catalog,
-        selection: Selection,
-        alibaba: Option<AlibabaClient>,
-        gate: Gate,
-        audit: AuditLog,
-        settings: EngineSettings,
-    ) -> Self {
+    pub fn new(parts: EngineParts) -> Self {
+        let EngineParts {
+            catalog,
+            selection,
+            providers,
+            registry,
+            gate,
+            audit,
+            settings,
+        } = parts;
         Self {
             catalog,
             selection,
-            alibaba,
+            providers,
+            registry,
             gate,
             audit,
             settings,
@@ -96,12 +128,13 @@ impl Engine {
 
     /// True for catalog tools (listed or hidden by the selection) and the gate's own tools.
     pub fn knows_tool(&self, name: &str) -> bool {
-        crate::catalog::is_builtin(name) || self.find(name).is_some()
+        crate::catalog::is_builtin(name) || self.catalog.tool(name).is_some()
     }
 
     /// True when the named tool is an exposed write or destroy tool.
     pub fn is_mutation(&self, name: &str) -> bool {
-        self.find(name)
+        self.catalog
+            .tool(name)
             .is_some_and(|(_, tool)| tool.effect.is_mutation())
     }
 
@@ -117,8 +150,20 @@ impl Engine {
             .filter(|(set, tool)| self.selection.exposes(set, tool))
     }
 
-    fn find(&self, name: &str) -> Option<(&ToolsetSpec, &ToolSpec)> {
-        self.catalog.tools().find(|(_, tool)| tool.name == name)
+    fn events<'a>(&self, caller: &'a Owner) -> Events<'a> {
+        Events {
+            caller,
+            emulator: self.settings.emulator,
+        }
+    }
+
+    fn calls<'a>(&'a self, toolset: &'a ToolsetSpec) -> Calls<'a> {
+        Calls::new(
+            &self.catalog,
+            &self.providers,
+            &toolset.user_agent,
+            &self.settings.scope_defaults,
+        )
     }
 
     /// Runs one tool call for a caller, on the token channel.
@@ -126,7 +171,9 @@ impl Engine {
         self.call_via(caller, name, arguments, Channel::Token).await
     }
 
-    /// Runs one tool call for a caller on a confirmation channel.
+    /// Runs one tool call for a caller on a confirmation channel. The gate's own tools take
+    /// their arguments as JSON here (from the model); transports that already hold typed values
+    /// call [`Engine::confirm`], [`Engine::cancel`] and [`Engine::list_plans`] directly.
     pub async fn call_via(
         &self,
         caller: &Owner,
@@ -134,18 +181,33 @@ impl Engine {
         arguments: Map<String, Value>,
         channel: Channel,
     ) -> Outcome {
-        let result = match name {
+        match name {
             "confirm" | "cancel" | "list_plans" if !self.selection.exposes_builtin(name) => {
-                Err(self.hidden_failure(name))
+                let failure = self.hidden_failure(name);
+                self.audit
+                    .record(self.events(caller).refused(name, None, None, &failure));
+                self.finish(Err(failure))
             }
-            "confirm" => self.confirm(caller, &arguments, channel).await,
-            "cancel" => self.cancel(caller, &arguments),
-            "list_plans" => Ok(self.list_plans(caller)),
+            "confirm" => match gate_args(&arguments, &["plan_id", "phrase"]) {
+                Ok(values) => self.confirm(caller, &values[0], &values[1], channel).await,
+                Err(failure) => self.refuse_gate_call(caller, name, &arguments, failure),
+            },
+            "cancel" => match gate_args(&arguments, &["plan_id"]) {
+                Ok(values) => self.cancel(caller, &values[0]),
+                Err(failure) => self.refuse_gate_call(caller, name, &arguments, failure),
+            },
+            "list_plans" => self.list_plans(caller),
             _ => {
-                self.call_catalog_tool(caller, name, &arguments, channel)
-                    .await
+                let result = self
+                    .call_catalog_tool(caller, name, &arguments, channel)
+                    .await;
+                self.finish(result)
             }
-        };
+        }
+    }
+
+    /// Marks a result with where it came from.
+    fn finish(&self, result: Result<Value, ToolFailure>) -> Outcome {
         match result {
             Ok(mut value) => {
                 if let Some(object) = value.as_object_mut() {
@@ -160,24 +222,35 @@ impl Engine {
         }
     }
 
+    fn refuse_gate_call(
+        &self,
+        caller: &Owner,
+        name: &str,
+        arguments: &Map<String, Value>,
+        failure: ToolFailure,
+    ) -> Outcome {
+        let plan_id = arguments
+            .get("plan_id")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let digest = Some(canonical_digest(&Value::Object(arguments.clone())));
+        self.audit
+            .record(self.events(caller).refused(name, digest, plan_id, &failure));
+        self.finish(Err(failure))
+    }
+
     fn hidden_failure(&self, name: &str) -> ToolFailure {
         if self.selection.read_only {
             ToolFailure::new(
-                "read_only",
+                FailureKind::ReadOnly,
                 format!("skillgate runs with --read-only; `{name}` changes things and is refused"),
             )
         } else {
             ToolFailure::new(
-                "not_found",
+                FailureKind::NotFound,
                 format!("no tool `{name}` in this server's tool list"),
             )
         }
-    }
-
-    fn client(&self) -> Result<&AlibabaClient, ToolFailure> {
-        self.alibaba
-            .as_ref()
-            .ok_or_else(|| ToolFailure::new("config_error", NO_CREDENTIALS))
     }
 
     async fn call_catalog_tool(
@@ -187,76 +260,58 @@ impl Engine {
         arguments: &Map<String, Value>,
         channel: Channel,
     ) -> Result<Value, ToolFailure> {
-        let Some((toolset, tool)) = self
-            .find(name)
-            .filter(|(set, tool)| self.selection.exposes(set, tool))
-        else {
-            if let Some((_, tool)) = self
-                .find(name)
-                .filter(|(_, t)| self.selection.hidden_by_read_only(t))
-            {
-                let failure = self.hidden_failure(&tool.name);
-                self.audit_refusal(caller, name, None, None, &failure);
-                return Err(failure);
-            }
+        let Some((toolset, tool)) = self.catalog.tool(name) else {
             return Err(self.hidden_failure(name));
         };
-        let args = match validate_arguments(tool, arguments, &self.settings.default_region) {
+        if !self.selection.exposes(toolset, tool) {
+            // Hidden by --read-only or --exclude-tools: refused, and the refusal is audited.
+            let failure = self.hidden_failure(&tool.name);
+            let digest = Some(canonical_digest(&Value::Object(arguments.clone())));
+            self.audit
+                .record(self.events(caller).refused(name, digest, None, &failure));
+            return Err(failure);
+        }
+        let args = match validate_arguments(tool, arguments, &self.settings.scope_defaults) {
             Ok(args) => args,
             Err(error) => {
                 let failure = ToolFailure::from(error);
                 if tool.effect.is_mutation() {
-                    self.audit_refusal(
-                        caller,
-                        name,
-                        Some(canonical_digest(&Value::Object(arguments.clone()))),
-                        None,
-                        &failure,
-                    );
+                    let digest = Some(canonical_digest(&Value::Object(arguments.clone())));
+                    self.audit
+                        .record(self.events(caller).refused(name, digest, None, &failure));
                 }
                 return Err(failure);
             }
         };
-        let client = self.client()?;
         if !tool.effect.is_mutation() {
-            return self.read(client, tool, args).await;
+            return self.read(toolset, tool, args).await;
         }
         let digest = canonical_digest(&Value::Object(args.clone()));
-        match self
-            .plan(client, caller, toolset, tool, args, &digest)
-            .await
-        {
+        match self.plan(caller, toolset, tool, args, &digest).await {
             Ok(mut plan) => {
                 plan.human_only = channel == Channel::Human;
-                let view = serde_json::to_value(plan.view()).unwrap_or_default();
-                self.audit.record(AuditEvent {
-                    principal: caller.principal.clone(),
-                    session: caller.session.clone(),
-                    tool: tool.name.clone(),
-                    arguments_digest: Some(digest),
-                    plan_id: Some(plan.id.clone()),
-                    target: Some(plan.target.clone()),
-                    decision: "planned".into(),
-                    reason: plan.forced.then(|| "force phrase required".to_string()),
-                    emulator: self.settings.emulator,
-                    ..AuditEvent::default()
-                });
+                let view = serde_json::to_value(plan.view()).map_err(|error| {
+                    ToolFailure::new(
+                        FailureKind::InternalError,
+                        format!("the plan could not be shown: {error}"),
+                    )
+                })?;
+                let events = self.events(caller);
+                self.audit.record(events.planned(&plan));
                 if let Some(replaced) = self.gate.store(plan) {
-                    self.audit.record(AuditEvent {
-                        principal: caller.principal.clone(),
-                        session: caller.session.clone(),
-                        tool: tool.name.clone(),
-                        plan_id: Some(replaced),
-                        decision: "replaced".into(),
-                        reason: Some("a newer plan for the same resource".into()),
-                        emulator: self.settings.emulator,
-                        ..AuditEvent::default()
-                    });
+                    self.audit.record(events.replaced(
+                        &tool.name,
+                        &replaced,
+                        "a newer plan for the same resource",
+                    ));
                 }
                 Ok(view)
             }
             Err(failure) => {
-                self.audit_refusal(caller, name, Some(digest), None, &failure);
+                self.audit.record(
+                    self.events(caller)
+                        .refused(name, Some(digest), None, &failure),
+                );
                 Err(failure)
             }
         }
@@ -264,15 +319,19 @@ impl Engine {
 
     async fn read(
         &self,
-        client: &AlibabaClient,
+        toolset: &ToolsetSpec,
         tool: &ToolSpec,
         args: Map<String, Value>,
     ) -> Result<Value, ToolFailure> {
-        let mut ctx = GuardContext::new(client, tool, args, Phase::Plan);
-        run_guards(&mut ctx, tool).await?;
-        let request = build_request(tool, &ctx.args)?;
+        let calls = self.calls(toolset);
+        let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan);
+        self.run_guards(&mut ctx, tool).await?;
+        let request = calls.build(tool, &ctx.args)?;
         progress::step(&format!("sending {}", tool.call.action));
-        let response = ctx.read(&request).await?;
+        let response = calls
+            .send(&request, crate::providers::RetryMode::Safe)
+            .await
+            .map_err(ToolFailure::from)?;
         let mut out = crate::catalog::project(&tool.output, &response.body);
         if let Some(id) = response.request_id {
             out.insert("request_id".into(), json!(id));
@@ -280,326 +339,90 @@ impl Engine {
         Ok(Value::Object(out))
     }
 
-    /// Validates, checks against the live API, and builds a plan. Sends nothing that changes state.
-    async fn plan(
+    /// Runs a tool's guards in catalog order.
+    async fn run_guards(
         &self,
-        client: &AlibabaClient,
-        caller: &Owner,
-        toolset: &ToolsetSpec,
+        ctx: &mut GuardContext<'_>,
         tool: &ToolSpec,
-        args: Map<String, Value>,
-        digest: &str,
-    ) -> Result<Plan, ToolFailure> {
-        let confirm = tool
-            .confirm
-            .as_ref()
-            .ok_or_else(|| ToolFailure::new("config_error", "mutation without a confirm rule"))?;
-        let mut ctx = GuardContext::new(client, tool, args, Phase::Plan);
-        run_guards(&mut ctx, tool).await?;
-        let id = new_plan_id();
-        let mut request = build_request(tool, &ctx.args)?;
-        workflows::prepare_request(tool.execute.as_deref(), &mut request, &id);
-        let forced = ctx.force.is_some();
-        let plain_phrase = render(&confirm.phrase, &ctx.args);
-        let confirm_phrase = match (&ctx.force, &confirm.force_phrase) {
-            (Some(_), Some(force)) => render(force, &ctx.args),
-            _ => plain_phrase.clone(),
-        };
-        let now = SystemTime::now();
-        let mut summary = render(&confirm.summary, &ctx.args);
-        if let Some(reason) = &ctx.force {
-            summary.push_str(&format!(" (FORCE: {reason})"));
-        }
-        Ok(Plan {
-            id,
-            owner: caller.clone(),
-            tool: tool.name.clone(),
-            toolset: toolset.name.clone(),
-            target: render(&confirm.target, &ctx.args),
-            summary,
-            confirm_phrase,
-            plain_phrase,
-            forced,
-            human_only: false,
-            arguments_digest: digest.to_string(),
-            dry_run: vec![client.preview(&request)],
-            requests: vec![request],
-            checks: ctx.checks,
-            diff: Value::Object(ctx.diff),
-            state_digest: canonical_digest(&Value::Array(ctx.state)),
-            arguments: ctx.args,
-            created_at: now,
-            expires_at: now + self.gate.ttl(),
-        })
-    }
-
-    async fn confirm(
-        &self,
-        caller: &Owner,
-        arguments: &Map<String, Value>,
-        channel: Channel,
-    ) -> Result<Value, ToolFailure> {
-        let plan_id = string_arg(arguments, "plan_id")?;
-        let phrase = string_arg(arguments, "phrase")?;
-        let plan = match self.gate.claim(
-            caller,
-            &plan_id,
-            &phrase,
-            channel == Channel::Human,
-            SystemTime::now(),
-        ) {
-            Ok(plan) => plan,
-            Err(refusal) => {
-                let failure = ToolFailure::from(refusal);
-                self.audit_refusal(caller, "confirm", None, Some(plan_id), &failure);
-                return Err(failure);
-            }
-        };
-        let event = |decision: &str| AuditEvent {
-            principal: caller.principal.clone(),
-            session: caller.session.clone(),
-            tool: "confirm".into(),
-            plan_tool: Some(plan.tool.clone()),
-            arguments_digest: Some(plan.arguments_digest.clone()),
-            plan_id: Some(plan.id.clone()),
-            target: Some(plan.target.clone()),
-            decision: decision.into(),
-            emulator: self.settings.emulator,
-            ..AuditEvent::default()
-        };
-        self.audit.record(event("confirmed"));
-        let client = self.client()?;
-        let tool = self.find(&plan.tool).map(|(_, t)| t).ok_or_else(|| {
-            ToolFailure::new(
-                "config_error",
-                "the plan's tool is no longer in the catalog",
-            )
-        })?;
-        progress::step("re-checking the live state before executing");
-        if let Err(failure) = self.recheck(client, tool, &plan).await {
-            self.audit.record(AuditEvent {
-                reason: Some(format!("{}: {}", failure.kind, failure.message)),
-                ..event("refused")
-            });
-            return Err(self.keep_if_fault(plan, failure));
-        }
-        progress::step(&format!("sending {}", tool.call.action));
-        match workflows::execute(client, tool, &plan.requests, &plan.id).await {
-            Ok(responses) => {
-                let request_ids: Vec<String> = responses
-                    .iter()
-                    .filter_map(|r| r.request_id.clone())
-                    .collect();
-                let result = responses
-                    .last()
-                    .map(|r| crate::catalog::project(&tool.output, &r.body))
-                    .unwrap_or_default();
-                let recovered = responses.iter().any(|r| {
-                    ["Recovered", "AlreadyDeleted", "AlreadyDetached"]
-                        .iter()
-                        .any(|k| r.body.get(*k).is_some())
-                });
-                self.audit.record(AuditEvent {
-                    request_ids: request_ids.clone(),
-                    outcome: Value::Object(result.clone()),
-                    reason: recovered
-                        .then(|| "first answer lost; outcome verified by reading back".to_string()),
-                    ..event("executed")
-                });
-                Ok(json!({
-                    "status": "executed",
-                    "plan_id": plan.id,
-                    "tool": plan.tool,
-                    "summary": plan.summary,
-                    "target": plan.target,
-                    "result": result,
-                    "request_ids": request_ids,
-                }))
-            }
-            Err(failure) => {
-                self.audit.record(AuditEvent {
-                    reason: Some(format!("{}: {}", failure.kind, failure.message)),
-                    ..event("failed")
-                });
-                // Sending the plan again is safe when the operation is idempotent, when the
-                // provider refused before doing anything, or when the executor verified that
-                // the create did not happen (it checks again next time).
-                let safe_again = tool.is_idempotent()
-                    || tool.execute.is_some()
-                    || matches!(
-                        failure.kind,
-                        "throttled" | "permission_denied" | "auth_error"
-                    );
-                if safe_again {
-                    Err(self.keep_if_fault(plan.clone(), failure))
-                } else {
-                    Err(failure)
-                }
-            }
-        }
-    }
-
-    /// After a provider fault the plan goes back to the store, so the human's confirmation is not
-    /// lost: the same phrase works again until the plan expires.
-    fn keep_if_fault(&self, plan: Plan, failure: ToolFailure) -> ToolFailure {
-        if !is_provider_fault(&failure) {
-            return failure;
-        }
-        let hint = format!(
-            "nothing was lost: plan `{}` is still pending; once this is resolved, call `confirm` again with the same phrase (until {})",
-            plan.id,
-            crate::gate::rfc3339(plan.expires_at)
-        );
-        self.gate.store(plan);
-        match failure.hint.clone() {
-            Some(first) => failure.with_hint(format!("{first}; {hint}")),
-            None => failure.with_hint(hint),
-        }
-    }
-
-    /// Re-runs the plan's guards against the live state: a plan made against a state that has
-    /// since changed is refused, never executed on stale assumptions.
-    async fn recheck(
-        &self,
-        client: &AlibabaClient,
-        tool: &ToolSpec,
-        plan: &Plan,
     ) -> Result<(), ToolFailure> {
-        let stale = |why: String| {
-            ToolFailure::new(
-                "stale_plan",
-                format!("the plan no longer matches the live state: {why}; nothing was done"),
-            )
-            .with_hint("plan again to see the current state")
-        };
-        let mut ctx = GuardContext::new(client, tool, plan.arguments.clone(), Phase::Recheck);
-        if let Err(failure) = run_guards(&mut ctx, tool).await {
-            // A fault of the provider (permission, throttling, outage) says nothing about the state:
-            // report it as it is, so a RAM denial still names the action to grant.
-            if is_provider_fault(&failure) {
-                return Err(failure);
-            }
-            return Err(stale(failure.message));
-        }
-        if ctx.force.is_some() && !plan.forced {
-            return Err(stale(format!(
-                "{} since the plan, so it now needs the force phrase",
-                ctx.force.unwrap_or_default()
-            )));
-        }
-        if canonical_digest(&Value::Array(ctx.state)) != plan.state_digest {
-            return Err(stale(
-                "the resource was changed by someone else since the plan".into(),
-            ));
-        }
-        let mut request = build_request(tool, &ctx.args)?;
-        workflows::prepare_request(tool.execute.as_deref(), &mut request, &plan.id);
-        if plan.requests.first() != Some(&request) {
-            return Err(stale(
-                "the request it would send today differs from the one shown".into(),
-            ));
+        for text in &tool.guards {
+            let call = GuardCall::parse(text).ok_or_else(|| {
+                ToolFailure::new(FailureKind::ConfigError, format!("bad guard `{text}`"))
+            })?;
+            let guard = self.registry.guard(&call.name).ok_or_else(|| {
+                ToolFailure::new(
+                    FailureKind::ConfigError,
+                    format!("unknown guard `{}`", call.name),
+                )
+            })?;
+            progress::step(&format!("checking {}", call.name));
+            ctx.guard_args = call.args;
+            (guard.run)(ctx).await?;
         }
         Ok(())
     }
 
-    fn cancel(&self, caller: &Owner, arguments: &Map<String, Value>) -> Result<Value, ToolFailure> {
-        let plan_id = string_arg(arguments, "plan_id")?;
-        match self.gate.cancel(caller, &plan_id, SystemTime::now()) {
+    /// Drops a plan of the caller's.
+    pub fn cancel(&self, caller: &Owner, plan_id: &str) -> Outcome {
+        let result = match self.gate.cancel(caller, plan_id, SystemTime::now()) {
             Ok(plan) => {
-                self.audit.record(AuditEvent {
-                    principal: caller.principal.clone(),
-                    session: caller.session.clone(),
-                    tool: "cancel".into(),
-                    plan_tool: Some(plan.tool.clone()),
-                    plan_id: Some(plan.id.clone()),
-                    target: Some(plan.target.clone()),
-                    decision: "cancelled".into(),
-                    emulator: self.settings.emulator,
-                    ..AuditEvent::default()
-                });
+                self.audit.record(
+                    self.events(caller)
+                        .about("cancel", &plan, Decision::Cancelled),
+                );
                 Ok(json!({"status": "cancelled", "plan_id": plan.id, "summary": plan.summary}))
             }
             Err(refusal) => {
                 let failure = ToolFailure::from(refusal);
-                self.audit_refusal(caller, "cancel", None, Some(plan_id), &failure);
+                self.audit.record(self.events(caller).refused(
+                    "cancel",
+                    None,
+                    Some(plan_id.to_string()),
+                    &failure,
+                ));
                 Err(failure)
             }
-        }
+        };
+        self.finish(result)
     }
 
-    fn list_plans(&self, caller: &Owner) -> Value {
+    /// The caller's pending plans.
+    pub fn list_plans(&self, caller: &Owner) -> Outcome {
         let plans: Vec<Value> = self
             .gate
             .list(caller, SystemTime::now())
             .iter()
             .map(Plan::listing)
             .collect();
-        json!({"plans": plans})
-    }
-
-    fn audit_refusal(
-        &self,
-        caller: &Owner,
-        tool: &str,
-        digest: Option<String>,
-        plan_id: Option<String>,
-        failure: &ToolFailure,
-    ) {
-        self.audit.record(AuditEvent {
-            principal: caller.principal.clone(),
-            session: caller.session.clone(),
-            tool: tool.into(),
-            arguments_digest: digest,
-            plan_id,
-            decision: "refused".into(),
-            reason: Some(format!("{}: {}", failure.kind, failure.message)),
-            emulator: self.settings.emulator,
-            ..AuditEvent::default()
-        });
+        self.finish(Ok(json!({"plans": plans})))
     }
 }
 
-/// Failures that come from the provider or its reachability rather than from the state.
-fn is_provider_fault(failure: &ToolFailure) -> bool {
-    matches!(
-        failure.kind,
-        "permission_denied" | "throttled" | "timeout" | "provider_unavailable" | "auth_error"
+/// The string arguments of a gate tool; every one that is missing or not a string is named.
+fn gate_args(arguments: &Map<String, Value>, names: &[&str]) -> Result<Vec<String>, ToolFailure> {
+    let mut values = Vec::new();
+    let mut wrong = Vec::new();
+    for name in names {
+        match arguments.get(*name).and_then(Value::as_str) {
+            Some(value) => values.push(value.to_string()),
+            None => wrong.push(format!("`{name}`")),
+        }
+    }
+    if wrong.is_empty() {
+        return Ok(values);
+    }
+    Err(ToolFailure::new(
+        FailureKind::ValidationError,
+        format!(
+            "{} {} required and must be {}",
+            wrong.join(", "),
+            if wrong.len() == 1 { "is" } else { "are" },
+            if wrong.len() == 1 {
+                "a string"
+            } else {
+                "strings"
+            }
+        ),
     )
-}
-
-async fn run_guards(ctx: &mut GuardContext<'_>, tool: &ToolSpec) -> Result<(), ToolFailure> {
-    for guard in &tool.guards {
-        let call = GuardCall::parse(guard)
-            .ok_or_else(|| ToolFailure::new("config_error", format!("bad guard `{guard}`")))?;
-        progress::step(&format!("checking {}", call.name));
-        workflows::run_guard(ctx, &call).await?;
-    }
-    Ok(())
-}
-
-fn string_arg(arguments: &Map<String, Value>, name: &str) -> Result<String, ToolFailure> {
-    arguments
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            ToolFailure::new(
-                "validation_error",
-                format!("`{name}` is required and must be a string"),
-            )
-        })
-}
-
-/// Fills `{name}` stand-ins from the arguments.
-fn render(template: &str, args: &Map<String, Value>) -> String {
-    let mut out = template.to_string();
-    for name in crate::catalog::template_fields(template) {
-        let value = match args.get(name) {
-            Some(Value::String(s)) => s.clone(),
-            Some(other) => other.to_string(),
-            None => String::new(),
-        };
-        out = out.replace(&format!("{{{name}}}"), &value);
-    }
-    out
+    .with_hint("nothing was confirmed, cancelled or changed"))
 }

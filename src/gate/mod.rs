@@ -7,7 +7,7 @@
 mod plan;
 mod store;
 
-pub use plan::{Check, Owner, Plan, PlanView};
+pub use plan::{Check, Owner, Plan, PlanView, Step};
 pub use store::{MemoryPlanStore, PlanStore, Tombstone};
 
 use std::sync::Arc;

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::providers::alibaba::ApiRequest;
+use crate::providers::{ProviderRequest, RetryMode};
 
 /// Who may confirm a plan: the session that made it, or (for sessionless 2026 requests and
 /// stdio) the principal.
@@ -59,6 +59,27 @@ impl Check {
     }
 }
 
+/// One step of a plan: a request frozen at planning time, sent in order after confirmation.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Step {
+    /// Step id (`main` for the tool's own call); later steps refer to its results as
+    /// `{step.<id>.<dot.path>}`.
+    pub id: String,
+    /// The request. Values holding `{step.<id>.<path>}` are filled from earlier steps' answers
+    /// when the step is sent, and previewed as they stand.
+    pub request: ProviderRequest,
+    /// How eagerly it may be resent.
+    pub retry: RetryMode,
+    /// The executor that sends it, when a plain call is not enough.
+    pub executor: Option<String>,
+    /// Derived from the plan id and the step id; sent where the API takes one.
+    pub idempotency_token: String,
+    /// The provenance tag value (the plan id) when the API takes tags.
+    pub provenance: Option<String>,
+    /// The request that undoes this step if a later one fails.
+    pub rollback: Option<ProviderRequest>,
+}
+
 /// A stored plan: the exact requests to send, frozen at planning time.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Plan {
@@ -88,8 +109,12 @@ pub struct Plan {
     pub arguments: serde_json::Map<String, Value>,
     /// Digest of the arguments as the caller gave them (for the audit log).
     pub arguments_digest: String,
-    /// The requests, in order.
-    pub requests: Vec<ApiRequest>,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// True after an attempt whose outcome is unknown (the answer was lost and could not be
+    /// checked): the next confirmation reads back before it re-checks or sends anything.
+    #[serde(default)]
+    pub outcome_unknown: bool,
     /// Their masked previews.
     pub dry_run: Vec<Value>,
     /// What was verified.

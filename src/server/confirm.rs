@@ -24,8 +24,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use super::into_result;
-use crate::cli::ConfirmMode;
-use crate::engine::{Channel, Engine, Outcome, ToolFailure, canonical_digest};
+use crate::config::ConfirmMode;
+use crate::engine::{Channel, Engine, Outcome, canonical_digest};
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Owner;
 
 /// How a mutating call is confirmed.
@@ -159,22 +160,13 @@ fn form(plan: &Value) -> (String, ElicitationSchema) {
 
 fn declined(what: &str) -> CallToolResult {
     into_result(Outcome::Failure(ToolFailure::new(
-        "confirmation_declined",
+        FailureKind::ConfirmationDeclined,
         format!("{what}; the plan is cancelled and nothing changed"),
     )))
 }
 
 async fn cancel(engine: &Engine, caller: &Owner, plan_id: &str) {
-    let _ = engine
-        .call(
-            caller,
-            "cancel",
-            json!({"plan_id": plan_id})
-                .as_object()
-                .cloned()
-                .unwrap_or_default(),
-        )
-        .await;
+    let _ = engine.cancel(caller, plan_id);
 }
 
 /// Confirms with the human's answer, or cancels.
@@ -196,19 +188,11 @@ async fn settle(
         _ => None,
     };
     match (typed, answer.map(|a| a.action)) {
-        (Some(phrase), _) => {
-            let args = json!({"plan_id": plan_id, "phrase": phrase});
-            into_result(
-                engine
-                    .call_via(
-                        caller,
-                        "confirm",
-                        args.as_object().cloned().unwrap_or_default(),
-                        Channel::Human,
-                    )
-                    .await,
-            )
-        }
+        (Some(phrase), _) => into_result(
+            engine
+                .confirm(caller, plan_id, &phrase, Channel::Human)
+                .await,
+        ),
         (None, Some(ElicitationAction::Decline)) => {
             cancel(engine, caller, plan_id).await;
             declined("the user declined")
@@ -303,7 +287,7 @@ pub(super) async fn by_input_required(
                 cancel(engine, caller, &pending.plan_id).await;
                 return CallToolResponse::Complete(into_result(Outcome::Failure(
                     ToolFailure::new(
-                        "config_error",
+                        FailureKind::ConfigError,
                         format!("cannot seal the confirmation state: {error}"),
                     ),
                 )));
@@ -328,7 +312,7 @@ pub(super) async fn by_input_required(
     };
     let refused = |message: String| {
         CallToolResponse::Complete(into_result(Outcome::Failure(
-            ToolFailure::new("confirmation_state_invalid", message)
+            ToolFailure::new(FailureKind::ConfirmationStateInvalid, message)
                 .with_hint("call the tool again without requestState to get a fresh plan"),
         )))
     };
@@ -369,7 +353,7 @@ pub(super) async fn by_page(
         let plan_id = plan["plan_id"].as_str().unwrap_or_default().to_string();
         cancel(engine, caller, &plan_id).await;
         return into_result(Outcome::Failure(ToolFailure::new(
-            "config_error",
+            FailureKind::ConfigError,
             "the confirmation page is not available",
         )));
     };

@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 
 use super::Shared;
 use crate::engine::{Channel, Outcome};
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Owner;
 
 /// One page: which plan, whose, what it shows, and what happened.
@@ -211,40 +212,31 @@ async fn answer(
     let Some(page) = shared.pages.take_for_answer(&secret) else {
         return gone();
     };
-    let (tool, args) = if answer.action == "cancel" {
-        ("cancel", json!({"plan_id": page.plan_id}))
-    } else {
-        (
-            "confirm",
-            json!({"plan_id": page.plan_id, "phrase": answer.phrase}),
-        )
-    };
-    let arguments = args.as_object().cloned().unwrap_or_default();
+    let cancelling = answer.action == "cancel";
     let engine_shared = Arc::clone(&shared);
     let owner = page.owner.clone();
+    let plan_id = page.plan_id.clone();
+    let phrase = answer.phrase.clone();
     // Runs to its end even if the browser goes away.
     let outcome = tokio::spawn(async move {
-        engine_shared
-            .engine
-            .call_via(&owner, tool, arguments, Channel::Human)
-            .await
+        let engine = &engine_shared.engine;
+        if cancelling {
+            engine.cancel(&owner, &plan_id)
+        } else {
+            engine
+                .confirm(&owner, &plan_id, &phrase, Channel::Human)
+                .await
+        }
     })
     .await
     .unwrap_or_else(|error| {
-        Outcome::Failure(crate::engine::ToolFailure::new(
-            "internal_error",
+        Outcome::Failure(ToolFailure::new(
+            FailureKind::InternalError,
             error.to_string(),
         ))
     });
     let (title, value) = match outcome {
-        Outcome::Success(value) => (
-            if tool == "cancel" {
-                "Cancelled"
-            } else {
-                "Done"
-            },
-            value,
-        ),
+        Outcome::Success(value) => (if cancelling { "Cancelled" } else { "Done" }, value),
         Outcome::Failure(failure) => ("Not done", failure.structured()),
     };
     shared.pages.record(&secret, value.clone());

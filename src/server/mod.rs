@@ -23,28 +23,15 @@ use rmcp::model::{
 };
 use rmcp::service::{RequestContext, RoleServer};
 
-use std::time::Duration;
-
-use crate::cli::ConfirmMode;
 use crate::engine::{Engine, Outcome};
+use crate::failure::FailureKind;
 use crate::gate::Owner;
 
 /// The identity an HTTP request was authenticated as; inserted by the auth middleware.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal(pub String);
 
-/// How the server confirms mutations.
-#[derive(Clone, Debug)]
-pub struct ServerSettings {
-    /// `--confirm`.
-    pub confirm: ConfirmMode,
-    /// Key that seals 2026-07-28 `requestState` (at least 32 bytes; the same on every replica).
-    pub state_key: Vec<u8>,
-    /// How long a human has to answer a confirmation form (the plan lifetime).
-    pub confirmation_timeout: Duration,
-    /// `--confirm-url`: confirmations happen on this server's confirmation page.
-    pub confirm_url: bool,
-}
+pub use crate::config::ServerSettings;
 
 /// State shared by every handler instance (one per stdio process, per HTTP session, or per
 /// stateless request): built once, cloned as an `Arc`.
@@ -313,8 +300,8 @@ impl ServerHandler for Skillgate {
             let response = match confirm::route(shared.settings.confirm, &context) {
                 confirm::Route::Token => None,
                 confirm::Route::Refuse => Some(CallToolResponse::Complete(into_result(Outcome::Failure(
-                    crate::engine::ToolFailure::new(
-                        "confirmation_unavailable",
+                    crate::failure::ToolFailure::new(
+                        FailureKind::ConfirmationUnavailable,
                         format!(
                             "`{}` refused: the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation; nothing was planned or changed",
                             request.name

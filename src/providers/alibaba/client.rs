@@ -10,12 +10,13 @@ use serde_json::Value;
 use time::OffsetDateTime;
 
 use super::credentials::AlibabaCredentials;
-use super::request::ApiRequest;
-use super::response::{self, ApiResponse, PROVIDER, RawResponse};
+use super::response::{self, PROVIDER, RawResponse};
 use super::retry::Failure;
-use super::retry::{RetryMode, backoff};
 use super::wire::{self, AttemptStamp};
 use crate::providers::error::{ErrorKind, ProviderError};
+use crate::providers::request::{ProviderRequest, ProviderResponse};
+use crate::providers::retry::{RetryMode, backoff};
+use crate::providers::{BoxFuture, Provider};
 use crate::signing::acs3::{self, SignableRequest};
 
 /// How to build an [`AlibabaClient`].
@@ -31,17 +32,21 @@ pub struct AlibabaClientConfig {
     pub timeout: Duration,
     /// Attempts per call including the first; 0 counts as 1.
     pub max_attempts: u32,
-    /// Appended to the user agent as `AlibabaCloud-Agent-Skills/<suffix>`.
-    pub user_agent_suffix: String,
+    /// Per-process id appended to the user agent after the calling skill's name:
+    /// `AlibabaCloud-Agent-Skills/<skill>/<client_id>`.
+    pub client_id: String,
+    /// RAM action prefix per service id (`paistudio` -> `pai`), for permission hints; a
+    /// service without one uses its own id.
+    pub permission_prefixes: std::collections::BTreeMap<String, String>,
 }
 
-/// A client for the PAI Studio and AI Workspace ROA APIs.
+/// A client for every Alibaba Cloud API, RPC and ROA alike: the request says which service,
+/// version and host.
 pub struct AlibabaClient {
     config: AlibabaClientConfig,
     http: reqwest::Client,
     /// `scheme://host[:port]` of the endpoint override, if any.
     override_origin: Option<String>,
-    user_agent: String,
 }
 
 impl fmt::Debug for AlibabaClient {
@@ -51,7 +56,7 @@ impl fmt::Debug for AlibabaClient {
             .field("endpoint_override", &self.override_origin)
             .field("timeout", &self.config.timeout)
             .field("max_attempts", &self.config.max_attempts)
-            .field("user_agent", &self.user_agent)
+            .field("client_id", &self.config.client_id)
             .finish()
     }
 }
@@ -158,20 +163,28 @@ impl AlibabaClient {
                 format!("cannot build the HTTP client: {error}"),
             )
         })?;
-        let user_agent = wire::user_agent(&config.user_agent_suffix);
         Ok(Self {
             config,
             http,
             override_origin: parsed.map(|(origin, _)| origin),
-            user_agent,
         })
     }
 
-    /// Where the connection goes: the override, or the product's real host over HTTPS.
-    fn base_url(&self, req: &ApiRequest) -> String {
+    /// Where the connection goes: the override, or the service's real host over HTTPS.
+    fn base_url(&self, req: &ProviderRequest) -> String {
         self.override_origin
             .clone()
-            .unwrap_or_else(|| format!("https://{}", req.host()))
+            .unwrap_or_else(|| format!("https://{}", req.host))
+    }
+
+    /// The user agent of a call: the SDK-style prefix, the calling skill and this process.
+    fn user_agent(&self, req: &ProviderRequest) -> String {
+        let skill = if req.user_agent.is_empty() {
+            "skillgate"
+        } else {
+            req.user_agent.as_str()
+        };
+        wire::user_agent(&format!("{skill}/{}", self.config.client_id))
     }
 
     /// Removes the key id, secret and token if a server echoed them into a message.
@@ -201,9 +214,22 @@ impl AlibabaClient {
     /// on every attempt (a replayed nonce would be rejected as `SignatureNonceUsed`).
     pub async fn call(
         &self,
-        req: &ApiRequest,
+        req: &ProviderRequest,
         retry: RetryMode,
-    ) -> Result<ApiResponse, ProviderError> {
+    ) -> Result<ProviderResponse, ProviderError> {
+        self.call_unhinted(req, retry).await.map_err(|mut error| {
+            if error.kind == ErrorKind::PermissionDenied {
+                error.hint = Some(self.permission_hint(req));
+            }
+            error
+        })
+    }
+
+    async fn call_unhinted(
+        &self,
+        req: &ProviderRequest,
+        retry: RetryMode,
+    ) -> Result<ProviderResponse, ProviderError> {
         req.validate().map_err(|message| {
             ProviderError::local(ErrorKind::InvalidRequest, PROVIDER, &req.action, message)
         })?;
@@ -214,7 +240,7 @@ impl AlibabaClient {
             match self.attempt(req, &body).await {
                 Ok(response) => return Ok(response),
                 Err(failure) => {
-                    if attempt >= max_attempts || !retry.allows_retry(&failure) {
+                    if attempt >= max_attempts || !failure.may_retry(retry) {
                         return Err(*failure.error);
                     }
                     tracing::debug!(
@@ -231,7 +257,11 @@ impl AlibabaClient {
     }
 
     /// One signed exchange.
-    async fn attempt(&self, req: &ApiRequest, body: &[u8]) -> Result<ApiResponse, Failure> {
+    async fn attempt(
+        &self,
+        req: &ProviderRequest,
+        body: &[u8],
+    ) -> Result<ProviderResponse, Failure> {
         let action = req.action.as_str();
         let credentials = &self.config.credentials;
         let date = wire::x_acs_date(OffsetDateTime::now_utc());
@@ -260,7 +290,7 @@ impl AlibabaClient {
 
         let mut headers = HeaderMap::new();
         let extra = [
-            ("user-agent".to_owned(), self.user_agent.clone()),
+            ("user-agent".to_owned(), self.user_agent(req)),
             ("authorization".to_owned(), signature.authorization),
         ];
         for (name, value) in signed.into_iter().chain(extra) {
@@ -330,7 +360,7 @@ impl AlibabaClient {
     /// What [`AlibabaClient::call`] would send, for the dry run: method, real URL,
     /// headers (date and nonce as stand-ins, key id masked, token and signature
     /// hidden), body, and `sent_to` when an override redirects the connection.
-    pub fn preview(&self, req: &ApiRequest) -> Value {
+    pub fn preview(&self, req: &ProviderRequest) -> Value {
         let credentials = &self.config.credentials;
         let masked = credentials.masked_key_id();
         let body = req.body_bytes();
@@ -346,10 +376,7 @@ impl AlibabaClient {
         for (name, value) in signed {
             headers.insert(name, Value::String(value));
         }
-        headers.insert(
-            "user-agent".to_owned(),
-            Value::String(self.user_agent.clone()),
-        );
+        headers.insert("user-agent".to_owned(), Value::String(self.user_agent(req)));
         headers.insert(
             "authorization".to_owned(),
             Value::String(format!(
@@ -361,7 +388,7 @@ impl AlibabaClient {
         preview.insert("method".to_owned(), Value::String(req.method.clone()));
         preview.insert(
             "url".to_owned(),
-            Value::String(wire::url(&format!("https://{}", req.host()), req)),
+            Value::String(wire::url(&format!("https://{}", req.host), req)),
         );
         preview.insert("headers".to_owned(), Value::Object(headers));
         preview.insert("body".to_owned(), req.body.clone().unwrap_or(Value::Null));
@@ -372,5 +399,46 @@ impl AlibabaClient {
             preview.insert("invalid".to_owned(), Value::String(problem));
         }
         Value::Object(preview)
+    }
+}
+
+impl Provider for AlibabaClient {
+    fn id(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn preview(&self, request: &ProviderRequest) -> Value {
+        AlibabaClient::preview(self, request)
+    }
+
+    fn send<'a>(
+        &'a self,
+        request: &'a ProviderRequest,
+        retry: RetryMode,
+    ) -> BoxFuture<'a, Result<ProviderResponse, ProviderError>> {
+        Box::pin(self.call(request, retry))
+    }
+
+    fn classify(
+        &self,
+        http_status: Option<u16>,
+        code: Option<&str>,
+        retry_after_ms: Option<u64>,
+    ) -> ErrorKind {
+        super::classify::classify(http_status, code, retry_after_ms)
+    }
+
+    /// The RAM action, `<prefix>:<Action>`, the form the skills' RAM policy maps use.
+    fn permission_hint(&self, request: &ProviderRequest) -> String {
+        let prefix = self
+            .config
+            .permission_prefixes
+            .get(&request.service)
+            .map(String::as_str)
+            .unwrap_or(request.service.as_str());
+        format!(
+            "grant the RAM action `{prefix}:{}` to this identity (no wildcards), then call again; this is not retried",
+            request.action
+        )
     }
 }

@@ -13,6 +13,8 @@ use serde_json::{Value, json};
 
 use super::*;
 use crate::providers::error::ErrorKind;
+use crate::providers::request::{ApiStyle, ProviderRequest};
+use crate::providers::retry::RetryMode;
 use crate::signing::acs3::{self, WireRequest};
 
 const AK: &str = "LTAI5tClientTestKey0001";
@@ -149,14 +151,42 @@ fn client(
         endpoint_override: Some(endpoint.to_owned()),
         timeout,
         max_attempts,
-        user_agent_suffix: "pai-quota".to_owned(),
+        client_id: "c1".to_owned(),
+        permission_prefixes: [("paistudio".to_owned(), "pai".to_owned())].into(),
     })
     .expect("client")
 }
 
-fn scale_quota() -> ApiRequest {
-    ApiRequest::roa(
-        Product::PaiStudio,
+/// A ROA request of one of the PAI services, as the catalog would build it.
+fn roa(
+    service: &str,
+    action: &str,
+    method: &str,
+    region: &str,
+    path: &str,
+    params: &[(&str, &str)],
+) -> ProviderRequest {
+    let (version, host) = match service {
+        "aiworkspace" => ("2021-02-04", format!("aiworkspace.{region}.aliyuncs.com")),
+        _ => ("2022-01-12", format!("pai.{region}.aliyuncs.com")),
+    };
+    ProviderRequest::new(
+        "alibaba",
+        service,
+        version,
+        ApiStyle::Roa,
+        action,
+        method,
+        host,
+    )
+    .with_path(path, params)
+    .scoped("region_id", region)
+    .user_agent("pai-quota")
+}
+
+fn scale_quota() -> ProviderRequest {
+    roa(
+        "paistudio",
         "ScaleQuota",
         "PUT",
         "cn-hangzhou",
@@ -166,9 +196,9 @@ fn scale_quota() -> ApiRequest {
     .body(json!({"Min": {"NodeSpecs": [{"Type": "ecs.gn7i-c8g1.2xlarge", "Count": 3}]}, "ResourceGroupIds": ["rg-abc"]}))
 }
 
-fn create_quota() -> ApiRequest {
-    ApiRequest::roa(
-        Product::PaiStudio,
+fn create_quota() -> ProviderRequest {
+    roa(
+        "paistudio",
         "CreateQuota",
         "POST",
         "cn-hangzhou",
@@ -200,7 +230,7 @@ async fn throttled_twice_then_success_is_retried_with_fresh_signatures_and_real_
     .await;
     let client = client(&endpoint, None, 3, Duration::from_secs(5));
     let response = client
-        .call(&scale_quota().query("Verbose", true), RetryMode::Safe)
+        .call(&scale_quota().query("Verbose", "true"), RetryMode::Safe)
         .await
         .expect("third attempt succeeds");
     assert_eq!(response.status, 200);
@@ -237,7 +267,10 @@ async fn throttled_twice_then_success_is_retried_with_fresh_signatures_and_real_
             "{authorization}"
         );
         let ua = request.header("user-agent").expect("user agent");
-        assert!(ua.ends_with("AlibabaCloud-Agent-Skills/pai-quota"), "{ua}");
+        assert!(
+            ua.ends_with("AlibabaCloud-Agent-Skills/pai-quota/c1"),
+            "{ua}"
+        );
     }
     let nonces: std::collections::HashSet<_> = seen
         .iter()
@@ -349,15 +382,15 @@ async fn forbidden_ram_is_permission_denied_and_not_retried() {
 async fn sts_token_is_sent_signed_and_aiworkspace_uses_its_own_host() {
     let (server, endpoint) = start(vec![]).await;
     let client = client(&endpoint, Some(TOKEN), 1, Duration::from_secs(5));
-    let request = ApiRequest::roa(
-        Product::AiWorkspace,
+    let request = roa(
+        "aiworkspace",
         "ListWorkspaces",
         "GET",
         "cn-shanghai",
         "/api/v1/workspaces",
         &[],
     )
-    .query("PageSize", 20_u32)
+    .query("PageSize", "20")
     .query("WorkspaceName", "a b+c");
     let response = client.call(&request, RetryMode::Safe).await.expect("ok");
     assert_eq!(response.request_id.as_deref(), Some("default-ok"));
@@ -403,8 +436,8 @@ async fn connection_refused_is_transport_and_retried_even_for_creates() {
 async fn invalid_requests_are_refused_before_sending() {
     let (server, endpoint) = start(vec![]).await;
     let client = client(&endpoint, None, 3, Duration::from_secs(5));
-    let request = ApiRequest::roa(
-        Product::PaiStudio,
+    let request = roa(
+        "paistudio",
         "DeleteQuota",
         "DELETE",
         "cn-hangzhou",
@@ -451,7 +484,7 @@ async fn nothing_secret_in_debug_errors_or_preview() {
 async fn preview_shows_the_real_url_headers_and_where_it_goes() {
     let endpoint = "http://127.0.0.1:18080";
     let client = client(endpoint, None, 1, Duration::from_secs(5));
-    let preview = client.preview(&scale_quota().query("Verbose", false));
+    let preview = client.preview(&scale_quota().query("Verbose", "false"));
     assert_eq!(preview["method"], json!("PUT"));
     assert_eq!(
         preview["url"],
@@ -480,7 +513,8 @@ async fn preview_shows_the_real_url_headers_and_where_it_goes() {
         endpoint_override: None,
         timeout: Duration::from_secs(5),
         max_attempts: 1,
-        user_agent_suffix: "s".to_owned(),
+        client_id: "s".to_owned(),
+        permission_prefixes: Default::default(),
     })
     .expect("client");
     assert!(direct.preview(&scale_quota()).get("sent_to").is_none());
@@ -499,7 +533,8 @@ fn endpoint_overrides_must_be_plain_origins() {
             endpoint_override: Some(bad.to_owned()),
             timeout: Duration::from_secs(1),
             max_attempts: 1,
-            user_agent_suffix: "s".to_owned(),
+            client_id: "s".to_owned(),
+            permission_prefixes: Default::default(),
         });
         let error = result.expect_err(bad);
         assert_eq!(error.kind, ErrorKind::InvalidRequest, "{bad}");

@@ -1,29 +1,19 @@
-//! Turning an HTTP response into an [`ApiResponse`] or a classified error, following
+//! Turning an HTTP response into a [`ProviderResponse`] or a classified error, following
 //! the SDK's `do_request`: any status of 400 or more is an error whose JSON body has
 //! `Code`|`code`, `Message`|`message`, `RequestId`|`requestId` and, for RAM denials,
 //! `AccessDeniedDetail`|`accessDeniedDetail`.
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::classify::classify;
 use super::retry::Failure;
 use crate::providers::error::{ErrorKind, ProviderError};
+use crate::providers::request::ProviderResponse;
 
 /// Provider name used in errors.
 pub const PROVIDER: &str = "alibaba";
-
-/// A successful call.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ApiResponse {
-    /// The HTTP status (2xx).
-    pub status: u16,
-    /// `RequestId`/`requestId` from the body, else the `x-acs-request-id` header.
-    pub request_id: Option<String>,
-    /// The parsed JSON body (`null` for an empty body).
-    pub body: Value,
-}
 
 /// The parts of an HTTP response this module looks at.
 pub struct RawResponse<'a> {
@@ -86,7 +76,7 @@ fn access_denied_detail(body: &Value) -> Option<String> {
 }
 
 /// Interprets a 2xx response. A body that is not JSON is an upstream error.
-pub fn success(action: &str, raw: &RawResponse) -> Result<ApiResponse, Failure> {
+pub fn success(action: &str, raw: &RawResponse) -> Result<ProviderResponse, Failure> {
     let body = if raw.body.iter().all(u8::is_ascii_whitespace) {
         Value::Null
     } else {
@@ -106,7 +96,7 @@ pub fn success(action: &str, raw: &RawResponse) -> Result<ApiResponse, Failure> 
     };
     let request_id = string_field(&body, &["RequestId", "requestId"])
         .or_else(|| raw.request_id_header.map(str::to_owned));
-    Ok(ApiResponse {
+    Ok(ProviderResponse {
         status: raw.status,
         request_id,
         body,
@@ -131,14 +121,19 @@ pub fn failure(action: &str, raw: &RawResponse, scrub: &dyn Fn(&str) -> String) 
         message = format!("{message} ({detail})");
     }
     let retry_after = retry_after(raw.retry_after_header);
+    let kind = classify(
+        Some(raw.status),
+        code.as_deref(),
+        retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+    );
     let error = ProviderError::from_response(
+        kind,
         PROVIDER,
         action,
         raw.status,
         code,
         request_id,
         scrub(&message),
-        retry_after.map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
     );
     // A throttling answer with a 4xx status is the gateway refusing the request
     // before the API ran; a 503 may come from anywhere, so it proves nothing.

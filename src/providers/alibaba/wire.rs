@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::request::ApiRequest;
+use crate::providers::request::ProviderRequest;
 use crate::signing::encoding::form_urlencode_pairs;
 
 /// We only accept JSON responses.
@@ -32,14 +32,14 @@ pub struct AttemptStamp<'a> {
 /// informational and proxies are known to rewrite it. The host is the product's real
 /// host even when the connection goes to an emulator, which reads the region from it.
 pub fn signed_headers(
-    req: &ApiRequest,
+    req: &ProviderRequest,
     body_hash: &str,
     stamp: &AttemptStamp,
 ) -> Vec<(String, String)> {
     let mut headers = vec![
-        ("host".to_owned(), req.host()),
+        ("host".to_owned(), req.host.clone()),
         ("x-acs-action".to_owned(), req.action.clone()),
-        ("x-acs-version".to_owned(), req.product.version().to_owned()),
+        ("x-acs-version".to_owned(), req.version.clone()),
         ("x-acs-date".to_owned(), stamp.date.to_owned()),
         ("x-acs-signature-nonce".to_owned(), stamp.nonce.to_owned()),
         ("x-acs-content-sha256".to_owned(), body_hash.to_owned()),
@@ -47,6 +47,10 @@ pub fn signed_headers(
     ];
     if req.body.is_some() {
         headers.push(("content-type".to_owned(), JSON_CONTENT_TYPE.to_owned()));
+    }
+    // Headers the API itself defines (FC's `x-fc-invocation-type`, ...) are signed like ours.
+    for (name, value) in &req.headers {
+        headers.push((name.to_ascii_lowercase(), value.clone()));
     }
     if let Some(token) = stamp.security_token {
         // The SDK sends the key id alongside an STS token; both are signed.
@@ -86,7 +90,7 @@ pub fn user_agent(suffix: &str) -> String {
 }
 
 /// `<base><path>[?<form-encoded query>]`, with the query in insertion order.
-pub fn url(base: &str, req: &ApiRequest) -> String {
+pub fn url(base: &str, req: &ProviderRequest) -> String {
     if req.query.is_empty() {
         format!("{base}{}", req.path)
     } else {
@@ -97,7 +101,7 @@ pub fn url(base: &str, req: &ApiRequest) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::providers::alibaba::request::Product;
+    use crate::providers::request::ApiStyle;
 
     #[test]
     fn dates_are_second_precision_utc() {
@@ -120,14 +124,16 @@ mod tests {
 
     #[test]
     fn content_type_only_with_a_body_and_sts_headers_only_with_a_token() {
-        let get = ApiRequest::roa(
-            Product::PaiStudio,
+        let get = ProviderRequest::new(
+            "alibaba",
+            "paistudio",
+            "2022-01-12",
+            ApiStyle::Roa,
             "ListQuotas",
             "GET",
-            "cn-hangzhou",
-            "/api/v1/quotas/",
-            &[],
-        );
+            "pai.cn-hangzhou.aliyuncs.com",
+        )
+        .with_path("/api/v1/quotas/", &[]);
         let stamp = AttemptStamp {
             date: "d",
             nonce: "n",

@@ -229,8 +229,9 @@ impl Emulator {
     /// `CreateQuota` sent with the library's client. Returns the new quota id.
     pub async fn create_quota_out_of_band(&self, body: Value) -> String {
         use skillgate::providers::alibaba::{
-            AlibabaClient, AlibabaClientConfig, AlibabaCredentials, ApiRequest, Product, RetryMode,
+            AlibabaClient, AlibabaClientConfig, AlibabaCredentials,
         };
+        use skillgate::providers::{ApiStyle, ProviderRequest, RetryMode};
         let client = AlibabaClient::new(AlibabaClientConfig {
             credentials: AlibabaCredentials::new(
                 self.key_id.clone(),
@@ -241,17 +242,22 @@ impl Emulator {
             endpoint_override: Some(self.endpoint.clone()),
             timeout: Duration::from_secs(30),
             max_attempts: 1,
-            user_agent_suffix: "e2e-console".into(),
+            client_id: "e2e-console".into(),
+            permission_prefixes: Default::default(),
         })
         .expect("a client for the console");
-        let request = ApiRequest::roa(
-            Product::PaiStudio,
+        let request = ProviderRequest::new(
+            "alibaba",
+            "paistudio",
+            "2022-01-12",
+            ApiStyle::Roa,
             "CreateQuota",
             "POST",
-            seed::REGION,
-            "/api/v1/quotas",
-            &[],
+            format!("pai.{}.aliyuncs.com", seed::REGION),
         )
+        .with_path("/api/v1/quotas", &[])
+        .scoped("region_id", seed::REGION)
+        .user_agent("e2e-console")
         .body(body);
         let response = client
             .call(&request, RetryMode::NotAfterSend)

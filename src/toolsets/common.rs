@@ -1,7 +1,9 @@
-//! Guards that need no provider: argument combinations.
+//! Guards that need no provider: argument combinations, named with the parameters they apply to
+//! (`exactly_one_of(a, b)`).
 
-use super::GuardContext;
-use crate::engine::ToolFailure;
+use super::{GuardContext, ToolsetRegistry};
+use crate::failure::{FailureKind, ToolFailure};
+use crate::guard;
 
 fn given(ctx: &GuardContext<'_>, names: &[String]) -> Vec<String> {
     names
@@ -19,14 +21,23 @@ fn listing(names: &[String]) -> String {
         .join(", ")
 }
 
+/// Registers the argument guards.
+pub fn register(registry: &mut ToolsetRegistry) {
+    registry.guards(&[
+        guard!("exactly_one_of", needs: [], provides: [], calls: [], exactly_one_of),
+        guard!("at_least_one_of", needs: [], provides: [], calls: [], at_least_one_of),
+    ]);
+}
+
 /// Exactly one of the named arguments must be given.
-pub fn exactly_one_of(ctx: &mut GuardContext<'_>, names: &[String]) -> Result<(), ToolFailure> {
+pub async fn exactly_one_of(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let names = &ctx.guard_args;
     let present = given(ctx, names);
     if present.len() == 1 {
         return Ok(());
     }
     Err(ToolFailure::new(
-        "validation_error",
+        FailureKind::ValidationError,
         format!(
             "give exactly one of {}; got {}",
             listing(names),
@@ -40,10 +51,11 @@ pub fn exactly_one_of(ctx: &mut GuardContext<'_>, names: &[String]) -> Result<()
 }
 
 /// At least one of the named arguments must be given (an empty update is refused).
-pub fn at_least_one_of(ctx: &mut GuardContext<'_>, names: &[String]) -> Result<(), ToolFailure> {
+pub async fn at_least_one_of(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let names = &ctx.guard_args;
     if given(ctx, names).is_empty() {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!("nothing to change: give at least one of {}", listing(names)),
         ));
     }

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 use super::api::{self, items, node_specs};
-use crate::engine::ToolFailure;
+use crate::failure::ToolFailure;
 use crate::gate::Check;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 /// Parses a Kubernetes-style quantity (`8`, `500m`, `30Gi`, `30720Mi`) into plain units
 /// (cores, GPUs, GiB).
@@ -56,18 +56,14 @@ fn per_node(body: &Value) -> BTreeMap<String, [f64; 3]> {
 /// `pai.usage_below_target`: a target whose capacity is below what workloads use right now needs
 /// `CONFIRM-FORCE`; a plain `CONFIRM` is then refused.
 pub async fn usage_below_target(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+    let quota = ctx.fact("quota")?.clone();
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
-    let groups: Vec<String> = crate::workflows::string_list(
+    let groups: Vec<String> = crate::toolsets::string_list(
         ctx.args
             .get("resource_group_ids")
             .or_else(|| quota.get("ResourceGroupIds")),
     );
-    let types = per_node(
-        &ctx.read(&api::node_types_of_groups(&ctx.region(), &groups))
-            .await?
-            .body,
-    );
+    let types = per_node(&ctx.read(&api::node_types_of_groups(&groups)).await?.body);
     let mut capacity = [0.0f64; 3];
     for (node_type, count) in node_specs(ctx.args.get("min")) {
         if let Some(resources) = types.get(&node_type) {
@@ -84,10 +80,7 @@ pub async fn usage_below_target(ctx: &mut GuardContext<'_>) -> Result<(), ToolFa
         quantity(used_source.get("GPU")),
         quantity(used_source.get("Memory")),
     ];
-    let running = ctx
-        .read(&api::running_workloads(&ctx.region(), &quota_id))
-        .await?
-        .body;
+    let running = ctx.read(&api::running_workloads(&quota_id)).await?.body;
     let workloads: Vec<Value> = items(&running, "Workloads")
         .iter()
         .map(|w| json!({"workload_id": w.get("WorkloadId"), "name": w.get("WorkloadName"), "user": w.get("UserName"), "resource": w.get("Resource")}))

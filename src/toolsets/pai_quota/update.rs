@@ -3,9 +3,9 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::engine::ToolFailure;
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 const FIELDS: [(&str, &str); 4] = [
     ("quota_name", "QuotaName"),
@@ -25,8 +25,8 @@ const LINGJUN_IMMUTABLE: [&str; 6] = [
 ];
 
 /// `pai.update_rules`.
-pub fn update_rules(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+pub async fn update_rules(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let quota = ctx.fact("quota")?.clone();
     let mut changed = Map::new();
     let mut unchanged = Vec::new();
     for (arg, wire) in FIELDS {
@@ -57,7 +57,7 @@ pub fn update_rules(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     }
     if changed.is_empty() {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!(
                 "nothing would change: {} already have these values",
                 unchanged.join(", ")
@@ -87,7 +87,7 @@ fn check_config_keys(config: &Value) -> Result<(), ToolFailure> {
         .find(|k| k.chars().next().is_some_and(|c| c.is_ascii_lowercase()))
     {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!(
                 "`quota_config.{key}`: QuotaConfig keys are PascalCase (e.g. `UserVpc`, `EnableGPUShare`)"
             ),
@@ -145,5 +145,5 @@ fn check_vpc(quota: &Value, current: &Value, config: &Value) -> Result<(), ToolF
 }
 
 fn immutable(message: String) -> ToolFailure {
-    ToolFailure::new("immutable_field", message).with_hint("nothing was planned")
+    ToolFailure::new(FailureKind::ImmutableField, message).with_hint("nothing was planned")
 }

@@ -7,9 +7,9 @@ use serde_json::{Value, json};
 
 use super::api::{self, items, node_specs};
 use super::quotas::{all_quotas, fetch_quota, quota_specs};
-use crate::engine::ToolFailure;
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 /// `NodeType -> (total, bindable)` from a ListNodeTypes answer.
 fn statistics(body: &Value) -> BTreeMap<String, (i64, i64)> {
@@ -41,7 +41,7 @@ fn unavailable(
         .map(|(name, (total, bindable))| json!({"node_type": name, "total": total, "bindable": bindable}))
         .collect();
     ToolFailure::new(
-        "nodespec_unavailable",
+        FailureKind::NodespecUnavailable,
         format!("node spec `{node_type}` is not available in {scope}"),
     )
     .with_details(json!({"available": listed}))
@@ -56,7 +56,7 @@ fn exceeded(
     scope: &str,
 ) -> ToolFailure {
     ToolFailure::new(
-        "capacity_exceeded",
+        FailureKind::CapacityExceeded,
         format!("`{node_type}`: {requested} requested, at most {limit} available in {scope}"),
     )
     .with_details(json!({"table": table}))
@@ -67,10 +67,7 @@ fn exceeded(
 /// what can still be bound.
 pub async fn node_specs_bindable(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let groups: Vec<String> = ctx.arg_strings("resource_group_ids");
-    let body = ctx
-        .read(&api::node_types_of_groups(&ctx.region(), &groups))
-        .await?
-        .body;
+    let body = ctx.read(&api::node_types_of_groups(&groups)).await?.body;
     let stats = statistics(&body);
     let scope = "the chosen resource groups";
     let mut table = Vec::new();
@@ -111,17 +108,14 @@ async fn children_hold(
 /// `pai.node_specs_within_parent` (child create): every spec is in the parent's Min and fits
 /// the parent's unallocated capacity.
 pub async fn node_specs_within_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let parent = ctx.facts.get("parent").cloned().unwrap_or_default();
+    let parent = ctx.fact("parent")?.clone();
     let parent_id = parent
         .get("QuotaId")
         .and_then(Value::as_str)
         .unwrap_or_default()
         .to_string();
     let parent_specs: BTreeMap<String, i64> = quota_specs(&parent).into_iter().collect();
-    let body = ctx
-        .read(&api::node_types_of_quota(&ctx.region(), &parent_id))
-        .await?
-        .body;
+    let body = ctx.read(&api::node_types_of_quota(&parent_id)).await?.body;
     let stats = statistics(&body);
     let siblings = children_hold(ctx, &parent_id).await?;
     let scope = format!("parent quota `{parent_id}`");
@@ -160,19 +154,16 @@ pub async fn node_specs_within_parent(ctx: &mut GuardContext<'_>) -> Result<(), 
 /// for a root, the parent's unallocated for a child, plus what it holds now) and does not drop
 /// below what its own children hold.
 pub async fn scale_capacity(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+    let quota = ctx.fact("quota")?.clone();
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
     let current: BTreeMap<String, i64> = quota_specs(&quota).into_iter().collect();
     let (stats, scope, allowed_types) = if super::is_root(&quota) {
-        let groups: Vec<String> = crate::workflows::string_list(
+        let groups: Vec<String> = crate::toolsets::string_list(
             ctx.args
                 .get("resource_group_ids")
                 .or_else(|| quota.get("ResourceGroupIds")),
         );
-        let body = ctx
-            .read(&api::node_types_of_groups(&ctx.region(), &groups))
-            .await?
-            .body;
+        let body = ctx.read(&api::node_types_of_groups(&groups)).await?.body;
         (statistics(&body), "its resource groups".to_string(), None)
     } else {
         let parent_id = quota
@@ -181,10 +172,7 @@ pub async fn scale_capacity(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
             .unwrap_or_default()
             .to_string();
         let parent = fetch_quota(ctx, &parent_id).await?;
-        let body = ctx
-            .read(&api::node_types_of_quota(&ctx.region(), &parent_id))
-            .await?
-            .body;
+        let body = ctx.read(&api::node_types_of_quota(&parent_id)).await?.body;
         let parent_types: Vec<String> = quota_specs(&parent).into_iter().map(|(n, _)| n).collect();
         (
             statistics(&body),
@@ -209,7 +197,7 @@ pub async fn scale_capacity(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         }
         if *count < held {
             return Err(ToolFailure::new(
-                "capacity_exceeded",
+                FailureKind::CapacityExceeded,
                 format!("`{node_type}`: target {count} is below the {held} its child quotas hold"),
             )
             .with_details(json!({"table": table}))
@@ -219,7 +207,7 @@ pub async fn scale_capacity(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
     for (node_type, held) in &children {
         if *held > 0 && !target.iter().any(|(n, _)| n == node_type) {
             return Err(ToolFailure::new(
-                "capacity_exceeded",
+                FailureKind::CapacityExceeded,
                 format!("the target drops `{node_type}`, but child quotas hold {held} of it"),
             )
             .with_hint("keep the node spec or scale the children down first"));

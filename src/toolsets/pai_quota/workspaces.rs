@@ -4,23 +4,18 @@
 use serde_json::{Value, json};
 
 use super::api::{self, items};
-use crate::engine::ToolFailure;
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::providers::alibaba::{AlibabaClient, ApiRequest, ApiResponse, RetryMode};
-use crate::providers::error::ErrorKind;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 /// `pai.load_workspace`: the workspace exists.
 pub async fn load_workspace(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let workspace_id = ctx.arg_str("workspace_id").unwrap_or_default();
-    let workspace = match ctx
-        .read(&api::get_workspace(&ctx.region(), &workspace_id))
-        .await
-    {
+    let workspace = match ctx.read(&api::get_workspace(&workspace_id)).await {
         Ok(response) => response.body,
-        Err(failure) if failure.kind == "not_found" => {
+        Err(failure) if failure.kind == FailureKind::NotFound => {
             return Err(ToolFailure::new(
-                "not_found",
+                FailureKind::NotFound,
                 format!("workspace `{workspace_id}` does not exist"),
             )
             .with_hint("find the ID with `pai_quota_list_workspaces`; nothing was planned"));
@@ -31,7 +26,7 @@ pub async fn load_workspace(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         "workspace_exists",
         json!({"workspace_id": workspace_id, "name": workspace.get("WorkspaceName")}),
     ));
-    ctx.facts.insert("workspace", workspace);
+    ctx.provide("workspace", workspace);
     Ok(())
 }
 
@@ -42,7 +37,7 @@ async fn bindings_of(
     quota_id: &str,
 ) -> Result<Vec<Value>, ToolFailure> {
     let body = ctx
-        .read(&api::workspace_resources(&ctx.region(), workspace_id))
+        .read(&api::workspace_resources(workspace_id))
         .await?
         .body;
     Ok(items(&body, "Resources")
@@ -58,13 +53,13 @@ async fn bindings_of(
 
 /// `pai.attach_binding`: not attached yet; builds the `Resources` body from the quota.
 pub async fn attach_binding(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+    let quota = ctx.fact("quota")?.clone();
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
     let workspace_id = ctx.arg_str("workspace_id").unwrap_or_default();
     let existing = bindings_of(ctx, &workspace_id, &quota_id).await?;
     if let Some(binding) = existing.first() {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!(
                 "quota `{quota_id}` is already attached to workspace `{workspace_id}` (binding `{}`)",
                 binding.get("Id").and_then(Value::as_str).unwrap_or("?")
@@ -100,15 +95,12 @@ pub async fn detach_binding(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
     let bindings = bindings_of(ctx, &workspace_id, &quota_id).await?;
     if bindings.is_empty() {
         return Err(ToolFailure::new(
-            "not_found",
+            FailureKind::NotFound,
             format!("quota `{quota_id}` is not attached to workspace `{workspace_id}`"),
         )
         .with_hint("see `pai_quota_list_workspace_resources`; nothing was planned"));
     }
-    let running = ctx
-        .read(&api::running_workloads(&ctx.region(), &quota_id))
-        .await?
-        .body;
+    let running = ctx.read(&api::running_workloads(&quota_id)).await?.body;
     let blocking: Vec<Value> = items(&running, "Workloads")
         .iter()
         .filter(|w| w.get("WorkspaceId").and_then(Value::as_str) == Some(workspace_id.as_str()))
@@ -116,7 +108,7 @@ pub async fn detach_binding(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         .collect();
     if !blocking.is_empty() {
         return Err(ToolFailure::new(
-            "in_use",
+            FailureKind::InUse,
             format!(
                 "{} workload(s) of quota `{quota_id}` are running in workspace `{workspace_id}`",
                 blocking.len()
@@ -159,7 +151,7 @@ pub async fn binding_exists(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
     let workspace_id = ctx.arg_str("workspace_id").unwrap_or_default();
     let binding_id = ctx.arg_str("binding_id").unwrap_or_default();
     let body = ctx
-        .read(&api::workspace_resources(&ctx.region(), &workspace_id))
+        .read(&api::workspace_resources(&workspace_id))
         .await?
         .body;
     let Some(binding) = items(&body, "Resources")
@@ -168,7 +160,7 @@ pub async fn binding_exists(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         .cloned()
     else {
         return Err(ToolFailure::new(
-            "not_found",
+            FailureKind::NotFound,
             format!("workspace `{workspace_id}` has no resource binding `{binding_id}`"),
         ));
     };
@@ -188,106 +180,4 @@ pub async fn binding_exists(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         json!({"binding_id": binding_id}),
     ));
     Ok(())
-}
-
-/// Executor `pai.attach_workspace`: CreateWorkspaceResource is not idempotent, so a 5xx or a
-/// timeout is followed by a look at the workspace, never by a blind second POST.
-pub async fn attach_workspace(
-    client: &AlibabaClient,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ToolFailure> {
-    let first = client.call(request, RetryMode::NotAfterSend).await;
-    let error = match first {
-        Ok(response) => return Ok(response),
-        Err(error) if error.outcome_unknown() => error,
-        Err(error) => return Err(error.into()),
-    };
-    let body = request.body.clone().unwrap_or_default();
-    let workspace_id = crate::catalog::lookup(&body, "Resources")
-        .and_then(|r| r.get(0))
-        .and_then(|r| r.get("WorkspaceId"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let quota_id = crate::catalog::lookup(&body, "Resources")
-        .and_then(|r| r.get(0))
-        .and_then(|r| r.get("Quotas"))
-        .and_then(|q| q.get(0))
-        .and_then(|q| q.get("Id"))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    let listing = client
-        .call(
-            &api::workspace_resources(&request.region_id, &workspace_id),
-            RetryMode::Safe,
-        )
-        .await
-        .map_err(ToolFailure::from)?;
-    let found: Vec<Value> = items(&listing.body, "Resources")
-        .iter()
-        .filter(|r| {
-            items(r, "Quotas")
-                .iter()
-                .any(|q| q.get("Id").and_then(Value::as_str) == Some(quota_id.as_str()))
-        })
-        .map(|r| json!({"Id": r.get("Id")}))
-        .collect();
-    if found.is_empty() {
-        // The POST did not take effect: sending it again cannot double-bind.
-        return client
-            .call(request, RetryMode::NotAfterSend)
-            .await
-            .map_err(|_| ToolFailure::from(error));
-    }
-    Ok(ApiResponse {
-        status: 200,
-        request_id: listing.request_id,
-        body: json!({"Resources": found, "Recovered": true}),
-    })
-}
-
-/// Executor `pai.detach_workspace`: a detach whose first answer was lost and whose retry finds
-/// the binding gone has happened; the workspace's bindings are read back to say so truthfully.
-pub async fn detach_workspace(
-    client: &AlibabaClient,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ToolFailure> {
-    let error = match client.call(request, RetryMode::Safe).await {
-        Ok(response) => return Ok(response),
-        Err(error) if error.kind == ErrorKind::NotFound => error,
-        Err(error) => return Err(error.into()),
-    };
-    let workspace_id = request
-        .path
-        .split('/')
-        .nth(4)
-        .unwrap_or_default()
-        .to_string();
-    let ids: Vec<String> = request
-        .query
-        .iter()
-        .find(|(k, _)| k == "ResourceIds")
-        .map(|(_, v)| v.split(',').map(str::to_string).collect())
-        .unwrap_or_default();
-    let listing = client
-        .call(
-            &api::workspace_resources(&request.region_id, &workspace_id),
-            RetryMode::Safe,
-        )
-        .await
-        .map_err(ToolFailure::from)?;
-    let still_bound = items(&listing.body, "Resources").iter().any(|r| {
-        r.get("Id")
-            .and_then(Value::as_str)
-            .is_some_and(|id| ids.iter().any(|i| i == id))
-    });
-    if still_bound {
-        return Err(error.into());
-    }
-    Ok(ApiResponse {
-        status: 200,
-        request_id: listing.request_id,
-        body: json!({"ResourceIds": ids, "AlreadyDetached": true}),
-    })
 }

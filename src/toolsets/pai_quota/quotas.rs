@@ -3,11 +3,9 @@
 use serde_json::{Value, json};
 
 use super::api::{self, items, node_specs};
-use crate::engine::ToolFailure;
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::providers::alibaba::{AlibabaClient, ApiRequest, ApiResponse, RetryMode};
-use crate::providers::error::ErrorKind;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 /// The fields of a quota whose change makes a plan stale.
 fn quota_state(quota: &Value) -> Value {
@@ -30,10 +28,10 @@ pub(crate) async fn fetch_quota(
     ctx: &GuardContext<'_>,
     quota_id: &str,
 ) -> Result<Value, ToolFailure> {
-    match ctx.read(&api::get_quota(&ctx.region(), quota_id)).await {
+    match ctx.read(&api::get_quota(quota_id)).await {
         Ok(response) => Ok(response.body),
-        Err(failure) if failure.kind == "not_found" => Err(ToolFailure::new(
-            "not_found",
+        Err(failure) if failure.kind == FailureKind::NotFound => Err(ToolFailure::new(
+            FailureKind::NotFound,
             format!(
                 "quota `{quota_id}` does not exist in region `{}`",
                 ctx.region()
@@ -59,7 +57,7 @@ pub async fn load_quota(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
             "min": quota.get("Min"),
         }),
     ));
-    ctx.facts.insert("quota", quota);
+    ctx.provide("quota", quota);
     Ok(())
 }
 
@@ -67,10 +65,7 @@ pub async fn load_quota(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
 pub(crate) async fn all_quotas(ctx: &GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> {
     let mut quotas = Vec::new();
     for page in 1..=50u32 {
-        let request = api::list_quotas(&ctx.region())
-            .query("PageNumber", page.to_string())
-            .query("PageSize", "100");
-        let body = ctx.read(&request).await?.body;
+        let body = ctx.read(&api::list_quotas(page)).await?.body;
         let batch = items(&body, "Quotas");
         quotas.extend(batch.iter().cloned());
         let total = body.get("TotalCount").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -111,7 +106,7 @@ pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         [one] => (*one).clone(),
         [] => {
             return Err(ToolFailure::new(
-                "not_found",
+                FailureKind::NotFound,
                 format!(
                     "no quota has the ID or a name containing `{given}` (scanned {})",
                     quotas.len()
@@ -121,7 +116,7 @@ pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         }
         many => {
             return Err(ToolFailure::new(
-                "ambiguous_match",
+                FailureKind::AmbiguousMatch,
                 format!("{} quotas match `{given}`; choose one by ID", many.len()),
             )
             .with_details(
@@ -142,7 +137,7 @@ pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         .to_string();
     if let Some(given_type) = ctx.arg_str("resource_type").filter(|t| *t != parent_type) {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!("`resource_type` is inherited from the parent (`{parent_type}`); `{given_type}` conflicts with it"),
         )
         .with_hint("leave `resource_type` out"));
@@ -154,7 +149,7 @@ pub async fn resolve_parent(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailur
         json!({"given": given, "candidates": [summary(&parent)], "resource_type_inherited": parent_type}),
     ));
     ctx.state.push(quota_state(&parent));
-    ctx.facts.insert("parent", parent);
+    ctx.provide("parent", parent);
     Ok(())
 }
 
@@ -171,7 +166,7 @@ pub async fn quota_name_unused(ctx: &mut GuardContext<'_>) -> Result<(), ToolFai
     });
     if let Some(quota) = taken {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!(
                 "a quota named `{name}` already exists (`{}`); quota names must be unique in the region",
                 quota.get("QuotaId").and_then(Value::as_str).unwrap_or("?")
@@ -187,14 +182,11 @@ pub async fn quota_name_unused(ctx: &mut GuardContext<'_>) -> Result<(), ToolFai
 /// `pai.delete_order`: a quota is deleted only when it has no children, no workspace bindings and
 /// no running workloads; otherwise the refusal spells out the order the skill requires.
 pub async fn delete_order(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+    let quota = ctx.fact("quota")?.clone();
     let quota_id = ctx.arg_str("quota_id").unwrap_or_default();
     let children: Vec<Value> = items(&quota, "SubQuotas").to_vec();
     let bindings: Vec<Value> = items(&quota, "Workspaces").to_vec();
-    let running = ctx
-        .read(&api::running_workloads(&ctx.region(), &quota_id))
-        .await?
-        .body;
+    let running = ctx.read(&api::running_workloads(&quota_id)).await?.body;
     let workloads: Vec<Value> = items(&running, "Workloads")
         .iter()
         .map(|w| json!({"workload_id": w.get("WorkloadId"), "name": w.get("WorkloadName"), "user": w.get("UserName")}))
@@ -234,28 +226,11 @@ pub async fn delete_order(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         "then delete `{quota_id}`, each step with its own confirmation"
     ));
     Err(ToolFailure::new(
-        "in_use",
+        FailureKind::InUse,
         format!("quota `{quota_id}` cannot be deleted yet: {}", steps.join("; ")),
     )
     .with_details(json!({"children": children, "workspace_bindings": bindings, "running_workloads": workloads, "required_order": steps}))
     .with_hint("nothing was planned; follow the order above"))
-}
-
-/// Executor `pai.delete_quota`: a delete whose first response was lost and whose retry finds the
-/// quota gone has done its job; say so instead of reporting a failure.
-pub async fn delete_quota(
-    client: &AlibabaClient,
-    request: &ApiRequest,
-) -> Result<ApiResponse, ToolFailure> {
-    match client.call(request, RetryMode::Safe).await {
-        Ok(response) => Ok(response),
-        Err(error) if error.kind == ErrorKind::NotFound => Ok(ApiResponse {
-            status: 200,
-            request_id: error.request_id.clone(),
-            body: json!({"QuotaId": request.path.rsplit('/').next(), "AlreadyDeleted": true}),
-        }),
-        Err(error) => Err(error.into()),
-    }
 }
 
 /// Node specs of a quota's Min.

@@ -3,19 +3,16 @@
 use serde_json::{Value, json};
 
 use super::api::{self, items};
-use crate::engine::ToolFailure;
+use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::workflows::GuardContext;
+use crate::toolsets::GuardContext;
 
 /// Reads every resource group of the region: a name match on page 1 only is the bug the skill
 /// warns about ("never stop after page 1").
 async fn all_groups(ctx: &GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> {
     let mut groups = Vec::new();
     for page in 1..=50u32 {
-        let body = ctx
-            .read(&api::list_resource_groups(&ctx.region(), page))
-            .await?
-            .body;
+        let body = ctx.read(&api::list_resource_groups(page)).await?.body;
         let batch = items(&body, "ResourceGroups");
         groups.extend(batch.iter().cloned());
         let total = body.get("TotalCount").and_then(Value::as_u64).unwrap_or(0) as usize;
@@ -78,7 +75,7 @@ async fn resolve(ctx: &mut GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> 
             }
             [] => {
                 return Err(ToolFailure::new(
-                    "not_found",
+                    FailureKind::NotFound,
                     format!("no resource group has the ID or a name containing `{entry}` (scanned {} groups)", groups.len()),
                 )
                 .with_details(json!({"total_scanned": groups.len()}))
@@ -86,7 +83,7 @@ async fn resolve(ctx: &mut GuardContext<'_>) -> Result<Vec<Value>, ToolFailure> 
             }
             many => {
                 return Err(ToolFailure::new(
-                    "ambiguous_match",
+                    FailureKind::AmbiguousMatch,
                     format!("{} resource groups match `{entry}`; none was picked, choose by ID", many.len()),
                 )
                 .with_details(json!({"candidates": many.iter().map(|g| summary(g)).collect::<Vec<_>>(), "total_scanned": groups.len()})));
@@ -112,10 +109,7 @@ async fn check_homogeneity(ctx: &mut GuardContext<'_>) -> Result<String, ToolFai
     let ids: Vec<String> = ctx.arg_strings("resource_group_ids");
     let mut details = Vec::new();
     for id in &ids {
-        let group = ctx
-            .read(&api::get_resource_group(&ctx.region(), id))
-            .await?
-            .body;
+        let group = ctx.read(&api::get_resource_group(id)).await?.body;
         details.push((id.clone(), group));
     }
     let field = |g: &Value, path: &str| {
@@ -144,7 +138,7 @@ async fn check_homogeneity(ctx: &mut GuardContext<'_>) -> Result<String, ToolFai
                 .map(|(id, g)| json!({"resource_group_id": id, "name": g.get("Name"), label.to_string(): field(g, path)}))
                 .collect();
             return Err(ToolFailure::new(
-                "homogeneity_violation",
+                FailureKind::HomogeneityViolation,
                 format!("the resource groups differ in `{label}`; a quota needs groups with the same {label}"),
             )
             .with_details(json!({"field": label, "per_group": per_group}))
@@ -166,7 +160,7 @@ pub async fn homogeneous_resource_groups(ctx: &mut GuardContext<'_>) -> Result<(
     let derived = check_homogeneity(ctx).await?;
     if let Some(given) = ctx.arg_str("resource_type").filter(|t| *t != derived) {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             format!("`resource_type` is derived from the resource groups (`{derived}`); `{given}` conflicts with it"),
         )
         .with_hint("leave `resource_type` out"));
@@ -181,10 +175,10 @@ pub async fn scale_resource_groups(ctx: &mut GuardContext<'_>) -> Result<(), Too
     if !ctx.args.contains_key("resource_group_ids") {
         return Ok(());
     }
-    let quota = ctx.facts.get("quota").cloned().unwrap_or_default();
+    let quota = ctx.fact("quota")?.clone();
     if !super::is_root(&quota) {
         return Err(ToolFailure::new(
-            "validation_error",
+            FailureKind::ValidationError,
             "`resource_group_ids` can be changed only on a root quota; a child takes its groups from its parent",
         ));
     }
@@ -198,7 +192,7 @@ pub async fn scale_resource_groups(ctx: &mut GuardContext<'_>) -> Result<(), Too
         .unwrap_or_default();
     if derived != current {
         return Err(ToolFailure::new(
-            "immutable_field",
+            FailureKind::ImmutableField,
             format!(
                 "the new groups are `{derived}` but the quota's resource type is `{current}`, which cannot change"
             ),

@@ -1,0 +1,141 @@
+//! Every audit record the engine writes is built here, so the log's shape is decided in one
+//! place and no decision is recorded with a hand-written literal.
+
+use serde_json::{Map, Value};
+
+use crate::audit::AuditEvent;
+use crate::failure::ToolFailure;
+use crate::gate::{Owner, Plan};
+
+/// The decisions the log records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// A plan was made.
+    Planned,
+    /// A newer plan for the same resource replaced this one.
+    Replaced,
+    /// A call or a confirmation was refused; nothing changed.
+    Refused,
+    /// The phrase matched; execution starts.
+    Confirmed,
+    /// The change was made.
+    Executed,
+    /// Execution failed.
+    Failed,
+    /// The plan was cancelled.
+    Cancelled,
+}
+
+impl Decision {
+    /// The word in the log.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Planned => "planned",
+            Self::Replaced => "replaced",
+            Self::Refused => "refused",
+            Self::Confirmed => "confirmed",
+            Self::Executed => "executed",
+            Self::Failed => "failed",
+            Self::Cancelled => "cancelled",
+        }
+    }
+}
+
+/// Builds records for one caller.
+#[derive(Clone, Copy, Debug)]
+pub struct Events<'a> {
+    /// Who.
+    pub caller: &'a Owner,
+    /// Whether the providers are the emulator.
+    pub emulator: bool,
+}
+
+impl Events<'_> {
+    fn base(&self, tool: &str, decision: Decision) -> AuditEvent {
+        AuditEvent {
+            principal: self.caller.principal.clone(),
+            session: self.caller.session.clone(),
+            tool: tool.to_owned(),
+            decision: decision.as_str().to_owned(),
+            emulator: self.emulator,
+            ..AuditEvent::default()
+        }
+    }
+
+    /// `planned`.
+    pub fn planned(&self, plan: &Plan) -> AuditEvent {
+        AuditEvent {
+            arguments_digest: Some(plan.arguments_digest.clone()),
+            plan_id: Some(plan.id.clone()),
+            target: Some(plan.target.clone()),
+            reason: plan.forced.then(|| "force phrase required".to_string()),
+            ..self.base(&plan.tool, Decision::Planned)
+        }
+    }
+
+    /// `replaced`: the older plan `plan_id` of `tool` gave way to a newer one.
+    pub fn replaced(&self, tool: &str, plan_id: &str, why: &str) -> AuditEvent {
+        AuditEvent {
+            plan_id: Some(plan_id.to_owned()),
+            reason: Some(why.to_owned()),
+            ..self.base(tool, Decision::Replaced)
+        }
+    }
+
+    /// `refused`, for a call (with its argument digest) or a confirmation (with the plan id).
+    pub fn refused(
+        &self,
+        tool: &str,
+        digest: Option<String>,
+        plan_id: Option<String>,
+        failure: &ToolFailure,
+    ) -> AuditEvent {
+        AuditEvent {
+            arguments_digest: digest,
+            plan_id,
+            reason: Some(failure.reason()),
+            ..self.base(tool, Decision::Refused)
+        }
+    }
+
+    /// A decision about a stored plan, recorded under the gate tool that made it.
+    pub fn about(&self, gate_tool: &str, plan: &Plan, decision: Decision) -> AuditEvent {
+        AuditEvent {
+            plan_tool: Some(plan.tool.clone()),
+            arguments_digest: Some(plan.arguments_digest.clone()),
+            plan_id: Some(plan.id.clone()),
+            target: Some(plan.target.clone()),
+            ..self.base(gate_tool, decision)
+        }
+    }
+
+    /// `refused` or `failed` for a confirmed plan.
+    pub fn plan_failure(
+        &self,
+        plan: &Plan,
+        decision: Decision,
+        failure: &ToolFailure,
+    ) -> AuditEvent {
+        AuditEvent {
+            reason: Some(failure.reason()),
+            ..self.about("confirm", plan, decision)
+        }
+    }
+
+    /// `executed`, with the request ids, the projected result and how a lost answer was
+    /// recovered, if it was.
+    pub fn executed(
+        &self,
+        plan: &Plan,
+        request_ids: Vec<String>,
+        result: &Map<String, Value>,
+        recovery: Option<String>,
+    ) -> AuditEvent {
+        AuditEvent {
+            request_ids,
+            outcome: Value::Object(result.clone()),
+            reason: recovery,
+            ..self.about("confirm", plan, Decision::Executed)
+        }
+    }
+}

@@ -1,0 +1,529 @@
+//! Confirming a plan: the gate's claim, a read-back when an earlier attempt's outcome is unknown,
+//! the re-check of every step against the live state, then the steps in order, each result
+//! available to the next, with the declared rollbacks when a later step fails.
+
+use std::time::SystemTime;
+
+use serde_json::{Map, Value, json};
+
+use super::audit_events::Decision;
+use super::{Channel, Engine, Outcome, canonical_digest, progress};
+use crate::catalog::ToolSpec;
+use crate::failure::{FailureKind, ToolFailure};
+use crate::gate::{Owner, Plan, Step};
+use crate::providers::{ProviderRequest, RetryMode};
+use crate::signing::encoding::encode_path_segment;
+use crate::toolsets::{Calls, ExecContext, ExecOutcome, GuardContext, Phase};
+
+/// A failed execution: the failure, and whether nothing at all was done (so the same plan may be
+/// confirmed again).
+struct ExecutionFailure {
+    failure: ToolFailure,
+    nothing_done: bool,
+}
+
+impl Engine {
+    /// Executes a pending plan of the caller's once, when `phrase` is its exact phrase.
+    pub async fn confirm(
+        &self,
+        caller: &Owner,
+        plan_id: &str,
+        phrase: &str,
+        channel: Channel,
+    ) -> Outcome {
+        let result = self.confirm_inner(caller, plan_id, phrase, channel).await;
+        self.finish(result)
+    }
+
+    async fn confirm_inner(
+        &self,
+        caller: &Owner,
+        plan_id: &str,
+        phrase: &str,
+        channel: Channel,
+    ) -> Result<Value, ToolFailure> {
+        let events = self.events(caller);
+        let plan = match self.gate.claim(
+            caller,
+            plan_id,
+            phrase,
+            channel == Channel::Human,
+            SystemTime::now(),
+        ) {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                let failure = ToolFailure::from(refusal);
+                self.audit.record(events.refused(
+                    "confirm",
+                    None,
+                    Some(plan_id.to_string()),
+                    &failure,
+                ));
+                return Err(failure);
+            }
+        };
+        self.audit
+            .record(events.about("confirm", &plan, Decision::Confirmed));
+        let Some((toolset, tool)) = self.catalog.tool(&plan.tool) else {
+            let failure = ToolFailure::new(
+                FailureKind::ConfigError,
+                "the plan's tool is no longer in the catalog",
+            );
+            self.audit
+                .record(events.plan_failure(&plan, Decision::Refused, &failure));
+            return Err(failure);
+        };
+        let calls = self.calls(toolset);
+        if plan.outcome_unknown {
+            // An earlier attempt's answer was lost: look before re-checking or sending anything,
+            // so a change that took effect is reported as done instead of as a stale plan.
+            progress::step("reading back the outcome of the earlier attempt");
+            match self.read_back(calls, &plan).await {
+                Ok(Some(outcome)) => {
+                    return Ok(self.executed(
+                        caller,
+                        tool,
+                        &plan,
+                        vec![(plan.steps[0].id.clone(), outcome)],
+                    ));
+                }
+                Ok(None) => {}
+                Err(failure) => {
+                    self.audit
+                        .record(events.plan_failure(&plan, Decision::Refused, &failure));
+                    return Err(self.keep_if_fault(caller, plan, failure));
+                }
+            }
+        }
+        progress::step("re-checking the live state before executing");
+        if let Err(failure) = self.recheck(calls, tool, &plan).await {
+            self.audit
+                .record(events.plan_failure(&plan, Decision::Refused, &failure));
+            return Err(self.keep_if_fault(caller, plan, failure));
+        }
+        progress::step(&format!("sending {}", tool.call.action));
+        match self.execute_steps(calls, &plan).await {
+            Ok(outcomes) => Ok(self.executed(caller, tool, &plan, outcomes)),
+            Err(ExecutionFailure {
+                failure,
+                nothing_done,
+            }) => {
+                self.audit
+                    .record(events.plan_failure(&plan, Decision::Failed, &failure));
+                // Sending the plan again is safe when nothing was done and the step is
+                // idempotent, the provider refused before acting, or an executor checks (by
+                // reading back) before it would ever send again.
+                let first = &plan.steps[0];
+                let has_executor = first.executor.is_some();
+                let safe_again = nothing_done
+                    && (first.retry == RetryMode::Safe
+                        || has_executor
+                        || failure.kind.refused_before_acting());
+                if safe_again {
+                    let mut plan = plan;
+                    plan.outcome_unknown = has_executor && outcome_unknown(&failure);
+                    Err(self.keep_if_fault(caller, plan, failure))
+                } else {
+                    Err(failure)
+                }
+            }
+        }
+    }
+
+    /// The read-back of the first step's executor, if it has one.
+    async fn read_back(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+    ) -> Result<Option<ExecOutcome>, ToolFailure> {
+        let step = &plan.steps[0];
+        let Some(read_back) = step
+            .executor
+            .as_deref()
+            .and_then(|name| self.registry.executor(name))
+            .and_then(|executor| executor.read_back)
+        else {
+            return Ok(None);
+        };
+        let ctx = ExecContext {
+            calls,
+            request: &step.request,
+            plan_id: &plan.id,
+            arguments: &plan.arguments,
+        };
+        read_back(&ctx).await
+    }
+
+    /// Records and shapes a successful execution.
+    fn executed(
+        &self,
+        caller: &Owner,
+        tool: &ToolSpec,
+        plan: &Plan,
+        outcomes: Vec<(String, ExecOutcome)>,
+    ) -> Value {
+        let request_ids: Vec<String> = outcomes
+            .iter()
+            .filter_map(|(_, o)| o.response().request_id.clone())
+            .collect();
+        let result = outcomes
+            .first()
+            .map(|(_, o)| crate::catalog::project(&tool.output, &o.response().body))
+            .unwrap_or_default();
+        let recovery: Vec<String> = outcomes
+            .iter()
+            .filter_map(|(id, o)| o.recovery().map(|how| format!("{id}: {how}")))
+            .collect();
+        let recovered = (!recovery.is_empty()).then(|| recovery.join("; "));
+        self.audit.record(self.events(caller).executed(
+            plan,
+            request_ids.clone(),
+            &result,
+            recovered.clone(),
+        ));
+        let mut out = json!({
+            "status": "executed",
+            "plan_id": plan.id,
+            "tool": plan.tool,
+            "summary": plan.summary,
+            "target": plan.target,
+            "result": result,
+            "request_ids": request_ids,
+        });
+        if let Some(object) = out.as_object_mut() {
+            if let Some(how) = recovered {
+                object.insert("recovered".into(), json!(how));
+            }
+            if outcomes.len() > 1 {
+                let steps: Vec<Value> = outcomes
+                    .iter()
+                    .map(|(id, o)| json!({"step": id, "request_id": o.response().request_id}))
+                    .collect();
+                object.insert("steps".into(), Value::Array(steps));
+            }
+        }
+        out
+    }
+
+    /// After a provider fault the plan goes back to the store, so the human's confirmation is not
+    /// lost: the same phrase works again until the plan expires.
+    fn keep_if_fault(&self, caller: &Owner, plan: Plan, failure: ToolFailure) -> ToolFailure {
+        if !failure.kind.is_provider_fault() {
+            return failure;
+        }
+        let hint = format!(
+            "nothing was lost: plan `{}` is still pending; once this is resolved, call `confirm` again with the same phrase (until {})",
+            plan.id,
+            crate::gate::rfc3339(plan.expires_at)
+        );
+        let _ = caller;
+        self.gate.store(plan);
+        failure.add_hint(hint)
+    }
+
+    /// Re-runs the plan's guards against the live state and rebuilds every step: a plan made
+    /// against a state that has since changed is refused, never executed on stale assumptions.
+    async fn recheck(
+        &self,
+        calls: Calls<'_>,
+        tool: &ToolSpec,
+        plan: &Plan,
+    ) -> Result<(), ToolFailure> {
+        let stale = |why: String| {
+            ToolFailure::new(
+                FailureKind::StalePlan,
+                format!("the plan no longer matches the live state: {why}; nothing was done"),
+            )
+            .with_hint("plan again to see the current state")
+        };
+        let mut ctx = GuardContext::new(calls, tool, plan.arguments.clone(), Phase::Recheck);
+        if let Err(failure) = self.run_guards(&mut ctx, tool).await {
+            // A fault of the provider (permission, throttling, outage) says nothing about the state:
+            // report it as it is, so a RAM denial still names the action to grant.
+            if failure.kind.is_provider_fault() {
+                return Err(failure);
+            }
+            return Err(stale(failure.message));
+        }
+        if let Some(reason) = ctx.force.as_ref().filter(|_| !plan.forced) {
+            return Err(stale(format!(
+                "{reason} since the plan, so it now needs the force phrase"
+            )));
+        }
+        if canonical_digest(&Value::Array(ctx.state)) != plan.state_digest {
+            return Err(stale(
+                "the resource was changed by someone else since the plan".into(),
+            ));
+        }
+        let today = self.steps(calls, tool, &ctx.args, &plan.id)?;
+        if let Some(index) =
+            (0..plan.steps.len().max(today.len())).find(|i| plan.steps.get(*i) != today.get(*i))
+        {
+            let id = plan
+                .steps
+                .get(index)
+                .or(today.get(index))
+                .map(|s| s.id.clone())
+                .unwrap_or_default();
+            return Err(stale(format!(
+                "the request it would send today for step `{id}` differs from the one shown"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Sends the steps in order; a later step may use earlier answers. When a step fails after
+    /// others succeeded, their rollbacks run in reverse order.
+    async fn execute_steps(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+    ) -> Result<Vec<(String, ExecOutcome)>, ExecutionFailure> {
+        let mut outcomes: Vec<(String, ExecOutcome)> = Vec::new();
+        for step in &plan.steps {
+            let result = match resolve(&step.request, &outcomes) {
+                Ok(request) => self.execute_step(calls, plan, step, &request).await,
+                Err(failure) => Err(failure),
+            };
+            match result {
+                Ok(outcome) => outcomes.push((step.id.clone(), outcome)),
+                Err(failure) => {
+                    if outcomes.is_empty() {
+                        return Err(ExecutionFailure {
+                            failure,
+                            nothing_done: true,
+                        });
+                    }
+                    let rolled_back = self.roll_back(calls, plan, &outcomes).await;
+                    let done: Vec<&str> = outcomes.iter().map(|(id, _)| id.as_str()).collect();
+                    let failure = ToolFailure {
+                        details: json!({
+                            "failed_step": step.id,
+                            "completed_steps": done,
+                            "rollback": rolled_back,
+                            "cause": failure.details,
+                        }),
+                        ..failure
+                    }
+                    .add_hint(format!(
+                        "step `{}` failed after {} completed; the rollback results are in the details",
+                        step.id,
+                        done.join(", ")
+                    ));
+                    return Err(ExecutionFailure {
+                        failure,
+                        nothing_done: false,
+                    });
+                }
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn execute_step(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+        step: &Step,
+        request: &ProviderRequest,
+    ) -> Result<ExecOutcome, ToolFailure> {
+        match step
+            .executor
+            .as_deref()
+            .map(|name| self.registry.executor(name).ok_or(name))
+        {
+            Some(Ok(executor)) => {
+                let ctx = ExecContext {
+                    calls,
+                    request,
+                    plan_id: &plan.id,
+                    arguments: &plan.arguments,
+                };
+                (executor.run)(&ctx).await
+            }
+            Some(Err(name)) => Err(ToolFailure::new(
+                FailureKind::ConfigError,
+                format!("unknown executor `{name}`"),
+            )),
+            None => calls
+                .send(request, step.retry)
+                .await
+                .map(ExecOutcome::Executed)
+                .map_err(ToolFailure::from),
+        }
+    }
+
+    /// Runs the rollbacks of completed steps, newest first; reports each result.
+    async fn roll_back(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+        done: &[(String, ExecOutcome)],
+    ) -> Vec<Value> {
+        let mut report = Vec::new();
+        for (index, (id, _)) in done.iter().enumerate().rev() {
+            let Some(rollback) = plan.steps.get(index).and_then(|s| s.rollback.as_ref()) else {
+                report.push(json!({"step": id, "rollback": "none declared"}));
+                continue;
+            };
+            let result = match resolve(rollback, done) {
+                Ok(request) => calls
+                    .send(&request, RetryMode::Safe)
+                    .await
+                    .map_err(ToolFailure::from),
+                Err(failure) => Err(failure),
+            };
+            report.push(match result {
+                Ok(response) => {
+                    json!({"step": id, "rollback": "done", "request_id": response.request_id})
+                }
+                Err(failure) => json!({"step": id, "rollback": "failed", "error": failure.message}),
+            });
+        }
+        report
+    }
+}
+
+fn outcome_unknown(failure: &ToolFailure) -> bool {
+    matches!(
+        failure.kind,
+        FailureKind::ProviderUnavailable | FailureKind::Timeout
+    )
+}
+
+/// The request with every `{step.<id>.<dot.path>}` filled from the earlier answers: in the
+/// path (percent-encoded), the query and the body.
+fn resolve(
+    request: &ProviderRequest,
+    done: &[(String, ExecOutcome)],
+) -> Result<ProviderRequest, ToolFailure> {
+    let answers: Map<String, Value> = done
+        .iter()
+        .map(|(id, outcome)| (id.clone(), outcome.response().body.clone()))
+        .collect();
+    let lookup = |reference: &str| -> Result<Value, ToolFailure> {
+        let (step, path) = reference.split_once('.').unwrap_or((reference, ""));
+        answers
+            .get(step)
+            .and_then(|body| crate::catalog::lookup(body, path))
+            .filter(|v| !v.is_null())
+            .cloned()
+            .ok_or_else(|| {
+                ToolFailure::new(
+                    FailureKind::ProviderUnavailable,
+                    format!("step `{step}` answered without `{path}`, which a later step needs"),
+                )
+            })
+    };
+    let mut out = request.clone();
+    out.path = fill_text(
+        &request
+            .path
+            .replace("%7Bstep.", "{step.")
+            .replace("%7D", "}"),
+        &lookup,
+        true,
+    )?;
+    for (_, value) in &mut out.query {
+        *value = fill_text(value, &lookup, false)?;
+    }
+    if let Some(body) = &request.body {
+        out.body = Some(fill_value(body, &lookup)?);
+    }
+    Ok(out)
+}
+
+fn fill_value(
+    value: &Value,
+    lookup: &dyn Fn(&str) -> Result<Value, ToolFailure>,
+) -> Result<Value, ToolFailure> {
+    Ok(match value {
+        Value::String(text) => match text
+            .strip_prefix("{step.")
+            .and_then(|t| t.strip_suffix('}'))
+        {
+            Some(reference) if !reference.contains('}') => lookup(reference)?,
+            _ => Value::String(fill_text(text, lookup, false)?),
+        },
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| fill_value(v, lookup))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), fill_value(v, lookup)?)))
+                .collect::<Result<_, ToolFailure>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+fn fill_text(
+    text: &str,
+    lookup: &dyn Fn(&str) -> Result<Value, ToolFailure>,
+    encode: bool,
+) -> Result<String, ToolFailure> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{step.") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + "{step.".len()..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[start..]);
+            return Ok(out);
+        };
+        let value = lookup(&after[..end])?;
+        let text = match value {
+            Value::String(s) => s,
+            other => other.to_string(),
+        };
+        out.push_str(&if encode {
+            encode_path_segment(&text)
+        } else {
+            text
+        });
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::{ApiStyle, ProviderResponse};
+
+    #[test]
+    fn later_steps_take_earlier_answers() {
+        let vpc = ExecOutcome::Executed(ProviderResponse {
+            status: 200,
+            request_id: Some("r1".into()),
+            body: json!({"VpcId": "vpc-1", "Nested": {"Id": "a/b"}}),
+        });
+        let request = ProviderRequest::new(
+            "alibaba",
+            "vpc",
+            "2016-04-28",
+            ApiStyle::Rpc,
+            "CreateVSwitch",
+            "POST",
+            "vpc.cn-hangzhou.aliyuncs.com",
+        )
+        .query("VpcId", "{step.vpc.VpcId}")
+        .query("Name", "vsw-{step.vpc.VpcId}");
+        let done = vec![("vpc".to_string(), vpc)];
+        let resolved = resolve(&request, &done).expect("resolved");
+        assert_eq!(resolved.query_value("VpcId"), Some("vpc-1"));
+        assert_eq!(resolved.query_value("Name"), Some("vsw-vpc-1"));
+        let mut roa = request.clone();
+        roa.path = "/x/%7Bstep.vpc.Nested.Id%7D".into();
+        roa.body = Some(json!({"Vpc": "{step.vpc.VpcId}"}));
+        let resolved = resolve(&roa, &done).expect("resolved");
+        assert_eq!(resolved.path, "/x/a%2Fb");
+        assert_eq!(resolved.body, Some(json!({"Vpc": "vpc-1"})));
+        let missing = request.clone().query("X", "{step.vpc.Missing}");
+        assert!(resolve(&missing, &done).is_err());
+    }
+}
