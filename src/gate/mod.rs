@@ -90,7 +90,8 @@ impl Gate {
         self.ttl
     }
 
-    /// Stores a plan; an open plan for the same target is replaced and its id returned.
+    /// Stores a new plan; an open plan of the same owner for the same target is replaced and its
+    /// id returned. Another owner's plan for that target stays open.
     pub fn store(&self, plan: Plan) -> Option<String> {
         self.store.insert(plan)
     }

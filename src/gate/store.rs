@@ -25,9 +25,11 @@ impl Tombstone {
     }
 }
 
-/// Plan storage.
+/// Plan storage. Open plans are one per owner and target: another owner's plan for the same
+/// target is left alone (the re-check at confirm refuses whichever became stale).
 pub trait PlanStore: Send + Sync {
-    /// Adds a plan; a pending plan with the same target is finished as replaced and its id returned.
+    /// Adds a new plan; a pending plan of the same owner with the same target is finished as
+    /// replaced and its id returned.
     fn insert(&self, plan: Plan) -> Option<String>;
     /// A pending plan.
     fn get(&self, id: &str) -> Option<Plan>;
@@ -49,10 +51,21 @@ pub struct MemoryPlanStore {
     inner: Mutex<Inner>,
 }
 
+/// One open plan per owner and target: principal, session, target.
+type SlotKey = (String, Option<String>, String);
+
+fn slot(plan: &Plan) -> SlotKey {
+    (
+        plan.owner.principal.clone(),
+        plan.owner.session.clone(),
+        plan.target.clone(),
+    )
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     plans: HashMap<String, Plan>,
-    by_target: HashMap<String, String>,
+    by_target: HashMap<SlotKey, String>,
     tombstones: HashMap<String, Tombstone>,
 }
 
@@ -69,8 +82,9 @@ impl MemoryPlanStore {
 impl Inner {
     fn end(&mut self, id: &str, tombstone: Tombstone) -> Option<Plan> {
         let plan = self.plans.remove(id)?;
-        if self.by_target.get(&plan.target).is_some_and(|t| t == id) {
-            self.by_target.remove(&plan.target);
+        let key = slot(&plan);
+        if self.by_target.get(&key).is_some_and(|t| t == id) {
+            self.by_target.remove(&key);
         }
         if self.tombstones.len() >= MAX_TOMBSTONES
             && let Some(key) = self.tombstones.keys().next().cloned()
@@ -85,7 +99,8 @@ impl Inner {
 impl PlanStore for MemoryPlanStore {
     fn insert(&self, plan: Plan) -> Option<String> {
         self.with(|inner| {
-            let replaced = inner.by_target.get(&plan.target).cloned();
+            let key = slot(&plan);
+            let replaced = inner.by_target.get(&key).cloned();
             if let Some(old) = &replaced {
                 let owner = inner.plans.get(old).map(|p| p.owner.clone());
                 if let Some(owner) = owner {
@@ -95,7 +110,7 @@ impl PlanStore for MemoryPlanStore {
                     );
                 }
             }
-            inner.by_target.insert(plan.target.clone(), plan.id.clone());
+            inner.by_target.insert(key, plan.id.clone());
             inner.plans.insert(plan.id.clone(), plan);
             replaced
         })

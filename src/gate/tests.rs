@@ -191,3 +191,24 @@ fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human() {
     ));
     assert!(gate.claim(&me, "p1", "CONFIRM q1", true, now).is_ok());
 }
+
+#[test]
+fn another_owners_plan_for_the_same_target_is_left_alone() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let mine = owner("local", Some("s1"));
+    let theirs = owner("local", Some("s2"));
+    gate.store(plan("p1", "quota:q1", mine.clone(), now));
+    assert_eq!(
+        gate.store(plan("p2", "quota:q1", theirs.clone(), now)),
+        None,
+        "another session's plan replaces nothing of mine"
+    );
+    assert_eq!(gate.list(&mine, now).len(), 1);
+    assert_eq!(gate.list(&theirs, now).len(), 1);
+    // The same owner still gets one open plan per target.
+    assert_eq!(
+        gate.store(plan("p3", "quota:q1", theirs.clone(), now)),
+        Some("p2".into())
+    );
+}
