@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 
 use crate::audit::{AuditEvent, AuditLog};
 use crate::catalog::{Catalog, GuardCall, Selection, ToolSpec, ToolsetSpec, validate_arguments};
-use crate::gate::{Gate, Owner, Plan, new_plan_id};
+use crate::gate::{Gate, Owner, Plan, Restored, new_plan_id};
 use crate::providers::alibaba::AlibabaClient;
 use crate::workflows::{self, GuardContext, Phase};
 
@@ -450,7 +450,29 @@ impl Engine {
             plan.id,
             crate::gate::rfc3339(plan.expires_at)
         );
-        self.gate.store(plan);
+        let (id, tool, target, owner) = (
+            plan.id.clone(),
+            plan.tool.clone(),
+            plan.target.clone(),
+            plan.owner.clone(),
+        );
+        if let Restored::Superseded { by } = self.gate.restore(plan) {
+            self.audit.record(AuditEvent {
+                principal: owner.principal,
+                session: owner.session,
+                tool: "confirm".into(),
+                plan_tool: Some(tool),
+                plan_id: Some(id.clone()),
+                target: Some(target),
+                decision: "replaced".into(),
+                reason: Some(format!("a newer plan for the same resource, `{by}`, was made while this one was being confirmed")),
+                emulator: self.settings.emulator,
+                ..AuditEvent::default()
+            });
+            let mut failure = failure.with_hint(format!("plan `{id}` will not run: it was superseded by the newer plan `{by}` for the same resource, made while this one was being confirmed; confirm `{by}` if that is the change wanted"));
+            failure.retryable = false;
+            return failure;
+        }
         match failure.hint.clone() {
             Some(first) => failure.with_hint(format!("{first}; {hint}")),
             None => failure.with_hint(hint),

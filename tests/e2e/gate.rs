@@ -1,10 +1,13 @@
 //! The gate under races: a plan put back after a provider fault at confirm, open plans of two
 //! sessions for one resource, and refusals that must reach the audit log.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 
+use crate::both_transports;
 use crate::common::seed::*;
-use crate::common::{Harness, Transport, decisions, expect_error, str_of};
+use crate::common::{Harness, Transport, decisions, expect_error, lines_of, str_of};
 
 /// A plan renaming the seeded `lingjun-pretrain` quota.
 async fn rename(session: &crate::common::Session, name: &str) -> Value {
@@ -14,6 +17,76 @@ async fn rename(session: &crate::common::Session, name: &str) -> Value {
             json!({"quota_id": QUOTA_LINGJUN, "quota_name": name}),
         )
         .await
+}
+
+both_transports!(
+    a_plan_put_back_after_a_fault_never_displaces_a_newer_plan,
+    put_back_after_fault
+);
+
+/// The confirmation of an older plan hits an outage (every UpdateQuota times out); while it is
+/// under way the same session plans the same quota again. The older plan must not come back over
+/// the newer one: it is the one replaced (and audited so), and its arguments never run.
+async fn put_back_after_fault(transport: Transport) {
+    let h = Harness::new(transport).await;
+    let older = rename(&h, "older-name").await;
+    let older_id = str_of(&older["plan_id"]);
+    let older_phrase = str_of(&older["confirm_phrase"]);
+    h.emu
+        .admin_post(
+            "faults",
+            json!({"action": "UpdateQuota", "kind": "timeout", "times": 20, "delay_ms": 700}),
+        )
+        .await;
+    let (result, newer) = tokio::join!(h.confirm(&older_id, &older_phrase), async {
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        rename(&h, "newer-name").await
+    });
+    let newer_id = str_of(&newer["plan_id"]);
+    h.emu.clear_faults().await;
+    assert_eq!(
+        result.is_error,
+        Some(true),
+        "the outage fails the confirmation"
+    );
+    let error = result.structured_content.clone().unwrap_or_default()["error"].clone();
+    let hint = error["user_action"].as_str().unwrap_or_default();
+    assert!(
+        hint.contains("superseded") && hint.contains(&newer_id),
+        "the caller is told the plan was superseded by the newer one: {error:#}"
+    );
+    let open: Vec<Value> = h
+        .plans()
+        .await
+        .iter()
+        .map(|p| p["plan_id"].clone())
+        .collect();
+    assert_eq!(open, [json!(newer_id)], "the newer plan stays open, alone");
+    let again = h.confirm(&older_id, &older_phrase).await;
+    let refusal = expect_error(&again, "plan_not_pending", "the superseded plan");
+    assert!(
+        str_of(&refusal["message"]).contains("replaced"),
+        "{refusal:#}"
+    );
+    h.execute(&newer).await;
+    let quota = h.emu.quota(QUOTA_LINGJUN).await.expect("quota");
+    assert_eq!(quota["name"], "newer-name", "the older arguments never ran");
+    let finished = h.finish().await;
+    let story: Vec<String> = lines_of(&finished.audit, &older_id)
+        .iter()
+        .map(|l| str_of(&l["decision"]))
+        .collect();
+    assert_eq!(
+        story,
+        ["planned", "confirmed", "failed", "replaced", "refused"],
+        "the older plan is audited as replaced after the fault, and never executed"
+    );
+    assert!(
+        !lines_of(&finished.audit, &newer_id)
+            .iter()
+            .any(|l| l["decision"] == "replaced"),
+        "the newer plan was not replaced"
+    );
 }
 
 /// Two HTTP sessions plan the same quota: the second must not cancel the first one's plan. The
