@@ -559,7 +559,8 @@ impl Engine {
         json!({"plans": plans})
     }
 
-    fn audit_refusal(
+    /// Records a refusal (decision `refused`, with the failure as the reason).
+    pub(crate) fn audit_refusal(
         &self,
         caller: &Owner,
         tool: &str,

@@ -342,16 +342,23 @@ impl ServerHandler for Skillgate {
         if engine.is_mutation(&request.name) {
             let response = match confirm::route(shared.settings.confirm, &context) {
                 confirm::Route::Token => None,
-                confirm::Route::Refuse => Some(CallToolResponse::Complete(into_result(Outcome::Failure(
-                    crate::engine::ToolFailure::new(
+                confirm::Route::Refuse => {
+                    let failure = crate::engine::ToolFailure::new(
                         "confirmation_unavailable",
                         format!(
                             "`{}` refused: the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation; nothing was planned or changed",
                             request.name
                         ),
                     )
-                    .with_hint("use a client with elicitation, or ask the operator to run with --confirm token"),
-                )))),
+                    .with_hint("use a client with elicitation, or ask the operator to run with --confirm token");
+                    let digest = crate::engine::canonical_digest(&serde_json::Value::Object(
+                        request.arguments.clone().unwrap_or_default(),
+                    ));
+                    engine.audit_refusal(&caller, &request.name, Some(digest), None, &failure);
+                    Some(CallToolResponse::Complete(into_result(Outcome::Failure(
+                        failure,
+                    ))))
+                }
                 confirm::Route::Elicitation => Some(CallToolResponse::Complete(
                     confirm::by_elicitation(
                         engine,

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use crate::both_transports;
 use crate::common::seed::*;
-use crate::common::{Harness, Transport, decisions, expect_error, lines_of, str_of};
+use crate::common::{Harness, ServerSpec, Transport, decisions, expect_error, lines_of, str_of};
 
 /// A plan renaming the seeded `lingjun-pretrain` quota.
 async fn rename(session: &crate::common::Session, name: &str) -> Value {
@@ -126,5 +126,38 @@ async fn another_session_planning_the_same_resource_does_not_cancel_my_plan() {
     assert!(
         decisions(&finished.audit, "replaced").is_empty(),
         "nothing was replaced across sessions"
+    );
+}
+
+both_transports!(elicit_mode_refusals_are_audited, elicit_refusal_audited);
+
+/// `--confirm elicit` refusing a client without elicitation is a refusal like any other: audited
+/// with decision `refused` and the reason.
+async fn elicit_refusal_audited(transport: Transport) {
+    let h = ServerSpec::new(transport)
+        .args(&["--confirm", "elicit"])
+        .start()
+        .await;
+    h.refused(
+        "pai_quota_update",
+        json!({"quota_id": QUOTA_LINGJUN, "quota_name": "sneaky"}),
+        "confirmation_unavailable",
+    )
+    .await;
+    let finished = h.finish().await;
+    let refused = decisions(&finished.audit, "refused");
+    assert_eq!(refused.len(), 1, "{:#?}", finished.audit);
+    assert_eq!(refused[0]["tool"], "pai_quota_update");
+    assert!(
+        refused[0]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("confirmation_unavailable") && r.contains("elicit")),
+        "{:#}",
+        refused[0]
+    );
+    assert!(
+        refused[0]["arguments_digest"].is_string(),
+        "{:#}",
+        refused[0]
     );
 }
