@@ -8,9 +8,10 @@ use serde_json::{Map, Value, json};
 
 use super::audit_events::Decision;
 use super::{Channel, Engine, Outcome, canonical_digest, progress};
+use crate::audit::AuditEvent;
 use crate::catalog::ToolSpec;
 use crate::failure::{FailureKind, ToolFailure};
-use crate::gate::{Owner, Plan, Step};
+use crate::gate::{Owner, Plan, Restored, Step};
 use crate::providers::{ProviderRequest, RetryMode};
 use crate::signing::encoding::encode_path_segment;
 use crate::toolsets::{Calls, ExecContext, ExecOutcome, GuardContext, Phase};
@@ -206,7 +207,8 @@ impl Engine {
     }
 
     /// After a provider fault the plan goes back to the store, so the human's confirmation is not
-    /// lost: the same phrase works again until the plan expires.
+    /// lost: the same phrase works again until the plan expires. Putting it back never displaces
+    /// a newer plan for the same resource: then this older plan is the one replaced.
     fn keep_if_fault(&self, caller: &Owner, plan: Plan, failure: ToolFailure) -> ToolFailure {
         if !failure.kind.is_provider_fault() {
             return failure;
@@ -216,9 +218,24 @@ impl Engine {
             plan.id,
             crate::gate::rfc3339(plan.expires_at)
         );
-        let _ = caller;
-        self.gate.store(plan);
-        failure.add_hint(hint)
+        let kept = plan.clone();
+        match self.gate.restore(plan) {
+            Restored::Pending => failure.add_hint(hint),
+            Restored::Superseded { by } => {
+                self.audit.record(AuditEvent {
+                    reason: Some(format!(
+                        "a newer plan for the same resource, `{by}`, was made while this one was being confirmed"
+                    )),
+                    ..self.events(caller).about("confirm", &kept, Decision::Replaced)
+                });
+                let mut failure = failure.with_hint(format!(
+                    "plan `{}` will not run: it was superseded by the newer plan `{by}` for the same resource, made while this one was being confirmed; confirm `{by}` if that is the change wanted",
+                    kept.id
+                ));
+                failure.retryable = false;
+                failure
+            }
+        }
     }
 
     /// Re-runs the plan's guards against the live state and rebuilds every step: a plan made

@@ -239,6 +239,20 @@ impl Engine {
         self.finish(Err(failure))
     }
 
+    /// Records a refusal decided outside the engine (a transport that cannot confirm), so every
+    /// refusal reaches the audit log.
+    pub(crate) fn audit_refusal(
+        &self,
+        caller: &Owner,
+        tool: &str,
+        digest: Option<String>,
+        plan_id: Option<String>,
+        failure: &ToolFailure,
+    ) {
+        self.audit
+            .record(self.events(caller).refused(tool, digest, plan_id, failure));
+    }
+
     fn hidden_failure(&self, name: &str) -> ToolFailure {
         if self.selection.read_only {
             ToolFailure::new(

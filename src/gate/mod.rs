@@ -8,7 +8,7 @@ mod plan;
 mod store;
 
 pub use plan::{Check, Owner, Plan, PlanView, Step};
-pub use store::{MemoryPlanStore, PlanStore, Tombstone};
+pub use store::{MemoryPlanStore, PlanStore, Restored, Tombstone};
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -90,9 +90,18 @@ impl Gate {
         self.ttl
     }
 
-    /// Stores a plan; an open plan for the same target is replaced and its id returned.
+    /// Stores a new plan; an open plan of the same owner for the same target is replaced and its
+    /// id returned. Another owner's plan for that target stays open.
     pub fn store(&self, plan: Plan) -> Option<String> {
         self.store.insert(plan)
+    }
+
+    /// Puts back a claimed plan that did not run (a provider fault at confirm), so the same phrase
+    /// works again. It never displaces a newer plan: when its owner planned the same target again
+    /// in the meantime, this plan is the one replaced, and [`Restored::Superseded`] names the
+    /// newer plan.
+    pub fn restore(&self, plan: Plan) -> Restored {
+        self.store.restore(plan)
     }
 
     /// The caller's pending plans, oldest first.

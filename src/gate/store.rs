@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::time::SystemTime;
 
 use super::{Owner, Plan};
 
@@ -25,10 +26,29 @@ impl Tombstone {
     }
 }
 
-/// Plan storage.
+/// What putting a plan back did (see [`PlanStore::restore`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Restored {
+    /// The plan is pending again; the same phrase confirms it.
+    Pending,
+    /// A newer plan of the same owner for the same target was made after this one; the restored
+    /// plan was finished as replaced by it (and the newer plan left alone).
+    Superseded {
+        /// The newer plan's id.
+        by: String,
+    },
+}
+
+/// Plan storage. Open plans are one per owner and target: another owner's plan for the same
+/// target is left alone (the re-check at confirm refuses whichever became stale).
 pub trait PlanStore: Send + Sync {
-    /// Adds a plan; a pending plan with the same target is finished as replaced and its id returned.
+    /// Adds a new plan; a pending plan of the same owner with the same target is finished as
+    /// replaced and its id returned.
     fn insert(&self, plan: Plan) -> Option<String>;
+    /// Puts back a plan that was taken (claimed) and not executed, e.g. after a provider fault.
+    /// Never displaces a newer plan: when the same owner made a plan for the same target after
+    /// this one, this one is finished as replaced by it instead. One atomic step.
+    fn restore(&self, plan: Plan) -> Restored;
     /// A pending plan.
     fn get(&self, id: &str) -> Option<Plan>;
     /// Removes and returns a pending plan atomically, leaving the tombstone.
@@ -49,10 +69,32 @@ pub struct MemoryPlanStore {
     inner: Mutex<Inner>,
 }
 
+/// One open plan per owner and target: principal, session, target.
+type SlotKey = (String, Option<String>, String);
+
+fn slot(plan: &Plan) -> SlotKey {
+    (
+        plan.owner.principal.clone(),
+        plan.owner.session.clone(),
+        plan.target.clone(),
+    )
+}
+
+/// The newest plan ever inserted for a slot: its id, and when it expires (after which no older
+/// plan of the slot can still be pending, so the record can go).
+#[derive(Debug)]
+struct Newest {
+    id: String,
+    expires_at: SystemTime,
+}
+
 #[derive(Debug, Default)]
 struct Inner {
     plans: HashMap<String, Plan>,
-    by_target: HashMap<String, String>,
+    by_target: HashMap<SlotKey, String>,
+    /// Kept while a plan is taken (being executed) too, so putting an older plan back can tell
+    /// that a newer one was made meanwhile.
+    newest: HashMap<SlotKey, Newest>,
     tombstones: HashMap<String, Tombstone>,
 }
 
@@ -69,35 +111,87 @@ impl MemoryPlanStore {
 impl Inner {
     fn end(&mut self, id: &str, tombstone: Tombstone) -> Option<Plan> {
         let plan = self.plans.remove(id)?;
-        if self.by_target.get(&plan.target).is_some_and(|t| t == id) {
-            self.by_target.remove(&plan.target);
+        let key = slot(&plan);
+        if self.by_target.get(&key).is_some_and(|t| t == id) {
+            self.by_target.remove(&key);
         }
+        self.remember(id.to_string(), tombstone);
+        Some(plan)
+    }
+
+    fn remember(&mut self, id: String, tombstone: Tombstone) {
         if self.tombstones.len() >= MAX_TOMBSTONES
             && let Some(key) = self.tombstones.keys().next().cloned()
         {
             self.tombstones.remove(&key);
         }
-        self.tombstones.insert(id.to_string(), tombstone);
-        Some(plan)
+        self.tombstones.insert(id, tombstone);
     }
+
+    /// Makes `plan` the slot's open plan.
+    fn open(&mut self, key: SlotKey, plan: Plan) {
+        self.by_target.insert(key, plan.id.clone());
+        self.plans.insert(plan.id.clone(), plan);
+    }
+}
+
+fn replaced_by(newer: &str, owner: &Owner) -> Tombstone {
+    Tombstone::new(
+        format!("replaced by the newer plan `{newer}`"),
+        owner.clone(),
+    )
 }
 
 impl PlanStore for MemoryPlanStore {
     fn insert(&self, plan: Plan) -> Option<String> {
         self.with(|inner| {
-            let replaced = inner.by_target.get(&plan.target).cloned();
+            let key = slot(&plan);
+            let replaced = inner.by_target.get(&key).cloned();
             if let Some(old) = &replaced {
-                let owner = inner.plans.get(old).map(|p| p.owner.clone());
-                if let Some(owner) = owner {
-                    inner.end(
-                        old,
-                        Tombstone::new(format!("replaced by the newer plan `{}`", plan.id), owner),
-                    );
+                inner.end(old, replaced_by(&plan.id, &plan.owner));
+            }
+            // Records of slots whose newest plan has expired say nothing any more.
+            let now = plan.created_at;
+            inner.newest.retain(|_, newest| newest.expires_at > now);
+            inner.newest.insert(
+                key.clone(),
+                Newest {
+                    id: plan.id.clone(),
+                    expires_at: plan.expires_at,
+                },
+            );
+            inner.open(key, plan);
+            replaced
+        })
+    }
+
+    fn restore(&self, plan: Plan) -> Restored {
+        self.with(|inner| {
+            let key = slot(&plan);
+            let newer = inner
+                .newest
+                .get(&key)
+                .map(|n| n.id.clone())
+                .filter(|id| *id != plan.id)
+                .or_else(|| {
+                    inner
+                        .by_target
+                        .get(&key)
+                        .filter(|id| **id != plan.id)
+                        .cloned()
+                });
+            match newer {
+                Some(by) => {
+                    inner.plans.remove(&plan.id);
+                    inner.remember(plan.id.clone(), replaced_by(&by, &plan.owner));
+                    Restored::Superseded { by }
+                }
+                None => {
+                    inner.tombstones.remove(&plan.id);
+                    inner.open(key, plan);
+                    Restored::Pending
                 }
             }
-            inner.by_target.insert(plan.target.clone(), plan.id.clone());
-            inner.plans.insert(plan.id.clone(), plan);
-            replaced
         })
     }
 

@@ -192,3 +192,85 @@ fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human() {
     ));
     assert!(gate.claim(&me, "p1", "CONFIRM q1", true, now).is_ok());
 }
+
+#[test]
+fn a_plan_put_back_after_a_fault_is_pending_again() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let me = owner("local", Some("s1"));
+    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    let claimed = gate
+        .claim(&me, "p1", "CONFIRM q1", false, now)
+        .expect("claimed");
+    assert_eq!(gate.restore(claimed), Restored::Pending);
+    assert_eq!(gate.list(&me, now).len(), 1);
+    assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_ok());
+}
+
+#[test]
+fn a_plan_put_back_never_displaces_a_newer_plan() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let me = owner("local", Some("s1"));
+    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    let claimed = gate
+        .claim(&me, "p1", "CONFIRM q1", false, now)
+        .expect("claimed");
+    // While p1 is being executed, the same owner plans the same target again.
+    assert_eq!(gate.store(plan("p2", "quota:q1", me.clone(), now)), None);
+    assert_eq!(
+        gate.restore(claimed),
+        Restored::Superseded { by: "p2".into() }
+    );
+    let open: Vec<String> = gate.list(&me, now).into_iter().map(|p| p.id).collect();
+    assert_eq!(open, ["p2"], "the newer plan stays, the older one is gone");
+    assert!(matches!(
+        gate.claim(&me, "p1", "CONFIRM q1", false, now),
+        Err(GateRefusal::Finished { ref what, .. }) if what.contains("replaced") && what.contains("p2")
+    ));
+    assert!(gate.claim(&me, "p2", "CONFIRM q1", false, now).is_ok());
+}
+
+#[test]
+fn a_plan_put_back_is_superseded_even_when_the_newer_plan_already_ran() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let me = owner("local", None);
+    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    let first = gate.claim(&me, "p1", "CONFIRM q1", false, now).expect("p1");
+    gate.store(plan("p2", "quota:q1", me.clone(), now));
+    gate.claim(&me, "p2", "CONFIRM q1", false, now).expect("p2");
+    assert_eq!(
+        gate.restore(first),
+        Restored::Superseded { by: "p2".into() }
+    );
+    assert!(gate.list(&me, now).is_empty());
+}
+
+#[test]
+fn another_owners_plan_for_the_same_target_is_left_alone() {
+    let gate = gate();
+    let now = SystemTime::now();
+    let mine = owner("local", Some("s1"));
+    let theirs = owner("local", Some("s2"));
+    gate.store(plan("p1", "quota:q1", mine.clone(), now));
+    assert_eq!(
+        gate.store(plan("p2", "quota:q1", theirs.clone(), now)),
+        None,
+        "another session's plan replaces nothing of mine"
+    );
+    assert_eq!(gate.list(&mine, now).len(), 1);
+    assert_eq!(gate.list(&theirs, now).len(), 1);
+    // A plan of the other session made meanwhile does not supersede mine when it is put back.
+    let claimed = gate
+        .claim(&mine, "p1", "CONFIRM q1", false, now)
+        .expect("p1");
+    gate.store(plan("p3", "quota:q1", theirs.clone(), now));
+    assert_eq!(gate.restore(claimed), Restored::Pending);
+    assert!(gate.claim(&mine, "p1", "CONFIRM q1", false, now).is_ok());
+    // The same owner still gets one open plan per target.
+    assert_eq!(
+        gate.store(plan("p4", "quota:q1", theirs.clone(), now)),
+        Some("p3".into())
+    );
+}

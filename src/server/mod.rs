@@ -13,6 +13,7 @@ mod tools;
 pub use http::{HttpOptions, app as http_app, serve_http};
 pub use stdio::serve_stdio;
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use rmcp::ErrorData;
@@ -48,6 +49,9 @@ pub struct Shared {
     /// Tasks (SEP-2663) of clients that declare the extension; one manager for every handler
     /// instance, since 2026-07-28 requests each get their own.
     tasks: Tasks,
+    /// Who created each task: a task is visible only to the session (or, for sessionless
+    /// requests, the principal) that created it; to anyone else it does not exist.
+    task_owners: std::sync::Mutex<HashMap<String, Owner>>,
 }
 
 /// The task manager, with a `Debug` that says how many tasks run.
@@ -88,7 +92,27 @@ impl Shared {
             skills,
             pages,
             tasks: Tasks(rmcp::task_manager::TaskManager::new()),
+            task_owners: std::sync::Mutex::new(HashMap::new()),
         }))
+    }
+
+    /// Records who created a task, forgetting tasks the manager no longer keeps.
+    fn own_task(&self, task_id: &str, owner: Owner) {
+        let mut owners = self.task_owners.lock().unwrap_or_else(|e| e.into_inner());
+        owners.retain(|id, _| self.tasks.get_task(id).is_ok());
+        owners.insert(task_id.to_string(), owner);
+    }
+
+    /// The caller's own task, or the very error an unknown task id gets.
+    fn caller_task(&self, caller: &Owner, task_id: &str) -> Result<(), ErrorData> {
+        let owners = self.task_owners.lock().unwrap_or_else(|e| e.into_inner());
+        match owners.get(task_id) {
+            Some(owner) if owner.matches(caller) => Ok(()),
+            _ => Err(ErrorData::invalid_params(
+                format!("unknown task: {task_id}"),
+                None,
+            )),
+        }
     }
 
     /// Sets where confirmation pages are reached; only an HTTP listener can serve them.
@@ -242,8 +266,10 @@ impl ServerHandler for Skillgate {
     async fn get_task(
         &self,
         request: rmcp::model::GetTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::GetTaskResult, ErrorData> {
+        self.shared
+            .caller_task(&self.caller(&context), &request.task_id)?;
         self.shared
             .tasks
             .get_task(&request.task_id)
@@ -253,8 +279,10 @@ impl ServerHandler for Skillgate {
     async fn update_task(
         &self,
         request: rmcp::model::UpdateTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        self.shared
+            .caller_task(&self.caller(&context), &request.task_id)?;
         self.shared
             .tasks
             .update_task(&request.task_id, request.input_responses)
@@ -263,8 +291,10 @@ impl ServerHandler for Skillgate {
     async fn cancel_task(
         &self,
         request: rmcp::model::CancelTaskParams,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<(), ErrorData> {
+        self.shared
+            .caller_task(&self.caller(&context), &request.task_id)?;
         // A confirmed change is not interrupted half-way; cancellation is recorded and the
         // task finishes (see the task's final state).
         self.shared.tasks.cancel_task(&request.task_id)
@@ -299,22 +329,37 @@ impl ServerHandler for Skillgate {
         if engine.is_mutation(&request.name) {
             let response = match confirm::route(shared.settings.confirm, &context) {
                 confirm::Route::Token => None,
-                confirm::Route::Refuse => Some(CallToolResponse::Complete(into_result(Outcome::Failure(
-                    crate::failure::ToolFailure::new(
+                confirm::Route::Refuse => {
+                    let failure = crate::failure::ToolFailure::new(
                         FailureKind::ConfirmationUnavailable,
                         format!(
                             "`{}` refused: the server runs with --confirm elicit (changes are confirmed by the human through MCP elicitation) and this client does not declare elicitation; nothing was planned or changed",
                             request.name
                         ),
                     )
-                    .with_hint("use a client with elicitation, or ask the operator to run with --confirm token"),
-                )))),
-                confirm::Route::Elicitation => Some(CallToolResponse::Complete(
-                    confirm::by_elicitation(engine, &caller, request.clone(), &context, shared.settings.confirmation_timeout).await,
-                )),
-                confirm::Route::InputRequired => {
-                    Some(confirm::by_input_required(engine, &shared.seal, &caller, request.clone()).await)
+                    .with_hint("use a client with elicitation, or ask the operator to run with --confirm token");
+                    let digest = crate::engine::canonical_digest(&serde_json::Value::Object(
+                        request.arguments.clone().unwrap_or_default(),
+                    ));
+                    engine.audit_refusal(&caller, &request.name, Some(digest), None, &failure);
+                    Some(CallToolResponse::Complete(into_result(Outcome::Failure(
+                        failure,
+                    ))))
                 }
+                confirm::Route::Elicitation => Some(CallToolResponse::Complete(
+                    confirm::by_elicitation(
+                        engine,
+                        &caller,
+                        request.clone(),
+                        &context,
+                        shared.settings.confirmation_timeout,
+                    )
+                    .await,
+                )),
+                confirm::Route::InputRequired => Some(
+                    confirm::by_input_required(engine, &shared.seal, &caller, request.clone())
+                        .await,
+                ),
             };
             if let Some(response) = response {
                 return Ok(response);
@@ -337,6 +382,7 @@ impl ServerHandler for Skillgate {
                     .with_ttl_ms(Some(TASK_TTL_MS))
                     .with_poll_interval_ms(1000)
                     .with_status_message("executing the confirmed plan");
+                let owner = caller.clone();
                 let task = self.shared.tasks.spawn(options, move |_task| {
                     Box::pin(async move {
                         Ok(into_result(
@@ -344,6 +390,7 @@ impl ServerHandler for Skillgate {
                         ))
                     })
                 });
+                self.shared.own_task(&task.task_id, owner);
                 return Ok(CallToolResponse::Task(rmcp::model::CreateTaskResult::new(
                     task,
                 )));

@@ -5,6 +5,7 @@
 
 mod common;
 mod faults;
+mod gate;
 mod human;
 mod refusals;
 mod secrets;

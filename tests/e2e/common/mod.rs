@@ -214,6 +214,17 @@ impl Emulator {
         .await
     }
 
+    /// Disarms every armed fault (`DELETE /_emulator/faults`).
+    pub async fn clear_faults(&self) {
+        let response = self
+            .http
+            .delete(self.admin_url("faults"))
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("DELETE /_emulator/faults: {e}"));
+        assert!(response.status().is_success(), "DELETE /_emulator/faults");
+    }
+
     /// Makes RAM deny `action`.
     pub async fn forbid(&self, action: &str) -> Value {
         self.admin_post("alibaba/forbid", json!({"action": action}))
