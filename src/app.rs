@@ -234,6 +234,8 @@ pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
         serde_json::to_string_pretty(&tools)?
     } else if args.markdown {
         crate::docs::tool_reference(&catalog)
+    } else if args.errors {
+        crate::failure::error_reference()
     } else {
         let mut lines = vec![format!("{:<40} {:<8} {}", "TOOL", "EFFECT", "TOOLSET")];
         for (set, tool) in catalog.tools() {

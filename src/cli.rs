@@ -204,8 +204,11 @@ pub struct ToolsArgs {
     #[arg(long, conflicts_with = "markdown")]
     pub json: bool,
     /// The README tool reference (Markdown).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "errors")]
     pub markdown: bool,
+    /// The README list of error types (Markdown).
+    #[arg(long)]
+    pub errors: bool,
 }
 
 /// Parses `600`, `90s`, `10m`, `1h`.
