@@ -1,34 +1,72 @@
-//! The built-in cloud emulator: Alibaba PAI Studio 2022-01-12 and AIWorkSpace 2021-02-04
-//! served on loopback, like LocalStack or moto.
+//! The built-in cloud emulator, served on loopback like LocalStack or moto: today Alibaba
+//! PAI Studio 2022-01-12 and AIWorkSpace 2021-02-04.
 //!
 //! It only sees HTTP on the wire (it never imports the provider clients): it verifies
-//! ACS3 signatures exactly as the cloud does, keeps per-account, per-region state with
-//! the real business rules (quota capacity across the tree, node-type availability,
-//! workloads, workspace bindings), answers with the real error shapes, and lets time pass
-//! faster for tests. A demo account with seed data is created on every start.
+//! signatures exactly as the cloud does, keeps state per provider, account, region and
+//! service with the real business rules (quota capacity across the tree, node-type
+//! availability, workloads, workspace bindings), answers with the real error shapes, and
+//! lets time pass faster for tests. A demo account with seed data is created on every
+//! start. It never executes anything it is sent.
 //!
-//! Modules: [`server`] (axum app, dispatch), [`api`] (the API pipeline), [`verify`]
-//! (signature, timestamp, nonce), [`admin`] (unsigned `/_emulator/*`), [`clock`],
-//! [`faults`], [`request_log`], [`wire`] (request/error types) and [`alibaba`] (routes,
-//! state, rules, handlers, seed).
+//! Layout (moto's urls/responses/models/exceptions, in Rust):
+//! - [`core`]: provider-neutral: server, dispatch by the signed `Host`, the `Front` trait,
+//!   services and routes, world state, clock, lifecycles, faults, request log, paging,
+//!   admin API.
+//! - one folder per provider front ([`alibaba`]), with one folder per service inside
+//!   (`alibaba::pai`, `alibaba::aiworkspace`).
+//!
+//! The composition root is [`fronts`]: the list of provider fronts in matching order.
 
-pub mod admin;
 pub mod alibaba;
-pub mod api;
-pub mod clock;
-pub mod faults;
-pub mod request_log;
-pub mod server;
-pub mod verify;
-pub mod wire;
+pub mod core;
+
+pub use self::core::clock;
+pub use self::core::faults;
+pub use self::core::request_log;
+pub use self::core::service::RouteInfo;
+pub use self::core::wire;
 
 use std::net::SocketAddr;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::core::front::Front;
+pub use self::core::server::{EmulatorState, router};
 use crate::secret::Secret;
-pub use server::{EmulatorState, router};
+
+/// The provider fronts, in the order a request's host is matched against them.
+pub fn fronts() -> Vec<Box<dyn Front>> {
+    vec![Box::new(alibaba::AlibabaFront::new())]
+}
+
+/// Every route the emulator serves, for the catalog coverage test: one entry per
+/// `(provider, service, version, action, method, path, mutating)`, sorted.
+pub fn route_table() -> Vec<RouteInfo> {
+    let mut routes: Vec<RouteInfo> = fronts().iter().flat_map(|f| f.routes()).collect();
+    routes.sort();
+    routes
+}
+
+impl EmulatorState {
+    /// A fresh emulator with every provider front and random demo credentials.
+    pub fn new(options: EmulatorOptions) -> Self {
+        Self::with_fronts(options, fronts())
+    }
+
+    /// The Alibaba demo account's credentials.
+    pub fn alibaba_account(&self) -> AlibabaAccount {
+        let account = self
+            .front(alibaba::PROVIDER)
+            .map(|f| f.demo_account())
+            .unwrap_or_default();
+        let field = |name: &str| account[name].as_str().unwrap_or_default().to_owned();
+        AlibabaAccount {
+            access_key_id: field("access_key_id"),
+            access_key_secret: Secret::new(field("access_key_secret")),
+        }
+    }
+}
 
 /// How the emulator runs.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -87,18 +125,17 @@ pub struct EmulatorHandle {
 }
 
 impl EmulatorHandle {
-    /// One line of JSON for a launcher to read:
+    /// One line of JSON for a launcher to read: the endpoint and one entry per provider
+    /// with its demo account, e.g.
     /// `{"endpoint": "...", "alibaba": {"access_key_id": "...", "access_key_secret": "..."}}`.
-    /// It carries the demo secret on purpose: that is how clients get the credentials.
+    /// It carries the demo secrets on purpose: that is how clients get the credentials.
     pub fn startup_line(&self) -> String {
-        serde_json::json!({
-            "endpoint": self.endpoint,
-            "alibaba": {
-                "access_key_id": self.alibaba.access_key_id,
-                "access_key_secret": self.alibaba.access_key_secret.expose(),
-            },
-        })
-        .to_string()
+        let mut line = serde_json::Map::new();
+        line.insert("endpoint".into(), self.endpoint.clone().into());
+        for front in self.state.fronts() {
+            line.insert(front.provider().to_owned(), front.demo_account());
+        }
+        serde_json::Value::Object(line).to_string()
     }
 
     /// The shared state, for in-process callers (e.g. `serve --emulator`).
@@ -162,7 +199,7 @@ pub async fn start(
     tracing::info!(endpoint = %format!("http://{local}"), "emulator listening");
     Ok(EmulatorHandle {
         endpoint: format!("http://{local}"),
-        alibaba: state.alibaba_account().clone(),
+        alibaba: state.alibaba_account(),
         state,
         shutdown: Some(tx),
         task: Some(task),

@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use serde_json::{Map, Value};
 
-use crate::emulator::alibaba::state::{Label, NodeSpec};
-use crate::emulator::wire::ApiError;
+use crate::emulator::alibaba::pai::models::{Label, NodeSpec};
+use crate::emulator::core::wire::ApiError;
 
 fn wrong_type(field: &str, expected: &str) -> ApiError {
     ApiError::invalid(

@@ -1,90 +1,12 @@
-//! The PAI and AIWorkspace error answers the emulator gives, in one place.
-//!
-//! The not-found codes are our choice: Alibaba publishes no error table for PAI Studio
-//! (see the wire notes, section 11). `QuotaNotFound` is what the PAI quota skill itself
-//! names for a missing quota, so clients written against the skill recognise it; the
-//! other not-found codes follow the same `<Resource>NotFound` pattern, all with HTTP 404.
+//! The errors every Alibaba product answers the same way (gateway, routing, RAM, faults)
+//! and the POP error shape.
 
-use crate::emulator::wire::ApiError;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value, json};
 
-/// 404 `QuotaNotFound`.
-pub fn quota_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        404,
-        "QuotaNotFound",
-        format!("The quota \"{id}\" does not exist."),
-    )
-}
+use crate::emulator::core::wire::ApiError;
 
-/// 404 `ResourceGroupNotFound`.
-pub fn resource_group_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        404,
-        "ResourceGroupNotFound",
-        format!("The resource group \"{id}\" does not exist."),
-    )
-}
-
-/// 404 `WorkspaceNotFound`.
-pub fn workspace_not_found(id: &str) -> ApiError {
-    ApiError::new(
-        404,
-        "WorkspaceNotFound",
-        format!("The workspace \"{id}\" does not exist."),
-    )
-}
-
-/// 404 `ResourceNotFound` for a workspace resource id.
-pub fn workspace_resource_not_found(workspace_id: &str, id: &str) -> ApiError {
-    ApiError::new(
-        404,
-        "ResourceNotFound",
-        format!("The resource \"{id}\" does not exist in workspace \"{workspace_id}\"."),
-    )
-}
-
-/// 400 `QuotaCapacityExceeded`, saying requested vs available per node type.
-pub fn capacity_exceeded(detail: &str) -> ApiError {
-    ApiError::invalid(
-        "QuotaCapacityExceeded",
-        format!("The requested quota exceeds the available capacity: {detail}."),
-    )
-}
-
-/// 400 `QuotaInUse`, saying what blocks the delete.
-pub fn quota_in_use(id: &str, blockers: &str) -> ApiError {
-    ApiError::invalid(
-        "QuotaInUse",
-        format!("The quota \"{id}\" cannot be deleted because {blockers}."),
-    )
-}
-
-/// 400 `ResourceInUse`: a binding with running workloads cannot be detached.
-pub fn resource_in_use(id: &str, blockers: &str) -> ApiError {
-    ApiError::invalid(
-        "ResourceInUse",
-        format!("The resource \"{id}\" cannot be detached because {blockers}."),
-    )
-}
-
-/// 400 `InvalidParameter.QueueStrategy`, listing the four exact values.
-pub fn invalid_queue_strategy(value: &str) -> ApiError {
-    ApiError::invalid(
-        "InvalidParameter.QueueStrategy",
-        format!(
-            "QueueStrategy \"{value}\" is not valid; valid values (case-sensitive): PaiStrategyIntelligent, PaiStrategyStrictFIFO, PaiStrategyBalance, PaiStrategyRoundRobin."
-        ),
-    )
-}
-
-/// 400 `InvalidParameter.UserVpc`.
-pub fn immutable_vpc(message: impl Into<String>) -> ApiError {
-    ApiError::invalid("InvalidParameter.UserVpc", message)
-}
-
-/// 403 `Forbidden.RAM` with the `AccessDeniedDetail` a RAM denial carries.
-///
-/// PAI Studio and AIWorkspace actions are both authorised under the `pai:` RAM namespace
 /// (the API reference lists e.g. `pai:DeleteQuota`, `pai:ListQuotas`).
 pub fn forbidden_ram(action: &str, account_id: &str) -> ApiError {
     let mut error = ApiError::new(
@@ -102,4 +24,90 @@ pub fn forbidden_ram(action: &str, account_id: &str) -> ApiError {
         "EncodedDiagnosticMessage": "AQEAAAAAaGVtdWxhdG9yLWRlbmllZA==",
     })));
     error
+}
+
+/// 404 `InvalidAction.NotFound`.
+pub fn action_not_found() -> ApiError {
+    ApiError::new(
+        404,
+        "InvalidAction.NotFound",
+        "Specified api is not found, please check your url and method.",
+    )
+}
+
+/// 400 `InvalidVersion`.
+pub fn invalid_version(version: &str) -> ApiError {
+    ApiError::new(
+        400,
+        "InvalidVersion",
+        format!("Specified parameter Version is not valid: \"{version}\"."),
+    )
+}
+
+/// 400 `Throttling.User`.
+pub fn throttled() -> ApiError {
+    ApiError::new(
+        400,
+        "Throttling.User",
+        "Request was denied due to user flow control.",
+    )
+}
+
+/// 500 `InternalError`.
+pub fn internal_error() -> ApiError {
+    ApiError::new(
+        500,
+        "InternalError",
+        "The request processing has failed due to some unknown error, exception or failure.",
+    )
+}
+
+/// 504 `GatewayTimeout`: the call was not processed.
+pub fn gateway_timeout() -> ApiError {
+    ApiError::new(
+        504,
+        "GatewayTimeout",
+        "The request timed out before the service answered; it was not processed.",
+    )
+}
+
+fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json;charset=utf-8"),
+    );
+    if let Ok(value) = HeaderValue::from_str(request_id) {
+        headers.insert("x-acs-request-id", value);
+    }
+    response
+}
+
+/// 200 with `RequestId` first, then the handler's fields.
+pub fn success_response(body: Map<String, Value>, request_id: &str) -> Response {
+    let mut out = Map::new();
+    out.insert("RequestId".into(), json!(request_id));
+    out.extend(body);
+    json_response(StatusCode::OK, &Value::Object(out), request_id)
+}
+
+/// The POP error shape: `{RequestId, HostId, Code, Message, Recommend[, AccessDeniedDetail]}`;
+/// `Recommend` names the product that was called (`PaiStudio`, `AIWorkSpace`).
+pub fn error_response(error: &ApiError, request_id: &str, host: &str, product: &str) -> Response {
+    let mut body = json!({
+        "RequestId": request_id,
+        "HostId": host,
+        "Code": error.code,
+        "Message": error.message,
+        "Recommend": format!(
+            "https://api.aliyun.com/troubleshoot?q={}&product={product}&requestId={request_id}",
+            error.code
+        ),
+    });
+    if let (Some(detail), Value::Object(map)) = (&error.access_denied_detail, &mut body) {
+        map.insert("AccessDeniedDetail".into(), (**detail).clone());
+    }
+    let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    json_response(status, &body, request_id)
 }

@@ -1,0 +1,163 @@
+//! Finding the service and route of a signed call, and the region of a host.
+//!
+//! Calls are dispatched on the signed `x-acs-action` + `x-acs-version` headers, because
+//! the path alone is ambiguous (both PAI Studio and AIWorkSpace serve
+//! `GET /api/v1/resources`); the method and path must then match that action's real route.
+
+use std::collections::BTreeMap;
+
+use crate::emulator::alibaba::{SERVICES, errors, seed};
+use crate::emulator::core::service::{RouteInfo, ServiceApi};
+use crate::emulator::core::wire::{ApiError, path_decode};
+
+/// The service and route for a signed action and version.
+///
+/// An unknown version is `InvalidVersion`; a known version with an action this emulator
+/// does not serve is `InvalidAction.NotFound`.
+pub fn find_route(
+    action: &str,
+    version: &str,
+) -> Result<(&'static dyn ServiceApi, RouteInfo), ApiError> {
+    let mut known_version = false;
+    for service in SERVICES {
+        if service.version() != version {
+            continue;
+        }
+        known_version = true;
+        if let Some(route) = service.routes().into_iter().find(|r| r.action == action) {
+            return Ok((*service, route));
+        }
+    }
+    if known_version {
+        Err(errors::action_not_found())
+    } else {
+        Err(errors::invalid_version(version))
+    }
+}
+
+/// Matches a raw (still percent-encoded) path against a template and decodes its
+/// parameters. A trailing slash is optional on both sides (the SDK sends `ListQuotas`
+/// as `/api/v1/quotas/`, other clients without the slash).
+pub fn match_path(template: &str, raw_path: &str) -> Option<BTreeMap<String, String>> {
+    let trim = |p: &'_ str| -> String {
+        let t = p.trim_end_matches('/');
+        if t.is_empty() {
+            "/".to_owned()
+        } else {
+            t.to_owned()
+        }
+    };
+    let template = trim(template);
+    let path = trim(raw_path);
+    let want: Vec<&str> = template.split('/').collect();
+    let got: Vec<&str> = path.split('/').collect();
+    if want.len() != got.len() {
+        return None;
+    }
+    let mut params = BTreeMap::new();
+    for (w, g) in want.iter().zip(&got) {
+        if let Some(name) = w.strip_prefix('{').and_then(|n| n.strip_suffix('}')) {
+            if g.is_empty() {
+                return None;
+            }
+            params.insert(name.to_owned(), path_decode(g));
+        } else if w != g {
+            return None;
+        }
+    }
+    Some(params)
+}
+
+/// The region named by the Host header; any other host (e.g. `127.0.0.1:PORT`) is
+/// `cn-hangzhou`, the demo account's region.
+pub fn region_from_host(host: &str) -> String {
+    let host = crate::emulator::core::wire::host_name(host);
+    let host = host.as_str();
+    if host == "pai.cn-hangzhou.data.aliyun.com" {
+        return "cn-hangzhou".to_owned();
+    }
+    for prefix in [
+        "pai-vpc.",
+        "pai.",
+        "aiworkspace-vpc.",
+        "aiworkspace.",
+        "paistudio.",
+    ] {
+        if let Some(rest) = host.strip_prefix(prefix)
+            && let Some(region) = rest.strip_suffix(".aliyuncs.com")
+            && !region.is_empty()
+            && !region.contains('.')
+        {
+            return region.to_owned();
+        }
+    }
+    seed::REGION.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::alibaba::{AIWORKSPACE_VERSION, PAI_VERSION};
+
+    #[test]
+    fn paths_match_templates_with_optional_trailing_slash() {
+        assert!(match_path("/api/v1/quotas/", "/api/v1/quotas").is_some());
+        assert!(match_path("/api/v1/quotas/", "/api/v1/quotas/").is_some());
+        let params = match_path(
+            "/api/v1/quotas/{QuotaId}/action/scale",
+            "/api/v1/quotas/quota%2Fx/action/scale",
+        );
+        assert_eq!(
+            params.and_then(|p| p.get("QuotaId").cloned()),
+            Some("quota/x".to_string())
+        );
+        assert!(match_path("/api/v1/quotas/{QuotaId}", "/api/v1/quotas/").is_none());
+        assert!(match_path("/api/v1/quotas/{QuotaId}", "/api/v1/quotas/a/b").is_none());
+    }
+
+    #[test]
+    fn regions_come_from_the_host() {
+        assert_eq!(
+            region_from_host("pai.cn-shanghai.aliyuncs.com"),
+            "cn-shanghai"
+        );
+        assert_eq!(
+            region_from_host("pai-vpc.cn-beijing.aliyuncs.com"),
+            "cn-beijing"
+        );
+        assert_eq!(
+            region_from_host("aiworkspace.ap-southeast-1.aliyuncs.com:443"),
+            "ap-southeast-1"
+        );
+        assert_eq!(
+            region_from_host("pai.cn-hangzhou.data.aliyun.com"),
+            "cn-hangzhou"
+        );
+        assert_eq!(region_from_host("127.0.0.1:8080"), "cn-hangzhou");
+        assert_eq!(
+            region_from_host("ecs.cn-shanghai.aliyuncs.com"),
+            "cn-hangzhou"
+        );
+    }
+
+    #[test]
+    fn unknown_actions_and_versions_are_refused() {
+        assert!(find_route("ListQuotas", PAI_VERSION).is_ok());
+        assert_eq!(
+            find_route("ListResources", AIWORKSPACE_VERSION)
+                .map(|(s, _)| s.code())
+                .ok(),
+            Some("aiworkspace")
+        );
+        assert_eq!(
+            find_route("ListQuotas", AIWORKSPACE_VERSION)
+                .err()
+                .map(|e| e.code),
+            Some("InvalidAction.NotFound".into())
+        );
+        assert_eq!(
+            find_route("ListQuotas", "2014-05-26").err().map(|e| e.code),
+            Some("InvalidVersion".into())
+        );
+    }
+}

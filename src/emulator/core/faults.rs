@@ -1,0 +1,221 @@
+//! Injected faults and RAM denials.
+//!
+//! A client must survive throttling, server errors, timeouts and, hardest of all, a
+//! response lost after the change was committed. Tests arm a fault for a provider's action
+//! through the admin API; the next matching calls (after signature verification) get it.
+//! Faults and denials are keyed by `(provider, action)`; a fault armed without a provider
+//! is for `alibaba`.
+
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
+use serde::{Deserialize, Serialize};
+
+/// Default hold time for a `timeout` fault: longer than a typical 30 s client timeout.
+pub const DEFAULT_TIMEOUT_DELAY_MS: u64 = 31_000;
+
+/// What the emulator does instead of (or after) handling the call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FaultKind {
+    /// 400 `Throttling.User`, nothing changes.
+    Throttle,
+    /// 500 `InternalError`, nothing changes.
+    ServerError,
+    /// Hold the response for `delay_ms`, then 504; nothing changes.
+    Timeout,
+    /// Apply the change, then answer 500 `InternalError`: the lost-response case.
+    ServerErrorAfterCommit,
+}
+
+/// The provider a fault or denial applies to when none is named.
+pub const DEFAULT_PROVIDER: &str = "alibaba";
+
+/// An armed fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fault {
+    /// The provider (`alibaba` when not given).
+    #[serde(default = "default_provider")]
+    pub provider: String,
+    /// The action it applies to (`CreateQuota`), or `*` for every action.
+    pub action: String,
+    /// What happens.
+    pub kind: FaultKind,
+    /// How many more calls it applies to.
+    #[serde(default = "one")]
+    pub times: u32,
+    /// For `timeout`: how long to hold the response.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+fn default_provider() -> String {
+    DEFAULT_PROVIDER.to_owned()
+}
+
+/// Armed faults and forbidden actions.
+#[derive(Debug, Default)]
+pub struct Faults {
+    armed: Mutex<Vec<Fault>>,
+    forbidden: Mutex<BTreeSet<(String, String)>>,
+}
+
+impl Faults {
+    /// Arms a fault (appended after faults already armed for the same action).
+    pub fn arm(&self, fault: Fault) {
+        if fault.times == 0 {
+            return;
+        }
+        self.armed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(fault);
+    }
+
+    /// Takes one use of the first fault armed for `provider`'s `action`, if any.
+    pub fn take(&self, provider: &str, action: &str) -> Option<Fault> {
+        let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
+        let index = armed
+            .iter()
+            .position(|f| f.provider == provider && (f.action == action || f.action == "*"))?;
+        let fault = armed[index].clone();
+        armed[index].times -= 1;
+        if armed[index].times == 0 {
+            armed.remove(index);
+        }
+        Some(fault)
+    }
+
+    /// The faults still armed.
+    pub fn armed(&self) -> Vec<Fault> {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Disarms every fault.
+    pub fn disarm_all(&self) {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+
+    /// Forbids (or allows again) a provider's action for every account.
+    pub fn set_forbidden(&self, provider: &str, action: &str, forbidden: bool) {
+        let mut set = self.forbidden.lock().unwrap_or_else(|e| e.into_inner());
+        let key = (provider.to_owned(), action.to_owned());
+        if forbidden {
+            set.insert(key);
+        } else {
+            set.remove(&key);
+        }
+    }
+
+    /// Whether calls to `provider`'s `action` are denied (RAM, IAM ...).
+    pub fn is_forbidden(&self, provider: &str, action: &str) -> bool {
+        self.forbidden
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .contains(&(provider.to_owned(), action.to_owned()))
+    }
+
+    /// The forbidden actions of one provider.
+    pub fn forbidden(&self, provider: &str) -> Vec<String> {
+        self.forbidden
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(p, _)| p == provider)
+            .map(|(_, a)| a.clone())
+            .collect()
+    }
+
+    /// Every forbidden `(provider, action)`.
+    pub fn forbidden_all(&self) -> Vec<(String, String)> {
+        self.forbidden
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    /// Disarms everything.
+    pub fn clear(&self) {
+        self.armed.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.forbidden
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fault(action: &str, kind: FaultKind, times: u32) -> Fault {
+        Fault {
+            provider: "alibaba".into(),
+            action: action.into(),
+            kind,
+            times,
+            delay_ms: None,
+        }
+    }
+
+    #[test]
+    fn a_fault_applies_exactly_times_calls() {
+        let faults = Faults::default();
+        faults.arm(fault("CreateQuota", FaultKind::Throttle, 2));
+        assert_eq!(faults.take("alibaba", "GetQuota"), None);
+        assert_eq!(
+            faults.take("alibaba", "CreateQuota").map(|f| f.kind),
+            Some(FaultKind::Throttle)
+        );
+        assert_eq!(
+            faults.take("alibaba", "CreateQuota").map(|f| f.kind),
+            Some(FaultKind::Throttle)
+        );
+        assert_eq!(faults.take("alibaba", "CreateQuota"), None);
+    }
+
+    #[test]
+    fn faults_for_one_action_queue_in_order() {
+        let faults = Faults::default();
+        faults.arm(fault("ScaleQuota", FaultKind::ServerError, 1));
+        faults.arm(fault("ScaleQuota", FaultKind::ServerErrorAfterCommit, 1));
+        assert_eq!(
+            faults.take("alibaba", "ScaleQuota").map(|f| f.kind),
+            Some(FaultKind::ServerError)
+        );
+        assert_eq!(
+            faults.take("alibaba", "ScaleQuota").map(|f| f.kind),
+            Some(FaultKind::ServerErrorAfterCommit)
+        );
+    }
+
+    #[test]
+    fn forbidding_can_be_undone() {
+        let faults = Faults::default();
+        faults.set_forbidden("alibaba", "DeleteQuota", true);
+        assert!(faults.is_forbidden("alibaba", "DeleteQuota"));
+        faults.set_forbidden("alibaba", "DeleteQuota", false);
+        assert!(!faults.is_forbidden("alibaba", "DeleteQuota"));
+    }
+
+    #[test]
+    fn faults_and_denials_are_keyed_by_provider() {
+        let faults = Faults::default();
+        faults.arm(fault("CreateQuota", FaultKind::Throttle, 1));
+        assert_eq!(faults.take("huawei", "CreateQuota"), None);
+        assert!(faults.take("alibaba", "CreateQuota").is_some());
+        faults.set_forbidden("huawei", "DeleteQuota", true);
+        assert!(!faults.is_forbidden("alibaba", "DeleteQuota"));
+        assert_eq!(faults.forbidden("huawei"), vec!["DeleteQuota".to_string()]);
+        let unnamed: Fault =
+            serde_json::from_value(serde_json::json!({"action": "X", "kind": "throttle"}))
+                .unwrap_or_else(|_| fault("?", FaultKind::Timeout, 0));
+        assert_eq!(unnamed.provider, "alibaba");
+    }
+}
