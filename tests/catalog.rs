@@ -307,3 +307,83 @@ fn the_readme_error_types_are_current() {
         "README.md error types are stale: run `cargo run -q -- tools --errors` and paste it between the markers"
     );
 }
+
+/// `/api/v1/quotas/{QuotaId}` and `/api/v1/quotas/{Id}` are the same route.
+fn path_shape(path: &str) -> String {
+    path.split('/')
+        .map(|segment| {
+            if segment.starts_with('{') {
+                "{}"
+            } else {
+                segment
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+        .trim_end_matches('/')
+        .to_string()
+}
+
+#[test]
+fn every_declared_call_has_an_emulator_route() {
+    // The two tables are written separately (tools/*/tools.toml and the emulator's routes), so
+    // neither can hide the other's mistake; this is where they must agree.
+    let catalog = catalog();
+    let routes = skillgate::emulator::route_table();
+    let mut missing = Vec::new();
+    let mut checked = 0;
+    for (_, tool) in catalog.tools() {
+        let calls = std::iter::once(&tool.call)
+            .chain(tool.steps.iter().map(|s| &s.call))
+            .chain(
+                tool.steps
+                    .iter()
+                    .filter_map(|s| s.rollback.as_ref().map(|r| &r.call)),
+            )
+            .chain(tool.rollback.iter().map(|r| &r.call));
+        for call in calls {
+            let service = catalog.service(&call.service).expect("declared service");
+            checked += 1;
+            let found = routes.iter().any(|route| {
+                route.provider == service.provider
+                    && route.service == service.id
+                    && route.version == service.version
+                    && route.action == call.action
+                    && route.method.eq_ignore_ascii_case(call.method())
+                    && path_shape(route.path) == path_shape(call.path())
+            });
+            if !found {
+                missing.push(format!(
+                    "{}: {} {} {} {} {}",
+                    tool.name,
+                    service.provider,
+                    service.id,
+                    call.action,
+                    call.method(),
+                    call.path()
+                ));
+            }
+        }
+    }
+    assert!(
+        checked >= catalog.tools().count(),
+        "checked {checked} calls"
+    );
+    assert!(
+        missing.is_empty(),
+        "calls without an emulator route:\n{}",
+        missing.join("\n")
+    );
+}
+
+#[test]
+fn the_coverage_check_notices_a_missing_route() {
+    let routes = skillgate::emulator::route_table();
+    assert!(
+        !routes
+            .iter()
+            .any(|r| r.action == "NoSuchAction" || path_shape(r.path) == "/api/v1/nowhere"),
+        "the table has no made-up route"
+    );
+    assert_eq!(path_shape("/api/v1/quotas/{QuotaId}/"), "/api/v1/quotas/{}");
+}

@@ -45,23 +45,47 @@ const RULES: &[Rule] = &[
     Rule {
         within: &["emulator"],
         except: &[],
-        forbidden: &["crate::providers", "crate::engine", "crate::toolsets", "crate::server"],
+        forbidden: &[
+            "crate::providers",
+            "crate::engine",
+            "crate::toolsets",
+            "crate::server",
+        ],
         why: "the emulator only sees the wire: it never imports the clients it is meant to check",
     },
     Rule {
         within: &["signing"],
         except: &[],
-        forbidden: &["std::fs", "std::net", "tokio", "reqwest", "std::io::stdin", "SystemTime::now"],
+        forbidden: &[
+            "std::fs",
+            "std::net",
+            "tokio",
+            "reqwest",
+            "std::io::stdin",
+            "SystemTime::now",
+        ],
         why: "signing is pure: no I/O and no clock, so it is tested with fixed vectors",
     },
     Rule {
         within: &[""],
         except: &["app.rs", "main.rs"],
-        forbidden: &["std::env::var", "env::var_os", "std::env::args", "env::vars()"],
+        forbidden: &[
+            "std::env::var",
+            "env::var_os",
+            "std::env::args",
+            "env::vars()",
+        ],
         why: "the environment is read only at the entry point and handed down as values",
     },
     Rule {
-        within: &["server", "engine", "gate", "toolsets", "providers", "catalog"],
+        within: &[
+            "server",
+            "engine",
+            "gate",
+            "toolsets",
+            "providers",
+            "catalog",
+        ],
         except: &[],
         forbidden: &["crate::cli"],
         why: "settings arrive resolved (src/config.rs); nothing below the edges depends on the CLI parser",
@@ -86,7 +110,10 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 /// when the module is the last item, as this project writes them) or files that are test
 /// modules themselves (`*_tests.rs`, `tests.rs`).
 fn code_of(path: &Path) -> String {
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or_default();
     if name.ends_with("_tests.rs") || name == "tests.rs" {
         return String::new();
     }
@@ -111,15 +138,25 @@ fn the_dependency_rules_hold() {
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut files = Vec::new();
     rust_files(&src, &mut files);
-    assert!(files.len() > 50, "found the sources ({} files)", files.len());
+    assert!(
+        files.len() > 50,
+        "found the sources ({} files)",
+        files.len()
+    );
     let mut broken = Vec::new();
     for rule in RULES {
         for file in &files {
-            let relative = file.strip_prefix(&src).unwrap_or(file).to_string_lossy().replace('\\', "/");
-            let governed = rule
-                .within
-                .iter()
-                .any(|w| w.is_empty() || relative == *w || relative.starts_with(&format!("{w}/")) || relative == format!("{w}.rs"));
+            let relative = file
+                .strip_prefix(&src)
+                .unwrap_or(file)
+                .to_string_lossy()
+                .replace('\\', "/");
+            let governed = rule.within.iter().any(|w| {
+                w.is_empty()
+                    || relative == *w
+                    || relative.starts_with(&format!("{w}/"))
+                    || relative == format!("{w}.rs")
+            });
             let exempt = rule
                 .except
                 .iter()
@@ -141,7 +178,11 @@ fn the_dependency_rules_hold() {
             }
         }
     }
-    assert!(broken.is_empty(), "layering rules broken:\n{}", broken.join("\n"));
+    assert!(
+        broken.is_empty(),
+        "layering rules broken:\n{}",
+        broken.join("\n")
+    );
 }
 
 #[test]
@@ -150,8 +191,11 @@ fn the_checker_sees_a_violation() {
     let dir = std::env::temp_dir().join(format!("layering-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let file = dir.join("x.rs");
-    std::fs::write(&file, "// use rmcp::model;\nuse rmcp::model;\n#[cfg(test)]\nmod tests { use rmcp::x; }\n")
-        .expect("write");
+    std::fs::write(
+        &file,
+        "// use rmcp::model;\nuse rmcp::model;\n#[cfg(test)]\nmod tests { use rmcp::x; }\n",
+    )
+    .expect("write");
     let code = code_of(&file);
     assert_eq!(code.matches("rmcp::").count(), 1, "{code}");
     let _ = std::fs::remove_dir_all(&dir);

@@ -336,7 +336,22 @@ fn validate_tool(
         );
     };
     validate_call(&tool.call, service).or_else(|(field, message)| fail(&field, message))?;
-    for step in &tool.steps {
+    let rollbacks = tool
+        .steps
+        .iter()
+        .filter_map(|s| s.rollback.as_deref())
+        .chain(tool.rollback.as_ref());
+    let mut step_ids = HashSet::new();
+    for step in tool.steps.iter().chain(rollbacks) {
+        if step.id == "main" || !step_ids.insert(step.id.as_str()) {
+            return fail(
+                "step.id",
+                format!(
+                    "step id `{}` is used twice (or is the reserved `main`)",
+                    step.id
+                ),
+            );
+        }
         let Some(step_service) = services.get(&step.call.service) else {
             return fail(
                 "step.call.service",

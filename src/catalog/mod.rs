@@ -135,6 +135,9 @@ pub struct ToolSpec {
     pub idempotent: Option<bool>,
     /// The provider call this tool maps to (its first step).
     pub call: CallSpec,
+    /// The call that undoes `call` if a later step fails (e.g. deletes what it created).
+    #[serde(default)]
+    pub rollback: Option<StepSpec>,
     /// Further steps of a composite plan, after `call`, in order; each may use earlier steps'
     /// results (`{step.<id>.<dot.path>}` in a value).
     #[serde(default, rename = "step")]

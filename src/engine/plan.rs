@@ -122,13 +122,18 @@ impl Engine {
         } else {
             RetryMode::NotAfterSend
         };
+        let main_rollback = tool
+            .rollback
+            .as_ref()
+            .map(|rollback| self.step_request(calls, rollback, args))
+            .transpose()?;
         let mut steps = vec![self.step(
             MAIN_STEP,
             main,
             &tool.call,
             retry,
             tool.execute.clone(),
-            None,
+            main_rollback,
             plan_id,
         )];
         for spec in &tool.steps {

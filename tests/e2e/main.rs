@@ -9,4 +9,5 @@ mod gate;
 mod human;
 mod refusals;
 mod secrets;
+mod steps;
 mod workflows;
