@@ -132,13 +132,9 @@ pub async fn apply_quota(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailu
         Err(error) if error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
-    let target = ctx.request.body.clone().unwrap_or_else(|| json!({}));
-    match read_quota(ctx).await {
-        Ok(Some(quota)) if holds(&quota, &target) => Ok(ExecOutcome::Recovered {
-            response: answer(error.request_id.clone(), json!({"QuotaId": quota.get("QuotaId")})),
-            how: "the answer was lost; reading back found the quota in the plan's target state".into(),
-        }),
-        Ok(_) => Err(ToolFailure::from(error)
+    match applied(ctx).await {
+        Ok(Some(outcome)) => Ok(outcome),
+        Ok(None) => Err(ToolFailure::from(error)
             .with_hint("reading back found the quota unchanged: the change was not applied")),
         Err(_) => Err(ToolFailure::from(error).with_hint(
             "the outcome is unknown and the quota could not be read back; check it with `pai_quota_get` before confirming again",
@@ -161,18 +157,9 @@ pub async fn delete_quota(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFail
         Err(error) if error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
-    match read_quota(ctx).await {
-        Ok(None) => Ok(ExecOutcome::Recovered {
-            response: answer(error.request_id.clone(), json!({"QuotaId": quota_id})),
-            how: "the answer was lost; reading back found the quota deleted".into(),
-        }),
-        Ok(Some(quota)) if quota.get("Status").and_then(Value::as_str) == Some("Deleting") => {
-            Ok(ExecOutcome::Recovered {
-                response: answer(error.request_id.clone(), json!({"QuotaId": quota_id})),
-                how: "the answer was lost; reading back found the quota being deleted".into(),
-            })
-        }
-        Ok(Some(_)) => Err(ToolFailure::from(error)
+    match deleted(ctx).await {
+        Ok(Some(outcome)) => Ok(outcome),
+        Ok(None) => Err(ToolFailure::from(error)
             .with_hint("reading back found the quota still there: it was not deleted")),
         Err(_) => Err(ToolFailure::from(error).with_hint(
             "the outcome is unknown and the quota could not be read back; check it with `pai_quota_get` before confirming again",
@@ -233,24 +220,14 @@ pub async fn detach_workspace(ctx: &ExecContext<'_>) -> Result<ExecOutcome, Tool
         Err(error) if error.kind == ErrorKind::NotFound || error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
-    let ids: Vec<String> = crate::toolsets::string_list(ctx.arguments.get("binding_ids"));
-    let (found, request_id) = bindings_of_quota(ctx).await?;
-    let still_bound = found.iter().any(|r| {
-        r.get("Id")
-            .and_then(Value::as_str)
-            .is_some_and(|id| ids.iter().any(|i| i == id))
-    });
-    if still_bound {
-        return Err(ToolFailure::from(error)
-            .with_hint("reading back found the binding still there: it was not detached"));
+    match detached(ctx).await? {
+        Some(ExecOutcome::Recovered { response, how }) if error.kind == ErrorKind::NotFound => {
+            Ok(ExecOutcome::AlreadyDone { response, how })
+        }
+        Some(outcome) => Ok(outcome),
+        None => Err(ToolFailure::from(error)
+            .with_hint("reading back found the binding still there: it was not detached")),
     }
-    let response = answer(request_id, json!({"ResourceIds": ids}));
-    let how = "reading back found the binding gone".to_string();
-    Ok(if error.kind == ErrorKind::NotFound {
-        ExecOutcome::AlreadyDone { response, how }
-    } else {
-        ExecOutcome::Recovered { response, how }
-    })
 }
 
 /// Read-back of `pai.create_quota`: the quota carrying this plan's provenance label.
@@ -269,7 +246,8 @@ pub async fn applied(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolF
         .filter(|quota| holds(quota, &target))
         .map(|quota| ExecOutcome::Recovered {
             response: answer(None, json!({"QuotaId": quota.get("QuotaId")})),
-            how: "an earlier attempt's answer was lost; reading back found the quota in the plan's target state".into(),
+            how: "the answer was lost; reading back found the quota in the plan's target state"
+                .into(),
         }))
 }
 
@@ -281,7 +259,7 @@ pub async fn deleted(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolF
     };
     Ok(gone.then(|| ExecOutcome::Recovered {
         response: answer(None, json!({"QuotaId": argument(ctx, "quota_id")})),
-        how: "an earlier attempt's answer was lost; reading back found the quota deleted".into(),
+        how: "the answer was lost; reading back found the quota deleted (or being deleted)".into(),
     }))
 }
 
