@@ -19,6 +19,12 @@
 //! `target/release/examples/bench --binary target/release/skillgate [--iterations N]
 //! [--warmup N] [--no-http] [--json] [--server-env KEY=VALUE]...`
 //!
+//! `--http` runs the HTTP load benchmark instead (see `bench/load.rs` and [`http_load`]):
+//! reads per second and p50/p99 over streamable HTTP, stateless and stateful, at concurrency 1,
+//! 16 and 64; the same workload against a minimal official Python SDK server; peak RSS with many
+//! idle sessions and with a plan each; the legacy SSE transport; the emulator's own cost apart.
+//! `--baseline PATH` runs every skillgate figure against a second binary too, in the same run.
+//!
 //! The server runs with an empty environment apart from a scratch `HOME`/XDG directories and
 //! `PATH`; `--server-env` adds variables for A/B experiments (e.g. `SKILLGATE_LOG=debug`).
 
@@ -39,6 +45,9 @@ use rmcp::transport::{StreamableHttpClientTransport, TokioChildProcess};
 use rmcp::{RoleClient, ServiceExt};
 use serde_json::{Map, Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
+
+#[path = "bench/load.rs"]
+mod load;
 
 /// How long any single step may take before the benchmark gives up instead of hanging.
 const STEP_TIMEOUT: Duration = Duration::from_secs(30);
@@ -66,18 +75,35 @@ struct Options {
     json: bool,
     /// Extra environment for the server processes.
     server_env: Vec<(String, String)>,
+    /// `--http`: the HTTP load benchmark.
+    load: bool,
+    /// `--baseline PATH`: a second binary measured in the same run.
+    baseline: Option<PathBuf>,
+    /// `--python PATH`: the interpreter with the official `mcp` SDK.
+    python: PathBuf,
+    /// `--seconds N`: measured seconds per load figure.
+    seconds: f64,
+    /// `--sessions N`: sessions opened for the memory figures.
+    sessions: usize,
 }
 
 const USAGE: &str = "\
 usage: bench [--binary PATH] [--iterations N] [--warmup N] [--no-http] [--json]
              [--server-env KEY=VALUE]...
+       bench --http [--binary PATH] [--baseline PATH] [--python PATH] [--seconds N]
+             [--sessions N]
 
   --binary PATH     the skillgate binary to measure (default: target/release/skillgate)
   --iterations N    cold starts and measured calls per figure (default: 20)
   --warmup N        unmeasured calls before each latency series (default: 3)
   --no-http         skip the streamable HTTP measurements
   --json            print one JSON object instead of the table
-  --server-env K=V  set K=V in the server's (otherwise empty) environment; repeatable";
+  --server-env K=V  set K=V in the server's (otherwise empty) environment; repeatable
+  --http            the HTTP load benchmark instead of the latency figures
+  --baseline PATH   (--http) measure this skillgate binary too, in the same run
+  --python PATH     (--http) Python with the `mcp` SDK (default: .venv/bin/python)
+  --seconds N       (--http) measured seconds per figure (default: 3)
+  --sessions N      (--http) sessions for the memory figures (default: 1000)";
 
 fn number(v: &str, flag: &str) -> Result<usize> {
     v.parse::<usize>()
@@ -92,6 +118,11 @@ fn parse_options() -> Result<Options> {
         http: true,
         json: false,
         server_env: Vec::new(),
+        load: false,
+        baseline: None,
+        python: PathBuf::from(".venv/bin/python"),
+        seconds: 3.0,
+        sessions: 1000,
     };
     let mut args = std::env::args_os().skip(1);
     while let Some(arg) = args.next() {
@@ -119,6 +150,17 @@ fn parse_options() -> Result<Options> {
             }
             "--warmup" => options.warmup = number(&value()?, &flag)?,
             "--no-http" => options.http = false,
+            "--http" => options.load = true,
+            "--baseline" => options.baseline = Some(PathBuf::from(value()?)),
+            "--python" => options.python = PathBuf::from(value()?),
+            "--seconds" => {
+                options.seconds = value()?
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| *s > 0.0)
+                    .ok_or_else(|| anyhow!("--seconds takes a positive number"))?;
+            }
+            "--sessions" => options.sessions = number(&value()?, &flag)?,
             "--json" => options.json = true,
             "--server-env" => {
                 let pair = value()?;
@@ -947,6 +989,9 @@ async fn run() -> Result<()> {
     let binary = binary_info(&o.binary).await?;
     let machine = machine();
     let sandbox = Sandbox::new(o.server_env.clone())?;
+    if o.load {
+        return http_load::run(&sandbox, &o, &machine, &binary).await;
+    }
 
     let stdio = run_stdio(&sandbox, &o).await?;
     let http = if o.http {
@@ -973,3 +1018,6 @@ async fn run() -> Result<()> {
     }
     Ok(())
 }
+
+#[path = "bench/http_load.rs"]
+mod http_load;

@@ -185,6 +185,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
                 allowed_origins: args.allowed_origins.clone(),
                 public_url: args.public_url.clone(),
                 stateless: args.stateless,
+                limits: args.http_limits()?,
             };
             serve_http(shared, options).await.map(|_| ())
         }

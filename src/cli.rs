@@ -97,6 +97,18 @@ pub struct ServeArgs {
     /// Browser origins allowed over HTTP, comma-separated (e.g. http://localhost:6274).
     #[arg(long, value_delimiter = ',', env = "SKILLGATE_ALLOWED_ORIGINS")]
     pub allowed_origins: Vec<String>,
+    /// Open HTTP sessions at most, streamable HTTP and legacy SSE together (default 4096); past it a new session gets 503.
+    #[arg(long, env = "SKILLGATE_MAX_SESSIONS")]
+    pub max_sessions: Option<usize>,
+    /// Close an HTTP session unused for this long: `90s`, `10m`, `1h` (default 30m).
+    #[arg(long, env = "SKILLGATE_SESSION_IDLE_TIMEOUT")]
+    pub session_idle_timeout: Option<String>,
+    /// Cut off an HTTP client that has not sent a request's headers within this; also how long an idle keep-alive connection stays open (default 30s).
+    #[arg(long, env = "SKILLGATE_HEADER_TIMEOUT")]
+    pub header_timeout: Option<String>,
+    /// Answer 408 to an HTTP client that has not sent its request body within this (default 30s).
+    #[arg(long, env = "SKILLGATE_BODY_TIMEOUT")]
+    pub body_timeout: Option<String>,
     /// Send a provider's requests to this endpoint, as `PROVIDER=URL` (repeatable, e.g.
     /// `alibaba=http://127.0.0.1:9000` for a standalone `skillgate emulator`).
     #[arg(
@@ -137,6 +149,10 @@ pub struct ConfigFile {
     region: Option<String>,
     allowed_hosts: Option<Vec<String>>,
     allowed_origins: Option<Vec<String>>,
+    max_sessions: Option<usize>,
+    session_idle_timeout: Option<String>,
+    header_timeout: Option<String>,
+    body_timeout: Option<String>,
     endpoints: Option<Vec<String>>,
     alibaba_endpoint: Option<String>,
     catalog_dir: Option<PathBuf>,
@@ -177,12 +193,53 @@ impl ServeArgs {
         if self.allowed_origins.is_empty() {
             self.allowed_origins = file.allowed_origins.unwrap_or_default();
         }
+        self.max_sessions = self.max_sessions.or(file.max_sessions);
+        self.session_idle_timeout = self.session_idle_timeout.or(file.session_idle_timeout);
+        self.header_timeout = self.header_timeout.or(file.header_timeout);
+        self.body_timeout = self.body_timeout.or(file.body_timeout);
         if self.endpoints.is_empty() {
             self.endpoints = file.endpoints.unwrap_or_default();
         }
         self.alibaba_endpoint = self.alibaba_endpoint.or(file.alibaba_endpoint);
         self.catalog_dir = self.catalog_dir.or(file.catalog_dir);
         Ok(self)
+    }
+}
+
+impl ServeArgs {
+    /// The HTTP limits these arguments set, defaults elsewhere.
+    pub fn http_limits(&self) -> anyhow::Result<crate::server::HttpLimits> {
+        use crate::server::HttpLimits;
+        let duration = |value: &Option<String>, flag: &str, default| match value {
+            Some(text) => parse_duration(text).map_err(|e| anyhow::anyhow!("{flag}: {e}")),
+            None => Ok(default),
+        };
+        let max_sessions = self
+            .max_sessions
+            .unwrap_or(HttpLimits::DEFAULT_MAX_SESSIONS);
+        if max_sessions == 0 {
+            anyhow::bail!(
+                "--max-sessions: 0 would refuse every session; use --stateless for no sessions"
+            );
+        }
+        Ok(HttpLimits {
+            max_sessions,
+            session_idle_timeout: duration(
+                &self.session_idle_timeout,
+                "--session-idle-timeout",
+                HttpLimits::DEFAULT_SESSION_IDLE_TIMEOUT,
+            )?,
+            header_timeout: duration(
+                &self.header_timeout,
+                "--header-timeout",
+                HttpLimits::DEFAULT_HEADER_TIMEOUT,
+            )?,
+            body_timeout: duration(
+                &self.body_timeout,
+                "--body-timeout",
+                HttpLimits::DEFAULT_BODY_TIMEOUT,
+            )?,
+        })
     }
 }
 
@@ -228,7 +285,7 @@ pub fn parse_duration(text: &str) -> anyhow::Result<std::time::Duration> {
         _ => anyhow::bail!("`{text}` has unknown unit `{unit}`; use s, m or h"),
     };
     if seconds == 0 {
-        anyhow::bail!("a plan TTL of zero would make every plan expire at once");
+        anyhow::bail!("`{text}` is zero; give a positive duration");
     }
     Ok(std::time::Duration::from_secs(seconds))
 }

@@ -535,3 +535,259 @@ fn a_non_loopback_bind_without_a_token_is_refused() {
     assert!(!status.success(), "{stderr}");
     assert!(stderr.contains("--auth-token is empty"), "{stderr}");
 }
+
+// ------------------------------------------------------------------------ sessions and limits
+
+const QUOTA_ID: &str = "quotateamroot0001";
+
+/// The JSON-RPC message of an answer, whether it came as JSON or as an SSE stream.
+async fn answer_of(response: reqwest::Response) -> Value {
+    let text = response.text().await.unwrap();
+    if let Ok(value) = serde_json::from_str::<Value>(&text) {
+        return value;
+    }
+    text.lines()
+        .filter_map(|line| line.strip_prefix("data:"))
+        .filter_map(|data| serde_json::from_str::<Value>(data.trim()).ok())
+        .find(|message| message.get("result").is_some() || message.get("error").is_some())
+        .unwrap_or_else(|| panic!("no JSON-RPC answer in:\n{text}"))
+}
+
+/// Opens a 2025-11-25 session on `/mcp`; returns its server-issued id.
+async fn open_mcp_session(server: &Server) -> String {
+    let response = client()
+        .post(server.url("/mcp"))
+        .header(ACCEPT, "application/json, text/event-stream")
+        .json(&json!({
+            "jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {
+                "protocolVersion": "2025-11-25",
+                "capabilities": {},
+                "clientInfo": {"name": "http-security-test", "version": "0"}
+            }
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let session = response.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    answer_of(response).await;
+    let response = session_post(
+        server,
+        &session,
+        json!({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    session
+}
+
+async fn session_post(server: &Server, session: &str, body: Value) -> reqwest::Response {
+    client()
+        .post(server.url("/mcp"))
+        .header(ACCEPT, "application/json, text/event-stream")
+        .header("mcp-session-id", session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn call(id: u64, name: &str, arguments: Value) -> Value {
+    json!({"jsonrpc": "2.0", "id": id, "method": "tools/call",
+           "params": {"name": name, "arguments": arguments}})
+}
+
+/// A stateless 2026-07-28 `tools/call`, with whatever extra headers the client chooses.
+async fn modern_call(
+    server: &Server,
+    name: &str,
+    arguments: Value,
+    extra: &[(&str, &str)],
+) -> Value {
+    let mut request = client()
+        .post(server.url("/mcp"))
+        .header(ACCEPT, "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", name)
+        .json(&json!({
+            "jsonrpc": "2.0", "id": 7, "method": "tools/call",
+            "params": {
+                "name": name, "arguments": arguments,
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                    "io.modelcontextprotocol/clientInfo": {"name": "http-security-test", "version": "0"}
+                }
+            }
+        }));
+    for (name, value) in extra {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    answer_of(response).await
+}
+
+#[tokio::test]
+async fn a_client_supplied_session_header_is_not_an_identity_on_the_stateless_path() {
+    let server = Server::start(&[]);
+    let session = open_mcp_session(&server).await;
+    let plan = answer_of(
+        session_post(
+            &server,
+            &session,
+            call(
+                2,
+                "pai_quota_update",
+                json!({"quota_id": QUOTA_ID, "description": "made in a session"}),
+            ),
+        )
+        .await,
+    )
+    .await;
+    let plan = &plan["result"]["structuredContent"];
+    let plan_id = plan["plan_id"].as_str().expect("a plan").to_string();
+    let phrase = plan["confirm_phrase"]
+        .as_str()
+        .expect("a phrase")
+        .to_string();
+
+    // The session ends; its plans must die with it.
+    let closed = client()
+        .delete(server.url("/mcp"))
+        .header("mcp-session-id", &session)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert!(closed.status().is_success(), "DELETE: {}", closed.status());
+
+    // A stateless request naming the dead session in a header it invented (or copied).
+    let answer = modern_call(
+        &server,
+        "confirm",
+        json!({"plan_id": plan_id, "phrase": phrase}),
+        &[("mcp-session-id", session.as_str())],
+    )
+    .await;
+    let result = &answer["result"];
+    assert_eq!(
+        result["isError"],
+        json!(true),
+        "a closed session's plan was confirmed through a client-supplied Mcp-Session-Id: {answer:#}"
+    );
+    // Nothing changed: the quota keeps its old description.
+    let quota = modern_call(&server, "pai_quota_get", json!({"quota_id": QUOTA_ID}), &[]).await;
+    assert!(
+        !quota.to_string().contains("made in a session"),
+        "the plan was executed: {quota:#}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_past_the_cap_are_refused_with_a_clear_error() {
+    let server = Server::start(&["--max-sessions", "2"]);
+    let first = open_mcp_session(&server).await;
+    let _second = open_mcp_session(&server).await;
+    let refused = mcp_initialize(&server, &[]).await;
+    assert_eq!(refused.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body = refused.text().await.unwrap();
+    assert!(
+        body.contains("too many open sessions") && body.contains("--max-sessions"),
+        "{body}"
+    );
+    // Legacy SSE sessions draw from the same budget.
+    let sse = open_sse(&server, &[]).await;
+    assert_eq!(sse.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(sse.text().await.unwrap().contains("too many open sessions"));
+    // Stateless requests need no session and still work.
+    let quota = modern_call(&server, "pai_quota_get", json!({"quota_id": QUOTA_ID}), &[]).await;
+    assert!(quota["result"].is_object(), "{quota:#}");
+    // Closing a session frees its slot.
+    let closed = client()
+        .delete(server.url("/mcp"))
+        .header("mcp-session-id", &first)
+        .header("mcp-protocol-version", "2025-11-25")
+        .send()
+        .await
+        .unwrap();
+    assert!(closed.status().is_success());
+    let again = mcp_initialize(&server, &[]).await;
+    assert_eq!(again.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_idle_session_expires() {
+    let server = Server::start(&["--session-idle-timeout", "1s"]);
+    let session = open_mcp_session(&server).await;
+    // Poll (bounded) until the server has forgotten the session.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let response = session_post(
+            &server,
+            &session,
+            json!({"jsonrpc": "2.0", "id": 9, "method": "ping"}),
+        )
+        .await;
+        if response.status() == StatusCode::NOT_FOUND {
+            break;
+        }
+        // Only this poll's ping keeps it alive; wait longer than the timeout before the next.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        assert!(Instant::now() < deadline, "the idle session never expired");
+    }
+}
+
+/// Reads from a raw connection until the server closes it; returns what it sent.
+async fn read_to_close(stream: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut text = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(60), stream.read_to_end(&mut text)).await;
+    assert!(read.is_ok(), "the server never cut the slow client off");
+    String::from_utf8_lossy(&text).into_owned()
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&["--header-timeout", "1s"]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            format!("POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let said = read_to_close(&mut stream).await;
+    assert!(!said.contains("200 OK"), "{said}");
+    // The server still serves others.
+    assert_eq!(mcp_initialize(&server, &[]).await.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_body_gets_408() {
+    use tokio::io::AsyncWriteExt;
+    let server = Server::start(&["--body-timeout", "1s"]);
+    let address = server.base.trim_start_matches("http://").to_string();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "POST /mcp HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\nContent-Length: 500\r\n\r\n{{\"jsonrpc\":"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let said = read_to_close(&mut stream).await;
+    assert!(said.starts_with("HTTP/1.1 408"), "{said}");
+}

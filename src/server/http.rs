@@ -3,21 +3,29 @@
 //! bind needs a bearer token. Host and Origin are checked against allow-lists on every route
 //! (DNS rebinding, cross-site requests from a browser).
 
+use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::http::{StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_core::Stream;
+use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
+use rmcp::transport::streamable_http_server::session::{
+    RestoreOutcome, ServerSseMessage, SessionId, SessionManager,
+};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
-use super::{Principal, Shared, Skillgate, sse};
+use super::{LiveSession, Principal, Shared, Skillgate, sse};
 use crate::secret::Secret;
 
 /// How the HTTP transport is exposed.
@@ -35,6 +43,215 @@ pub struct HttpOptions {
     pub public_url: Option<String>,
     /// No sessions, for any protocol generation (`--stateless`).
     pub stateless: bool,
+    /// What protects the server from too many sessions and from slow clients.
+    pub limits: HttpLimits,
+}
+
+/// Limits of the HTTP server (`--max-sessions`, `--session-idle-timeout`, `--header-timeout`,
+/// `--body-timeout`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Open sessions at most, streamable HTTP and legacy SSE together; past it a new session is
+    /// refused with 503.
+    pub max_sessions: usize,
+    /// A streamable HTTP session nobody used for this long is closed (its plans become
+    /// unconfirmable). Long cloud waits are silent, so this is generous by default.
+    pub session_idle_timeout: Duration,
+    /// A client must send a request's headers within this (also how long an idle keep-alive
+    /// connection stays open).
+    pub header_timeout: Duration,
+    /// A client must send a request's body within this once its headers are in.
+    pub body_timeout: Duration,
+}
+
+impl HttpLimits {
+    /// `--max-sessions` default.
+    pub const DEFAULT_MAX_SESSIONS: usize = 4096;
+    /// `--session-idle-timeout` default.
+    pub const DEFAULT_SESSION_IDLE_TIMEOUT: Duration = Duration::from_secs(30 * 60);
+    /// `--header-timeout` default.
+    pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(30);
+    /// `--body-timeout` default.
+    pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(30);
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            max_sessions: Self::DEFAULT_MAX_SESSIONS,
+            session_idle_timeout: Self::DEFAULT_SESSION_IDLE_TIMEOUT,
+            header_timeout: Self::DEFAULT_HEADER_TIMEOUT,
+            body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+        }
+    }
+}
+
+/// The session budget both transports draw from.
+#[derive(Debug)]
+pub(super) struct SessionSlots {
+    open: AtomicUsize,
+    max: usize,
+}
+
+impl SessionSlots {
+    pub(super) fn new(max: usize) -> Self {
+        Self {
+            open: AtomicUsize::new(0),
+            max,
+        }
+    }
+
+    /// Takes a slot, unless all are taken.
+    pub(super) fn acquire(&self) -> bool {
+        self.open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    /// Gives a slot back; call once per successful `acquire`.
+    pub(super) fn release(&self) {
+        let _ = self
+            .open
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| n.checked_sub(1));
+    }
+
+    fn full(&self) -> bool {
+        self.open.load(Ordering::Acquire) >= self.max
+    }
+
+    /// What a client past the cap is told.
+    pub(super) fn refusal(&self) -> String {
+        format!(
+            "too many open sessions: this server allows {} (--max-sessions); close one (DELETE /mcp) or retry later",
+            self.max
+        )
+    }
+}
+
+/// rmcp's in-memory session manager, plus the session cap and the one thing that says which
+/// session a request really belongs to: every message routed into a live session is tagged with
+/// [`LiveSession`] here, after rmcp has checked the session exists. A handler reads that tag,
+/// never the `Mcp-Session-Id` header, which on the stateless path is whatever the client sent.
+struct GatedSessions {
+    inner: LocalSessionManager,
+    slots: Arc<SessionSlots>,
+    /// Sessions holding a slot, so a session closed twice (DELETE, then its worker ending)
+    /// gives its slot back once.
+    held: Mutex<HashSet<SessionId>>,
+}
+
+/// Refused past `--max-sessions`.
+#[derive(Debug, thiserror::Error)]
+enum GatedSessionError {
+    #[error("{0}")]
+    Full(String),
+    #[error(transparent)]
+    Inner(
+        #[from] rmcp::transport::streamable_http_server::session::local::LocalSessionManagerError,
+    ),
+}
+
+fn tag(id: &SessionId, mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
+    let live = LiveSession(id.to_string());
+    match &mut message {
+        ClientJsonRpcMessage::Request(request) => {
+            request.request.extensions_mut().insert(live);
+        }
+        ClientJsonRpcMessage::Notification(notification) => {
+            notification.notification.extensions_mut().insert(live);
+        }
+        ClientJsonRpcMessage::Response(_) | ClientJsonRpcMessage::Error(_) => {}
+    }
+    message
+}
+
+impl GatedSessions {
+    fn held(&self) -> std::sync::MutexGuard<'_, HashSet<SessionId>> {
+        self.held.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl SessionManager for GatedSessions {
+    type Error = GatedSessionError;
+    type Transport = <LocalSessionManager as SessionManager>::Transport;
+
+    async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
+        if !self.slots.acquire() {
+            tracing::warn!("refused a new session: --max-sessions reached");
+            return Err(GatedSessionError::Full(self.slots.refusal()));
+        }
+        match self.inner.create_session().await {
+            Ok((id, transport)) => {
+                self.held().insert(id.clone());
+                Ok((id, transport))
+            }
+            Err(error) => {
+                self.slots.release();
+                Err(error.into())
+            }
+        }
+    }
+
+    async fn initialize_session(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> Result<ServerJsonRpcMessage, Self::Error> {
+        Ok(self.inner.initialize_session(id, tag(id, message)).await?)
+    }
+
+    async fn has_session(&self, id: &SessionId) -> Result<bool, Self::Error> {
+        Ok(self.inner.has_session(id).await?)
+    }
+
+    async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
+        let result = self.inner.close_session(id).await;
+        if self.held().remove(id) {
+            self.slots.release();
+        }
+        Ok(result?)
+    }
+
+    async fn create_stream(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
+        Ok(self.inner.create_stream(id, tag(id, message)).await?)
+    }
+
+    async fn accept_message(
+        &self,
+        id: &SessionId,
+        message: ClientJsonRpcMessage,
+    ) -> Result<(), Self::Error> {
+        Ok(self.inner.accept_message(id, tag(id, message)).await?)
+    }
+
+    async fn create_standalone_stream(
+        &self,
+        id: &SessionId,
+    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
+        Ok(self.inner.create_standalone_stream(id).await?)
+    }
+
+    async fn resume(
+        &self,
+        id: &SessionId,
+        last_event_id: String,
+    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
+        Ok(self.inner.resume(id, last_event_id).await?)
+    }
+
+    async fn restore_session(
+        &self,
+        _id: SessionId,
+    ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
+        // No session store is configured: a session lives in this process only.
+        Ok(RestoreOutcome::NotSupported)
+    }
 }
 
 /// Host names every server accepts: a DNS-rebinding page cannot make a browser send them.
@@ -304,6 +521,82 @@ impl AllowedOrigin {
     }
 }
 
+/// Reads a request body within `--body-timeout` (408 otherwise) and within the body limit (413
+/// otherwise), so a client trickling its body cannot hold a handler; and refuses a new
+/// streamable HTTP session past `--max-sessions` with a clear 503 before rmcp sees it.
+async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let read = axum::body::to_bytes(body, sse::MAX_BODY_BYTES);
+    let bytes = match tokio::time::timeout(gate.timeout, read).await {
+        Ok(Ok(bytes)) => bytes,
+        // The length limit, or a connection that broke (then nobody reads the answer).
+        Ok(Err(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+        Err(_) => {
+            tracing::debug!("a request body did not arrive within --body-timeout");
+            let mut response = refuse(
+                StatusCode::REQUEST_TIMEOUT,
+                "Request Timeout: the body did not arrive within --body-timeout",
+            );
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    if let Some(slots) = &gate.sessions
+        && parts.method == Method::POST
+        && parts.uri.path() == "/mcp"
+        && slots.full()
+        && !parts.headers.contains_key("mcp-session-id")
+        && let Some(id) = initialize_id(&bytes)
+    {
+        return session_cap_response(id, &slots.refusal());
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+/// The id of a JSON-RPC `initialize` request, if `body` is one (cheap check first).
+fn initialize_id(body: &[u8]) -> Option<serde_json::Value> {
+    const NEEDLE: &[u8] = b"\"initialize\"";
+    if !body.windows(NEEDLE.len()).any(|w| w == NEEDLE) {
+        return None;
+    }
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        method: String,
+        #[serde(default)]
+        id: serde_json::Value,
+    }
+    let probe: Probe = serde_json::from_slice(body).ok()?;
+    (probe.method == "initialize").then_some(probe.id)
+}
+
+/// 503 with a JSON-RPC error naming the cap.
+fn session_cap_response(id: serde_json::Value, message: &str) -> Response {
+    let body = serde_json::json!({
+        "jsonrpc": "2.0",
+        "id": id,
+        "error": {"code": -32000, "message": message},
+    });
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::RETRY_AFTER, "5"),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+#[derive(Clone)]
+struct BodyGate {
+    timeout: Duration,
+    /// The cap to check at `initialize`; `None` when the server keeps no sessions.
+    sessions: Option<Arc<SessionSlots>>,
+}
+
 /// The axum app: `/mcp` (streamable HTTP), `/sse` + `/message` (legacy HTTP+SSE), all behind the
 /// auth layer and the Host/Origin allow-lists.
 pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken) -> axum::Router {
@@ -316,10 +609,20 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         .enforce_origin_validation()
         .with_max_request_body_bytes(sse::MAX_BODY_BYTES)
         .with_legacy_session_mode(!options.stateless)
+        // A stateless answer that is one message goes out as one JSON body rather than an SSE
+        // stream (a priming event, the message, the end: several writes). Notifications before
+        // the answer still switch it to SSE.
+        .with_json_response(true)
         .with_cancellation_token(cancel.clone());
-    let mut sessions = LocalSessionManager::default();
-    // Long cloud waits are silent; a 5-minute idle timer would kill the session under them.
-    sessions.session_config.keep_alive = Some(Duration::from_secs(30 * 60));
+    let slots = Arc::new(SessionSlots::new(options.limits.max_sessions));
+    let mut inner = LocalSessionManager::default();
+    // Long cloud waits are silent; a short idle timer would kill the session under them.
+    inner.session_config.keep_alive = Some(options.limits.session_idle_timeout);
+    let sessions = GatedSessions {
+        inner,
+        slots: Arc::clone(&slots),
+        held: Mutex::default(),
+    };
     let handler_state = Arc::clone(&shared);
     let service = StreamableHttpService::new(
         move || Ok(Skillgate::new(handler_state.clone())),
@@ -329,20 +632,30 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
     let pages = super::confirm_page::router(Arc::clone(&shared)).layer(
         axum::middleware::from_fn_with_state(rules.clone(), check_host_and_origin),
     );
-    let legacy = sse::router(shared, cancel).layer(axum::middleware::from_fn_with_state(
-        rules,
-        check_host_and_origin,
-    ));
+    let legacy = sse::router(shared, cancel, Arc::clone(&slots)).layer(
+        axum::middleware::from_fn_with_state(rules, check_host_and_origin),
+    );
+    let gate = BodyGate {
+        timeout: options.limits.body_timeout,
+        sessions: (!options.stateless).then_some(slots),
+    };
     axum::Router::new()
         .nest_service("/mcp", service)
         .merge(legacy)
+        .layer(axum::middleware::from_fn_with_state(
+            gate.clone(),
+            read_body_in_time,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             options.auth_token.clone(),
             authenticate,
         ))
         // The confirmation page's one-time secret is its credential: a human's browser has no
         // bearer token, and the model never needs one to reach it.
-        .merge(pages)
+        .merge(pages.layer(axum::middleware::from_fn_with_state(
+            gate,
+            read_body_in_time,
+        )))
 }
 
 /// Serves until ctrl-c. Prints nothing on stdout except what the caller decides.
@@ -368,13 +681,73 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     eprintln!("skillgate: MCP endpoint http://{address}/mcp");
     eprintln!("skillgate: legacy SSE endpoint http://{address}/sse");
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async move {
-            let _ = tokio::signal::ctrl_c().await;
-            cancel.cancel();
-        })
-        .await?;
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    serve_connections(listener, router, &options.limits, cancel).await;
     Ok(address)
+}
+
+/// The accept loop (what `axum::serve` does, plus the socket options and timeouts it has no
+/// knobs for): `TCP_NODELAY` on every connection, so an answer written in more than one piece
+/// (an SSE event, then the end of the chunked body) is not held back by Nagle's algorithm
+/// waiting for the client's delayed ACK (40 ms on Linux); and hyper's header read timeout, so a
+/// client that never finishes its headers is cut off. HTTP/1.1 only, as before (axum's default
+/// features have no HTTP/2). On `cancel` it stops accepting, asks every connection to finish its
+/// request, and returns when they have.
+async fn serve_connections(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    limits: &HttpLimits,
+    cancel: CancellationToken,
+) {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // EMFILE and the like: back off instead of spinning.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            () = cancel.cancelled() => break,
+        };
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let cancel = cancel.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                () = cancel.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(error) = result {
+                tracing::debug!(%peer, %error, "connection ended with an error");
+            }
+            drop(done);
+        });
+    }
+    drop(done_rx);
+    drop(listener);
+    done_tx.closed().await;
 }
 
 #[cfg(test)]
@@ -498,6 +871,7 @@ mod tests {
             allowed_origins: vec![],
             public_url: None,
             stateless: false,
+            limits: HttpLimits::default(),
         };
         assert!(check_exposure(&options("127.0.0.1:0", None)).is_ok());
         assert!(check_exposure(&options("0.0.0.0:0", None)).is_err());

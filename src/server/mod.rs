@@ -10,7 +10,7 @@ mod sse;
 mod stdio;
 mod tools;
 
-pub use http::{HttpOptions, app as http_app, serve_http};
+pub use http::{HttpLimits, HttpOptions, app as http_app, serve_http};
 pub use stdio::serve_stdio;
 
 use std::collections::HashMap;
@@ -31,6 +31,13 @@ use crate::gate::Owner;
 /// The identity an HTTP request was authenticated as; inserted by the auth middleware.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal(pub String);
+
+/// The server-issued session a message arrived on, put on the message by the transport once it
+/// has checked the session is live (the `/mcp` session manager, the legacy SSE router). Plans are
+/// bound to this, never to an `Mcp-Session-Id` header: on the stateless path that header is
+/// whatever the client chose to send.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct LiveSession(pub(crate) String);
 
 pub use crate::config::ServerSettings;
 
@@ -145,8 +152,8 @@ impl Skillgate {
         }
     }
 
-    /// Who is calling: the authenticated principal (or `local`), and the MCP session when the
-    /// transport has one. Plans are bound to this.
+    /// Who is calling: the authenticated principal (or `local`), and the live server-issued
+    /// session the request came through, if any. Plans are bound to this.
     fn caller(&self, ctx: &RequestContext<RoleServer>) -> Owner {
         match ctx.extensions.get::<::http::request::Parts>() {
             Some(parts) => {
@@ -155,11 +162,7 @@ impl Skillgate {
                     .get::<Principal>()
                     .map(|p| p.0.clone())
                     .unwrap_or_else(|| "local".to_string());
-                let session = parts
-                    .headers
-                    .get("mcp-session-id")
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string);
+                let session = ctx.extensions.get::<LiveSession>().map(|s| s.0.clone());
                 Owner { principal, session }
             }
             None => Owner {

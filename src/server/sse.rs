@@ -17,21 +17,19 @@ use std::time::Duration;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use rmcp::ServiceExt;
 use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
 use rmcp::service::RoleServer;
 use rmcp::transport::Transport;
-use tokio::io::{AsyncRead, ReadBuf};
 use tokio::sync::mpsc;
 use tokio::time::{Instant, Interval, MissedTickBehavior};
-// `codec` is enabled by rmcp's `transport-io` feature, which this crate uses for stdio.
-use tokio_util::codec::{BytesCodec, FramedRead};
 use tokio_util::sync::CancellationToken;
 
-use super::{Principal, Shared, Skillgate};
+use super::http::SessionSlots;
+use super::{LiveSession, Principal, Shared, Skillgate};
 
 /// Largest accepted `POST /message` body, the same limit `/mcp` has; larger bodies get 413.
 pub(super) const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -42,18 +40,17 @@ const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// Messages buffered per direction before the producer waits.
 const CHANNEL_CAPACITY: usize = 64;
 
-/// Open legacy sessions at most, so a client looping on `GET /sse` cannot exhaust memory.
-const MAX_SESSIONS: usize = 1024;
-
-/// The header the handler reads the session from (`Skillgate::caller`), as on `/mcp`.
-const SESSION_HEADER: HeaderName = HeaderName::from_static("mcp-session-id");
-
 /// The routes `/sse` and `/message`, serving the same handler as `/mcp`. `cancel` ends every
 /// session at shutdown, which also ends the open streams so a graceful shutdown can finish.
-pub(super) fn router(shared: Arc<Shared>, cancel: CancellationToken) -> axum::Router {
+/// Sessions count against `slots` (`--max-sessions`), shared with `/mcp`.
+pub(super) fn router(
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    slots: Arc<SessionSlots>,
+) -> axum::Router {
     let state = SseState {
         shared,
-        sessions: Arc::new(Sessions::default()),
+        sessions: Arc::new(Sessions::new(slots)),
         cancel,
     };
     axum::Router::new()
@@ -79,27 +76,38 @@ struct Session {
 }
 
 /// Open sessions by id. A plain mutex: every critical section is a map operation, never an await.
-#[derive(Default)]
-struct Sessions(Mutex<HashMap<String, Session>>);
+struct Sessions {
+    map: Mutex<HashMap<String, Session>>,
+    slots: Arc<SessionSlots>,
+}
 
 impl Sessions {
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
-        // A panic while holding the lock cannot leave the map half-updated, so poisoning is moot.
-        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    fn new(slots: Arc<SessionSlots>) -> Self {
+        Self {
+            map: Mutex::default(),
+            slots,
+        }
     }
 
-    /// Registers a session, unless too many are open.
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {
+        // A panic while holding the lock cannot leave the map half-updated, so poisoning is moot.
+        self.map.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Registers a session, unless too many are open (both transports together).
     fn insert(&self, id: String, session: Session) -> bool {
-        let mut map = self.lock();
-        if map.len() >= MAX_SESSIONS {
+        if !self.slots.acquire() {
             return false;
         }
-        map.insert(id, session);
+        self.lock().insert(id, session);
         true
     }
 
+    /// Forgets a session; its slot is given back once, whoever removes it first.
     fn remove(&self, id: &str) {
-        self.lock().remove(id);
+        if self.lock().remove(id).is_some() {
+            self.slots.release();
+        }
     }
 
     /// The sender of session `id` when `principal` opened it.
@@ -136,9 +144,11 @@ async fn open_stream(State(state): State<SseState>, parts: Parts) -> Response {
         principal: parts.extensions.get::<Principal>().cloned(),
     };
     if !state.sessions.insert(id.clone(), session) {
+        tracing::warn!("refused a new legacy SSE session: --max-sessions reached");
         return (
             StatusCode::SERVICE_UNAVAILABLE,
-            "too many open SSE sessions\n",
+            [(header::RETRY_AFTER, "5")],
+            format!("{}\n", state.sessions.slots.refusal()),
         )
             .into_response();
     }
@@ -158,7 +168,7 @@ async fn open_stream(State(state): State<SseState>, parts: Parts) -> Response {
     let mut keep_alive = tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
     keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
     let stream = EventStream {
-        pending: Bytes::from(endpoint),
+        pending: Some(Bytes::from(endpoint)),
         from_server,
         keep_alive,
         _guard: SessionGuard {
@@ -172,7 +182,7 @@ async fn open_stream(State(state): State<SseState>, parts: Parts) -> Response {
             (header::CONTENT_TYPE, "text/event-stream"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        Body::from_stream(FramedRead::new(stream, BytesCodec::new())),
+        Body::from_stream(stream),
     )
         .into_response()
 }
@@ -205,7 +215,7 @@ async fn run_session(
 
 /// `POST /message?sessionId=<id>`: hands one client message to its session. 202 once queued;
 /// the answer travels on the session's stream.
-async fn post_message(State(state): State<SseState>, mut parts: Parts, body: Bytes) -> Response {
+async fn post_message(State(state): State<SseState>, parts: Parts, body: Bytes) -> Response {
     let Some(id) = session_id_of(&parts) else {
         return (StatusCode::BAD_REQUEST, "sessionId is required\n").into_response();
     };
@@ -233,23 +243,19 @@ async fn post_message(State(state): State<SseState>, mut parts: Parts, body: Byt
                 .into_response();
         }
     };
-    // The handler binds plans to the principal and the `mcp-session-id` header (see
-    // `Skillgate::caller`). A legacy client sends no such header, so it is set here to the SSE
-    // session this message was posted to, replacing anything the client sent: a plan made in one
-    // SSE session can then be confirmed only from that session, exactly as on `/mcp`.
-    match HeaderValue::from_str(&id) {
-        Ok(value) => {
-            parts.headers.insert(SESSION_HEADER, value);
-        }
-        Err(_) => return (StatusCode::NOT_FOUND, "unknown or closed session\n").into_response(),
-    }
+    // The handler binds plans to the principal and the session the transport vouches for (see
+    // `Skillgate::caller`): here the SSE session this message was posted to, whatever headers the
+    // client sent. A plan made in one SSE session can be confirmed only from that session.
+    let live = LiveSession(id);
     // The same request context `/mcp` gives handlers: headers and extensions (the `Principal`).
     match &mut message {
         ClientJsonRpcMessage::Request(request) => {
             request.request.extensions_mut().insert(parts);
+            request.request.extensions_mut().insert(live);
         }
         ClientJsonRpcMessage::Notification(notification) => {
             notification.notification.extensions_mut().insert(parts);
+            notification.notification.extensions_mut().insert(live);
         }
         ClientJsonRpcMessage::Response(_) | ClientJsonRpcMessage::Error(_) => {}
     }
@@ -311,50 +317,55 @@ impl Transport<RoleServer> for ChannelTransport {
 }
 
 /// The SSE response body: the `endpoint` event, then each server message as a `message` event,
-/// with keep-alive comments in between. Read as bytes so axum can stream it; it ends when the
-/// session's service ends. Dropping it (the client went away) closes the session.
+/// with keep-alive comments in between. Each event is one buffer, serialized once and handed to
+/// hyper as is (one write, no re-chunking); it ends when the session's service ends. Dropping it
+/// (the client went away) closes the session.
 struct EventStream {
-    pending: Bytes,
+    pending: Option<Bytes>,
     from_server: mpsc::Receiver<ServerJsonRpcMessage>,
     keep_alive: Interval,
     _guard: SessionGuard,
 }
 
-impl AsyncRead for EventStream {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
+/// One `message` event: serialized straight into the buffer that is written.
+fn message_event(message: &ServerJsonRpcMessage) -> serde_json::Result<Bytes> {
+    const HEAD: &[u8] = b"event: message\ndata: ";
+    let mut buf = Vec::with_capacity(256);
+    buf.extend_from_slice(HEAD);
+    // Compact JSON has no newline, so one `data:` line carries it.
+    serde_json::to_writer(&mut buf, message)?;
+    buf.extend_from_slice(b"\n\n");
+    Ok(Bytes::from(buf))
+}
+
+impl futures_core::Stream for EventStream {
+    type Item = io::Result<Bytes>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        if let Some(first) = this.pending.take() {
+            return Poll::Ready(Some(Ok(first)));
+        }
         loop {
-            if !this.pending.is_empty() {
-                let n = this.pending.len().min(buf.remaining());
-                buf.put_slice(&this.pending.split_to(n));
-                return Poll::Ready(Ok(()));
-            }
             match this.from_server.poll_recv(cx) {
                 Poll::Ready(Some(message)) => {
-                    match serde_json::to_string(&message) {
-                        // Compact JSON has no newline, so one `data:` line carries it.
-                        Ok(json) => {
-                            this.pending = Bytes::from(format!("event: message\ndata: {json}\n\n"));
-                        }
+                    this.keep_alive.reset();
+                    match message_event(&message) {
+                        Ok(event) => return Poll::Ready(Some(Ok(event))),
                         Err(error) => {
                             tracing::warn!(%error, "could not serialize a server message");
+                            continue;
                         }
                     }
-                    this.keep_alive.reset();
-                    continue;
                 }
                 // The service ended: end the stream.
-                Poll::Ready(None) => return Poll::Ready(Ok(())),
+                Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => {}
             }
-            match this.keep_alive.poll_tick(cx) {
-                Poll::Ready(_) => this.pending = Bytes::from_static(b": keep-alive\n\n"),
-                Poll::Pending => return Poll::Pending,
-            }
+            return match this.keep_alive.poll_tick(cx) {
+                Poll::Ready(_) => Poll::Ready(Some(Ok(Bytes::from_static(b": keep-alive\n\n")))),
+                Poll::Pending => Poll::Pending,
+            };
         }
     }
 }
@@ -418,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_session_answers_only_its_principal() {
-        let sessions = Sessions::default();
+        let sessions = Sessions::new(Arc::new(SessionSlots::new(8)));
         let (to_server, _rx) = mpsc::channel(1);
         let alice = Principal("alice".into());
         assert!(sessions.insert(
@@ -442,9 +453,8 @@ mod tests {
 
     #[tokio::test]
     async fn the_stream_starts_with_the_endpoint_and_carries_messages() {
-        use tokio::io::AsyncReadExt;
         let (to_client, from_server) = mpsc::channel(4);
-        let sessions = Arc::new(Sessions::default());
+        let sessions = Arc::new(Sessions::new(Arc::new(SessionSlots::new(8))));
         let (to_server, _rx) = mpsc::channel(1);
         sessions.insert(
             "abcd1234".into(),
@@ -455,7 +465,9 @@ mod tests {
         );
         let cancel = CancellationToken::new();
         let mut stream = EventStream {
-            pending: Bytes::from_static(b"event: endpoint\ndata: /message?sessionId=abcd1234\n\n"),
+            pending: Some(Bytes::from_static(
+                b"event: endpoint\ndata: /message?sessionId=abcd1234\n\n",
+            )),
             from_server,
             keep_alive: tokio::time::interval_at(Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
             _guard: SessionGuard {
@@ -471,7 +483,12 @@ mod tests {
         to_client.send(message).await.unwrap();
         drop(to_client);
         let mut text = String::new();
-        stream.read_to_string(&mut text).await.unwrap();
+        while let Some(chunk) =
+            std::future::poll_fn(|cx| futures_core::Stream::poll_next(Pin::new(&mut stream), cx))
+                .await
+        {
+            text.push_str(std::str::from_utf8(&chunk.unwrap()).unwrap());
+        }
         assert!(text.starts_with("event: endpoint\ndata: /message?sessionId=abcd1234\n\n"));
         assert!(text.contains("event: message\ndata: {"));
         assert!(text.ends_with("}\n\n"));
