@@ -390,6 +390,16 @@ fn validate_tool(
         }
     }
     validate_guard_order(tool, registry).or_else(|message| fail("guards", message))?;
+    if let Some(setup) = tool
+        .example_setup
+        .iter()
+        .find(|call| !tool_names.contains(&call.tool))
+    {
+        return fail(
+            "example_setup",
+            format!("names unknown tool `{}`", setup.tool),
+        );
+    }
     if let Some(executor) = &tool.execute
         && !registry.executors.contains(executor.as_str())
     {

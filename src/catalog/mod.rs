@@ -146,6 +146,10 @@ pub struct ToolSpec {
     /// against the emulator's demo account.
     #[serde(default)]
     pub example: Option<serde_json::Map<String, Value>>,
+    /// Calls the sweep makes (planned and confirmed, for mutations) before the example, when the
+    /// demo seed does not already hold what the example needs (a binding to detach).
+    #[serde(default)]
+    pub example_setup: Vec<ExampleCall>,
     /// Parameters, in schema order.
     #[serde(default)]
     pub params: Vec<ParamSpec>,
@@ -179,6 +183,16 @@ impl ToolSpec {
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
     }
+}
+
+/// One call of an example's setup.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExampleCall {
+    /// The tool.
+    pub tool: String,
+    /// Its arguments.
+    pub args: serde_json::Map<String, Value>,
 }
 
 /// The provider operation behind a tool.

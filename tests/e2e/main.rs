@@ -10,4 +10,5 @@ mod human;
 mod refusals;
 mod secrets;
 mod steps;
+mod sweep;
 mod workflows;
