@@ -7,6 +7,7 @@ mod common;
 mod faults;
 mod gate;
 mod human;
+mod recovery;
 mod refusals;
 mod secrets;
 mod steps;

@@ -9,7 +9,7 @@
 //! | POST | `/_emulator/reset` | | re-seeds; same credentials; clears faults, denials, lifecycle modes and the request log |
 //! | GET | `/_emulator/requests` | `?action=X&mutating=true&provider=P` | `{"requests": [...]}` API calls received |
 //! | DELETE | `/_emulator/requests` | | clears the request log |
-//! | GET/POST/DELETE | `/_emulator/faults` | `{"provider","action","kind","times","delay_ms"}` (`provider` defaults to `alibaba`) | armed faults |
+//! | GET/POST/DELETE | `/_emulator/faults` | `{"provider","action","kind","times","after","delay_ms"}` (`provider` defaults to `alibaba`; `after` lets that many matching calls pass first) | armed faults |
 //! | GET | `/_emulator/clock` | | `{"now","time_scale"}` |
 //! | POST | `/_emulator/clock/advance` | `{"seconds": N}` | `{"now"}` |
 //! | GET | `/_emulator/lifecycles` | | `{"modes": {name: mode}, "lifecycles": [{name, steps, done}]}` |

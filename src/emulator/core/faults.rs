@@ -44,6 +44,10 @@ pub struct Fault {
     /// How many more calls it applies to.
     #[serde(default = "one")]
     pub times: u32,
+    /// How many matching calls pass untouched before it applies (a read-back that fails only
+    /// after the guards' own read of the same action).
+    #[serde(default)]
+    pub after: u32,
     /// For `timeout`: how long to hold the response.
     #[serde(default)]
     pub delay_ms: Option<u64>,
@@ -82,6 +86,10 @@ impl Faults {
         let index = armed
             .iter()
             .position(|f| f.provider == provider && (f.action == action || f.action == "*"))?;
+        if armed[index].after > 0 {
+            armed[index].after -= 1;
+            return None;
+        }
         let fault = armed[index].clone();
         armed[index].times -= 1;
         if armed[index].times == 0 {
@@ -160,8 +168,30 @@ mod tests {
             action: action.into(),
             kind,
             times,
+            after: 0,
             delay_ms: None,
         }
+    }
+
+    #[test]
+    fn a_fault_can_let_calls_pass_first() {
+        let faults = Faults::default();
+        faults.arm(Fault {
+            after: 1,
+            ..fault("ListQuotas", FaultKind::ServerError, 1)
+        });
+        assert!(
+            faults.take("alibaba", "ListQuotas").is_none(),
+            "the first passes"
+        );
+        assert!(
+            faults.take("alibaba", "ListQuotas").is_some(),
+            "the second fails"
+        );
+        assert!(
+            faults.take("alibaba", "ListQuotas").is_none(),
+            "then it is spent"
+        );
     }
 
     #[test]

@@ -30,9 +30,16 @@ fn argument(ctx: &ExecContext<'_>, name: &str) -> String {
 /// The quota this plan created, if the create went through: found by name, recognised by the
 /// plan's provenance label.
 async fn created_by_plan(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFailure> {
+    Ok(created_by_plan_with_id(ctx).await?.0)
+}
+
+/// [`created_by_plan`] with the read-back's request id.
+async fn created_by_plan_with_id(
+    ctx: &ExecContext<'_>,
+) -> Result<(Option<Value>, Option<String>), ToolFailure> {
     let name = argument(ctx, "quota_name");
     let listing = ctx.read(&api::quotas_named(&name)).await?;
-    Ok(items(&listing.body, "Quotas")
+    let found = items(&listing.body, "Quotas")
         .iter()
         .find(|q| {
             items(q, "Labels").iter().any(|l| {
@@ -40,7 +47,21 @@ async fn created_by_plan(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFai
                     && l.get("Value").and_then(Value::as_str) == Some(ctx.plan_id)
             })
         })
-        .cloned())
+        .cloned();
+    Ok((found, listing.request_id))
+}
+
+/// Names the lost answer's request id when the read-back outcome has none of its own.
+fn naming(outcome: ExecOutcome, error: &ProviderError) -> ExecOutcome {
+    match outcome {
+        ExecOutcome::Recovered { mut response, how } => {
+            if response.request_id.is_none() {
+                response.request_id = error.request_id.clone();
+            }
+            ExecOutcome::Recovered { response, how }
+        }
+        other => other,
+    }
 }
 
 fn recovered_create(quota: &Value, error: &ProviderError) -> ExecOutcome {
@@ -77,11 +98,16 @@ pub async fn create_quota(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFail
     }
 }
 
-/// Reads the quota back; `None` when it is gone.
-async fn read_quota(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFailure> {
+/// Reads the quota back (`None` when it is gone), with the read-back's request id.
+async fn read_quota_with_id(
+    ctx: &ExecContext<'_>,
+) -> Result<(Option<Value>, Option<String>), ToolFailure> {
     match ctx.read(&api::get_quota(&argument(ctx, "quota_id"))).await {
-        Ok(response) => Ok(Some(response.body)),
-        Err(failure) if failure.kind == FailureKind::NotFound => Ok(None),
+        Ok(response) => Ok((Some(response.body), response.request_id)),
+        Err(failure) if failure.kind == FailureKind::NotFound => {
+            let id = failure.details["request_id"].as_str().map(str::to_string);
+            Ok((None, id))
+        }
         Err(failure) => Err(failure),
     }
 }
@@ -133,7 +159,7 @@ pub async fn apply_quota(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailu
         Err(error) => return Err(error.into()),
     };
     match applied(ctx).await {
-        Ok(Some(outcome)) => Ok(outcome),
+        Ok(Some(outcome)) => Ok(naming(outcome, &error)),
         Ok(None) => Err(ToolFailure::from(error)
             .with_hint("reading back found the quota unchanged: the change was not applied")),
         Err(_) => Err(ToolFailure::from(error).with_hint(
@@ -158,7 +184,7 @@ pub async fn delete_quota(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFail
         Err(error) => return Err(error.into()),
     };
     match deleted(ctx).await {
-        Ok(Some(outcome)) => Ok(outcome),
+        Ok(Some(outcome)) => Ok(naming(outcome, &error)),
         Ok(None) => Err(ToolFailure::from(error)
             .with_hint("reading back found the quota still there: it was not deleted")),
         Err(_) => Err(ToolFailure::from(error).with_hint(
@@ -232,8 +258,9 @@ pub async fn detach_workspace(ctx: &ExecContext<'_>) -> Result<ExecOutcome, Tool
 
 /// Read-back of `pai.create_quota`: the quota carrying this plan's provenance label.
 pub async fn created(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolFailure> {
-    Ok(created_by_plan(ctx).await?.map(|quota| ExecOutcome::Recovered {
-        response: answer(None, json!({"QuotaId": quota.get("QuotaId")})),
+    let (found, request_id) = created_by_plan_with_id(ctx).await?;
+    Ok(found.map(|quota| ExecOutcome::Recovered {
+        response: answer(request_id, json!({"QuotaId": quota.get("QuotaId")})),
         how: "an earlier attempt's answer was lost; reading back found the quota carrying this plan's provenance label".into(),
     }))
 }
@@ -241,11 +268,11 @@ pub async fn created(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolF
 /// Read-back of `pai.apply_quota`: the quota is in the plan's target state.
 pub async fn applied(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolFailure> {
     let target = ctx.request.body.clone().unwrap_or_else(|| json!({}));
-    Ok(read_quota(ctx)
-        .await?
+    let (quota, request_id) = read_quota_with_id(ctx).await?;
+    Ok(quota
         .filter(|quota| holds(quota, &target))
         .map(|quota| ExecOutcome::Recovered {
-            response: answer(None, json!({"QuotaId": quota.get("QuotaId")})),
+            response: answer(request_id, json!({"QuotaId": quota.get("QuotaId")})),
             how: "the answer was lost; reading back found the quota in the plan's target state"
                 .into(),
         }))
@@ -253,12 +280,13 @@ pub async fn applied(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolF
 
 /// Read-back of `pai.delete_quota`: the quota is gone or being deleted.
 pub async fn deleted(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolFailure> {
-    let gone = match read_quota(ctx).await? {
+    let (quota, request_id) = read_quota_with_id(ctx).await?;
+    let gone = match quota {
         None => true,
         Some(quota) => quota.get("Status").and_then(Value::as_str) == Some("Deleting"),
     };
     Ok(gone.then(|| ExecOutcome::Recovered {
-        response: answer(None, json!({"QuotaId": argument(ctx, "quota_id")})),
+        response: answer(request_id, json!({"QuotaId": argument(ctx, "quota_id")})),
         how: "the answer was lost; reading back found the quota deleted (or being deleted)".into(),
     }))
 }
