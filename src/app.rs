@@ -12,7 +12,8 @@ use crate::catalog::{Catalog, Selection};
 use crate::cli::{EmulatorArgs, ServeArgs, ToolsArgs, Transport, parse_duration};
 use crate::config::{ServerSettings, endpoint_overrides};
 use crate::emulator::{self, EmulatorOptions};
-use crate::engine::{Engine, EngineParts, EngineSettings};
+use crate::engine::{Engine, EngineParts, EngineSettings, OperationSettings};
+use crate::operations::{OperationStore, SqliteOperationStore};
 use crate::gate::{Gate, MemoryPlanStore};
 use crate::providers::{self, ProviderSetup, Providers};
 use crate::server::{HttpOptions, Shared, serve_http, serve_stdio};
@@ -30,11 +31,48 @@ fn load_catalog(dir: Option<&PathBuf>, toolsets: &ToolsetRegistry) -> anyhow::Re
     Ok(catalog)
 }
 
-fn default_audit_path() -> Option<PathBuf> {
+/// The user's data directory for skillgate: `$XDG_DATA_HOME/skillgate` or
+/// `~/.local/share/skillgate`.
+fn data_dir() -> Option<PathBuf> {
     let data = std::env::var_os("XDG_DATA_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/share")))?;
-    Some(data.join("skillgate").join("audit.jsonl"))
+    Some(data.join("skillgate"))
+}
+
+fn default_audit_path() -> Option<PathBuf> {
+    Some(data_dir()?.join("audit.jsonl"))
+}
+
+/// Where long operations are kept: `--state-dir`, else the data directory; in memory when the
+/// cloud is the in-process emulator (its resources end with the process).
+fn operation_store(args: &ServeArgs) -> anyhow::Result<Arc<dyn OperationStore>> {
+    let dir = match &args.state_dir {
+        Some(dir) => Some(expand_home(&dir.to_string_lossy())),
+        None if args.emulator => None,
+        None => data_dir(),
+    };
+    let store = match dir {
+        Some(dir) => SqliteOperationStore::open_dir(&dir)
+            .with_context(|| format!("--state-dir {}", dir.display()))?,
+        None => SqliteOperationStore::in_memory()?,
+    };
+    Ok(Arc::new(store))
+}
+
+fn operation_settings(args: &ServeArgs) -> anyhow::Result<OperationSettings> {
+    let mut settings = OperationSettings::default();
+    if let Some(text) = &args.wait_timeout {
+        settings.wait_budget = parse_duration(text).context("--wait-timeout")?;
+    }
+    if let Some(scale) = args.operation_time_scale {
+        anyhow::ensure!(
+            scale.is_finite() && scale > 0.0,
+            "--operation-time-scale must be a positive number, e.g. 1 or 0.01"
+        );
+        settings.time_scale = scale;
+    }
+    Ok(settings)
 }
 
 /// The key that seals confirmation state: `SKILLGATE_STATE_KEY` (hex, at least 32 bytes; give
@@ -161,9 +199,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         registry: toolsets,
         gate: Gate::new(Arc::new(MemoryPlanStore::default()), plan_ttl),
         audit,
+        operations: operation_store(&args)?,
         settings: EngineSettings {
             scope_defaults: [("region_id".to_string(), region)].into_iter().collect(),
             emulator: emulated,
+            operations: operation_settings(&args)?,
         },
     });
     let shared = Shared::new(

@@ -124,6 +124,18 @@ pub struct ServeArgs {
     /// Load the catalog from this directory instead of the built-in one.
     #[arg(long, env = "SKILLGATE_CATALOG_DIR")]
     pub catalog_dir: Option<PathBuf>,
+    /// Keep long operations (OOS executions, queued submits) in this directory, so they survive a
+    /// restart (default: the user's data directory; in memory with --emulator).
+    #[arg(long, env = "SKILLGATE_STATE_DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// The longest one wait call (`ecsext_wait_execution`...) holds before it answers with the
+    /// current state: `50s`, `2m` (default 50s).
+    #[arg(long, env = "SKILLGATE_WAIT_TIMEOUT")]
+    pub wait_timeout: Option<String>,
+    /// Runs every long operation's polling cadence and deadline this many times faster than the
+    /// skill's (1 = the skill's 20 s / 20 min; tests use 0.01 against a fast emulator clock).
+    #[arg(long, env = "SKILLGATE_OPERATION_TIME_SCALE")]
+    pub operation_time_scale: Option<f64>,
     /// A TOML file with any of these settings (snake_case keys).
     #[arg(long, env = "SKILLGATE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -156,6 +168,9 @@ pub struct ConfigFile {
     endpoints: Option<Vec<String>>,
     alibaba_endpoint: Option<String>,
     catalog_dir: Option<PathBuf>,
+    state_dir: Option<PathBuf>,
+    wait_timeout: Option<String>,
+    operation_time_scale: Option<f64>,
 }
 
 impl ServeArgs {
@@ -202,6 +217,9 @@ impl ServeArgs {
         }
         self.alibaba_endpoint = self.alibaba_endpoint.or(file.alibaba_endpoint);
         self.catalog_dir = self.catalog_dir.or(file.catalog_dir);
+        self.state_dir = self.state_dir.or(file.state_dir);
+        self.wait_timeout = self.wait_timeout.or(file.wait_timeout);
+        self.operation_time_scale = self.operation_time_scale.or(file.operation_time_scale);
         Ok(self)
     }
 }

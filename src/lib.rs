@@ -29,6 +29,7 @@ pub mod emulator;
 pub mod engine;
 pub mod failure;
 pub mod gate;
+pub mod operations;
 pub mod providers;
 pub mod secret;
 pub mod server;

@@ -17,13 +17,13 @@ fn catalog() -> Catalog {
 
 /// Every embedded catalog file, with the first one (`pai-quota`) replaced by `first`: guards may
 /// read through another toolset's tools, so a catalog is checked as a whole.
-fn sources_with(first: String) -> Vec<(String, String)> {
+/// Every embedded toolset, with the pai-quota catalog replaced by `pai_quota`.
+fn sources_with(pai_quota: String) -> Vec<(String, String)> {
     skillgate::catalog::EMBEDDED_TOOLSETS
         .iter()
-        .enumerate()
-        .map(|(index, (folder, text, _))| {
-            let text = if index == 0 {
-                first.clone()
+        .map(|(folder, text, _)| {
+            let text = if *folder == "pai-quota" {
+                pai_quota.clone()
             } else {
                 text.to_string()
             };
@@ -155,11 +155,13 @@ fn input_schemas_are_objects_without_type_arrays_or_top_level_combinators() {
     for (_, tool) in catalog().tools() {
         let schema = serde_json::Value::Object(input_schema(tool));
         assert_eq!(schema["type"], "object", "{}", tool.name);
-        assert!(
-            schema["properties"]["region_id"].is_object(),
-            "{}: region_id",
-            tool.name
-        );
+        for scope in &tool.scope {
+            assert!(
+                schema["properties"][scope].is_object(),
+                "{}: {scope}",
+                tool.name
+            );
+        }
         for key in ["anyOf", "oneOf", "allOf"] {
             assert!(schema.get(key).is_none(), "{}: top-level {key}", tool.name);
         }
@@ -208,7 +210,11 @@ fn unknown_toolsets_and_tools_are_refused_with_the_choices() {
 
 #[test]
 fn a_broken_catalog_fails_with_file_tool_and_field() {
-    let good = skillgate::catalog::EMBEDDED_TOOLSETS[0].1;
+    let good = skillgate::catalog::EMBEDDED_TOOLSETS
+        .iter()
+        .find(|(folder, _, _)| *folder == "pai-quota")
+        .map(|(_, text, _)| *text)
+        .expect("the pai-quota catalog");
     let cases = [
         (
             good.replacen("effect = \"read\"", "effect = \"reed\"", 1),

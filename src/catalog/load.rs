@@ -268,6 +268,15 @@ fn validate_service(
     if let Some(name) = service.scope.iter().find(|name| !snake_case(name)) {
         return fail(format!("scope parameter `{name}` is not snake_case"));
     }
+    if let Some(name) = service
+        .scope_wire
+        .keys()
+        .find(|name| !service.scope.contains(name))
+    {
+        return fail(format!(
+            "scope_wire names `{name}`, which is not a scope parameter"
+        ));
+    }
     if let Some(name) = template_fields(&service.endpoint)
         .into_iter()
         .find(|name| !service.scope.iter().any(|s| s == name))
@@ -362,7 +371,12 @@ fn validate_tool(
             .or_else(|(field, message)| fail(&format!("step.{}.{field}", step.id), message))?;
     }
     validate_params(tool, service).or_else(|(field, message)| fail(&field, message))?;
-    let param_names: HashSet<&str> = tool.params.iter().map(|p| p.name.as_str()).collect();
+    let param_names: HashSet<&str> = tool
+        .params
+        .iter()
+        .map(|p| p.name.as_str())
+        .chain(service.scope.iter().map(String::as_str))
+        .collect();
     for guard in &tool.guards {
         let Some(call) = GuardCall::parse(guard) else {
             return fail(
@@ -404,6 +418,32 @@ fn validate_tool(
         && !registry.executors.contains(executor.as_str())
     {
         return fail("execute", format!("unknown executor `{executor}`"));
+    }
+    let hooks = [
+        ("read", tool.read.as_ref(), &registry.readers),
+        ("operation", tool.operation.as_ref(), &registry.operations),
+        ("wait", tool.wait.as_ref(), &registry.operations),
+    ];
+    for (field, name, known) in hooks {
+        let Some(name) = name else { continue };
+        let Some(calls) = known.get(name.as_str()) else {
+            return fail(field, format!("unknown {field} hook `{name}`"));
+        };
+        if let Some(missing) = calls.iter().find(|t| !tool_names.contains(**t)) {
+            return fail(
+                field,
+                format!("`{name}` sends the declared call of tool `{missing}`, which no loaded toolset has"),
+            );
+        }
+    }
+    if tool.read.is_some() && tool.effect.is_mutation() {
+        return fail("read", "only a read tool takes a reader".into());
+    }
+    if tool.wait.is_some() && (tool.effect.is_mutation() || tool.read.is_some()) {
+        return fail("wait", "a wait tool is a read tool without a reader".into());
+    }
+    if tool.operation.is_some() && !tool.effect.is_mutation() {
+        return fail("operation", "only a write or destroy tool starts an operation".into());
     }
     match (&tool.confirm, tool.effect) {
         (None, effect) if effect.is_mutation() => {

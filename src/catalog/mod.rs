@@ -84,6 +84,10 @@ pub struct ServiceSpec {
     /// Alibaba, `["project_id", "region_id"]` for Huawei, `[]` for AutoDL.
     #[serde(default)]
     pub scope: Vec<String>,
+    /// Scope values the API also wants as parameters, by wire name: RPC APIs take the region
+    /// in the host AND as `RegionId` (`scope_wire = { region_id = "RegionId" }`).
+    #[serde(default)]
+    pub scope_wire: std::collections::BTreeMap<String, String>,
     /// Prefix of the permission names, e.g. `pai` for RAM actions `pai:CreateQuota`; defaults
     /// to the id.
     #[serde(default)]
@@ -166,6 +170,18 @@ pub struct ToolSpec {
     /// from a lost create response); default is a plain single call.
     #[serde(default)]
     pub execute: Option<String>,
+    /// A named reader for a read whose answer is more than a projection of one call (following
+    /// pages to the end, parsing embedded JSON, joining two calls).
+    #[serde(default)]
+    pub read: Option<String>,
+    /// The long-operation kind a confirmed execution starts (`ecsext.execution`): the result
+    /// carries its handle at once and the engine follows it.
+    #[serde(default)]
+    pub operation: Option<String>,
+    /// The long-operation kind this read waits on: the call watches the operation for a bounded
+    /// time and answers with its state, or its report once it has ended.
+    #[serde(default)]
+    pub wait: Option<String>,
     /// What the agent gets back.
     pub output: OutputSpec,
     /// The scope parameters of its service (`region_id`), filled in by the loader.

@@ -22,6 +22,10 @@ pub struct Registry {
     pub guards: BTreeMap<&'static str, GuardInfo>,
     /// Executor names.
     pub executors: BTreeSet<&'static str>,
+    /// Reader names with the catalog tools whose declared calls they send.
+    pub readers: BTreeMap<&'static str, &'static [&'static str]>,
+    /// Long-operation kinds with the catalog tools whose declared calls they send.
+    pub operations: BTreeMap<&'static str, &'static [&'static str]>,
     /// Provider ids with a client.
     pub providers: BTreeSet<&'static str>,
 }

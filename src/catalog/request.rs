@@ -106,6 +106,11 @@ fn build_call<'a>(
             .ok_or_else(|| BuildError(format!("the scope value `{key}` is missing")))?;
         scope.insert(key.clone(), value.to_owned());
     }
+    for (key, wire_name) in &service.scope_wire {
+        if let Some(value) = scope.get(key) {
+            push_query(&mut query, wire_name, &Value::String(value.clone()), Encoding::Plain);
+        }
+    }
     let host = render_endpoint(&service.endpoint, &scope)?;
     let path_refs: Vec<(&str, &str)> = path_params
         .iter()
@@ -209,6 +214,7 @@ mod tests {
             style: ApiStyle::Rpc,
             endpoint: "ecs.{region_id}.aliyuncs.com".into(),
             scope: vec!["region_id".into()],
+            scope_wire: [("region_id".to_string(), "RegionId".to_string())].into(),
             permission: None,
         }
     }
@@ -273,6 +279,7 @@ output = { fields = [] }
                 ("InstanceIds", r#"["i-1","i-2"]"#),
                 ("SystemDisk.Category", "cloud_essd"),
                 ("SystemDisk.Size", "40"),
+                ("RegionId", "cn-shanghai"),
             ]
         );
         assert_eq!(request.validate(), Ok(()));

@@ -192,6 +192,25 @@ impl Engine {
             "request_ids": request_ids,
         });
         if let Some(object) = out.as_object_mut() {
+            if tool.operation.is_some() {
+                let first = outcomes
+                    .first()
+                    .map(|(_, o)| o.response().body.clone())
+                    .unwrap_or_default();
+                match self.begin_operation(caller, tool, plan, &first) {
+                    Ok(view) => {
+                        object.insert("operation".into(), view);
+                    }
+                    Err(failure) => {
+                        // The change was made; only following it failed. Say so, never hide
+                        // the execution behind the error.
+                        object.insert(
+                            "operation_error".into(),
+                            json!(failure.text()),
+                        );
+                    }
+                }
+            }
             if let Some(how) = recovered {
                 object.insert("recovered".into(), json!(how));
             }

@@ -12,12 +12,14 @@
 mod audit_events;
 mod digest;
 mod execute;
+mod operations;
 mod plan;
 mod progress;
 mod render;
 
 pub use audit_events::Decision;
 pub use digest::canonical_digest;
+pub use operations::OperationSettings;
 pub use progress::{Observer, observed};
 pub use render::render;
 
@@ -60,6 +62,8 @@ pub struct EngineSettings {
     pub scope_defaults: BTreeMap<String, String>,
     /// True when the providers point at the built-in emulator; every result says so.
     pub emulator: bool,
+    /// The long-operation facility's cadence scale, wait budget and runner name.
+    pub operations: OperationSettings,
 }
 
 /// What an engine is assembled from.
@@ -77,6 +81,8 @@ pub struct EngineParts {
     pub gate: Gate,
     /// Where decisions are recorded.
     pub audit: AuditLog,
+    /// Where long operations are kept.
+    pub operations: std::sync::Arc<dyn crate::operations::OperationStore>,
     /// The rest.
     pub settings: EngineSettings,
 }
@@ -90,6 +96,7 @@ pub struct Engine {
     registry: ToolsetRegistry,
     gate: Gate,
     audit: AuditLog,
+    operations: operations::Operations,
     settings: EngineSettings,
 }
 
@@ -103,6 +110,7 @@ impl Engine {
             registry,
             gate,
             audit,
+            operations,
             settings,
         } = parts;
         Self {
@@ -112,8 +120,14 @@ impl Engine {
             registry,
             gate,
             audit,
+            operations: operations::Operations::new(operations, settings.operations.clone()),
             settings,
         }
+    }
+
+    /// Where long operations are kept (`skillgate status`).
+    pub fn operation_store(&self) -> &dyn crate::operations::OperationStore {
+        self.operations.store.as_ref()
     }
 
     /// The catalog.
@@ -297,6 +311,9 @@ impl Engine {
                 return Err(failure);
             }
         };
+        if tool.wait.is_some() {
+            return self.wait_operation(caller, toolset, tool, &args).await;
+        }
         if !tool.effect.is_mutation() {
             return self.read(toolset, tool, args).await;
         }
@@ -340,6 +357,12 @@ impl Engine {
         let calls = self.calls(toolset);
         let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan);
         self.run_guards(&mut ctx, tool).await?;
+        if let Some(name) = &tool.read {
+            let reader = self.registry.reader(name).ok_or_else(|| {
+                ToolFailure::new(FailureKind::ConfigError, format!("unknown reader `{name}`"))
+            })?;
+            return (reader.run)(&mut ctx).await.map(Value::Object);
+        }
         let request = calls.build(tool, &ctx.args)?;
         progress::step(&format!("sending {}", tool.call.action));
         let response = calls

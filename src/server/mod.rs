@@ -90,7 +90,7 @@ impl Shared {
         let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
         let skills = skills::load(&engine.selection().toolset_names());
         let pages = confirm_page::ConfirmPages::new(settings.confirmation_timeout);
-        Ok(Arc::new(Self {
+        let shared = Arc::new(Self {
             engine,
             tools,
             stdio_session: uuid::Uuid::new_v4().to_string(),
@@ -100,7 +100,14 @@ impl Shared {
             pages,
             tasks: Tasks(rmcp::task_manager::TaskManager::new()),
             task_owners: std::sync::Mutex::new(HashMap::new()),
-        }))
+        });
+        // One runner per process follows every long operation, whoever started it and whether
+        // or not anyone waits (a restart picks up what the store holds).
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let runner = Arc::clone(&shared);
+            runtime.spawn(async move { runner.engine.run_operations().await });
+        }
+        Ok(shared)
     }
 
     /// Records who created a task, forgetting tasks the manager no longer keeps.
@@ -388,9 +395,8 @@ impl ServerHandler for Skillgate {
                 let owner = caller.clone();
                 let task = self.shared.tasks.spawn(options, move |_task| {
                     Box::pin(async move {
-                        Ok(into_result(
-                            shared.engine.call(&caller, &name, arguments).await,
-                        ))
+                        let outcome = shared.engine.call(&caller, &name, arguments).await;
+                        Ok(into_result(follow_in_task(&shared.engine, outcome).await))
                     })
                 });
                 self.shared.own_task(&task.task_id, owner);
@@ -421,6 +427,29 @@ impl ServerHandler for Skillgate {
         notes.finish().await;
         Ok(CallToolResponse::Complete(into_result(outcome)))
     }
+}
+
+/// A confirmation run as a task that started a long operation stays `working` until the
+/// operation ends, so the client's task is the install itself; its result carries the report.
+async fn follow_in_task(engine: &crate::engine::Engine, outcome: Outcome) -> Outcome {
+    let Outcome::Success(mut value) = outcome else {
+        return outcome;
+    };
+    let running = value
+        .pointer("/operation/operation_status")
+        .and_then(serde_json::Value::as_str)
+        == Some("running");
+    let id = value
+        .pointer("/operation/operation_id")
+        .and_then(serde_json::Value::as_str)
+        .map(str::to_string);
+    if let (true, Some(id)) = (running, id)
+        && let Some(view) = engine.follow_operation(&id).await
+        && let Some(object) = value.as_object_mut()
+    {
+        object.insert("operation".into(), view);
+    }
+    Outcome::Success(value)
 }
 
 /// The one place an engine outcome becomes an MCP result.

@@ -8,7 +8,13 @@
 //! provider-neutral [`Calls`], never the engine or a provider's client.
 
 pub mod common;
+pub mod ecs_extension;
+mod operation_kind;
 pub mod pai_quota;
+mod reader;
+
+pub use operation_kind::{Begun, OperationKind, PollContext, PollFn, Polled};
+pub use reader::{Reader, ReaderFn};
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -23,7 +29,11 @@ use crate::providers::{
 
 /// Every toolset's `register`, in catalog order. A new toolset adds its module above and its
 /// `register` here; everything else about it lives in its own folders.
-const TOOLSETS: &[fn(&mut ToolsetRegistry)] = &[common::register, pai_quota::register];
+const TOOLSETS: &[fn(&mut ToolsetRegistry)] = &[
+    common::register,
+    pai_quota::register,
+    ecs_extension::register,
+];
 
 /// Whether a guard runs for a new plan or to re-check a stored one before execution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -87,6 +97,50 @@ impl<'a> Calls<'a> {
         })?;
         let args = validate_arguments(tool, arguments, self.scope_defaults)?;
         self.build(tool, &args)
+    }
+
+    /// Like [`Calls::request`], plus values for the tool's hidden parameters (a page token, a
+    /// built parameter document): what guards and readers fill in, never what an agent passes.
+    pub fn request_filled(
+        &self,
+        name: &str,
+        arguments: &Map<String, Value>,
+        filled: &Map<String, Value>,
+    ) -> Result<ProviderRequest, ToolFailure> {
+        let (_, tool) = self.catalog.tool(name).ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::ConfigError,
+                format!("the catalog has no tool `{name}`"),
+            )
+        })?;
+        let mut args = validate_arguments(tool, arguments, self.scope_defaults)?;
+        for (key, value) in filled {
+            if !tool.param(key).is_some_and(|p| p.hidden) {
+                return Err(ToolFailure::new(
+                    FailureKind::ConfigError,
+                    format!("`{key}` is not a hidden parameter of `{name}`"),
+                ));
+            }
+            args.insert(key.clone(), value.clone());
+        }
+        self.build(tool, &args)
+    }
+
+    /// Sends a read through tool `name`'s declared call with hidden parameters filled in.
+    pub async fn read_filled(
+        &self,
+        name: &str,
+        arguments: Value,
+        filled: &Map<String, Value>,
+    ) -> Result<ProviderResponse, ToolFailure> {
+        let arguments = match arguments {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        let request = self.request_filled(name, &arguments, filled)?;
+        self.send(&request, RetryMode::Safe)
+            .await
+            .map_err(ToolFailure::from)
     }
 
     /// The request of `tool` for already validated arguments.
@@ -158,7 +212,7 @@ pub struct DeclaredCall {
 }
 
 /// `scope` with `call`'s arguments on top.
-fn scoped_arguments(scope: Map<String, Value>, call: &DeclaredCall) -> Value {
+pub(crate) fn scoped_arguments(scope: Map<String, Value>, call: &DeclaredCall) -> Value {
     let mut merged = scope;
     if let Value::Object(map) = &call.args {
         merged.extend(map.clone());
@@ -244,6 +298,18 @@ impl<'a> GuardContext<'a> {
     pub async fn read(&self, call: &DeclaredCall) -> Result<ProviderResponse, ToolFailure> {
         self.calls
             .read(call.tool, scoped_arguments(self.scope(), call))
+            .await
+    }
+
+    /// Sends a read through a tool's declared call in this call's scope, with hidden parameters
+    /// (a page token) filled in.
+    pub async fn read_filled(
+        &self,
+        call: &DeclaredCall,
+        filled: &Map<String, Value>,
+    ) -> Result<ProviderResponse, ToolFailure> {
+        self.calls
+            .read_filled(call.tool, scoped_arguments(self.scope(), call), filled)
             .await
     }
 
@@ -392,6 +458,8 @@ pub struct Executor {
 pub struct ToolsetRegistry {
     guards: BTreeMap<&'static str, Guard>,
     executors: BTreeMap<&'static str, Executor>,
+    readers: BTreeMap<&'static str, Reader>,
+    operations: BTreeMap<&'static str, OperationKind>,
 }
 
 impl std::fmt::Debug for ToolsetRegistry {
@@ -399,6 +467,8 @@ impl std::fmt::Debug for ToolsetRegistry {
         f.debug_struct("ToolsetRegistry")
             .field("guards", &self.guards.keys().collect::<Vec<_>>())
             .field("executors", &self.executors.keys().collect::<Vec<_>>())
+            .field("readers", &self.readers.keys().collect::<Vec<_>>())
+            .field("operations", &self.operations.keys().collect::<Vec<_>>())
             .finish()
     }
 }
@@ -427,6 +497,30 @@ impl ToolsetRegistry {
         }
     }
 
+    /// Adds readers.
+    pub fn readers(&mut self, readers: &[Reader]) {
+        for reader in readers {
+            self.readers.insert(reader.name, *reader);
+        }
+    }
+
+    /// Adds long-operation kinds.
+    pub fn operations(&mut self, kinds: &[OperationKind]) {
+        for kind in kinds {
+            self.operations.insert(kind.name, *kind);
+        }
+    }
+
+    /// The reader with this name.
+    pub fn reader(&self, name: &str) -> Option<&Reader> {
+        self.readers.get(name)
+    }
+
+    /// The long-operation kind with this name.
+    pub fn operation(&self, name: &str) -> Option<&OperationKind> {
+        self.operations.get(name)
+    }
+
     /// The guard with this name.
     pub fn guard(&self, name: &str) -> Option<&Guard> {
         self.guards.get(name)
@@ -442,6 +536,8 @@ impl ToolsetRegistry {
         Registry {
             guards: self.guards.values().map(|g| (g.name, g.info)).collect(),
             executors: self.executors.keys().copied().collect(),
+            readers: self.readers.values().map(|r| (r.name, r.calls)).collect(),
+            operations: self.operations.values().map(|k| (k.name, k.calls)).collect(),
             providers: providers.into_iter().collect(),
         }
     }
