@@ -432,7 +432,9 @@ fn validate_tool(
         if let Some(missing) = calls.iter().find(|t| !tool_names.contains(**t)) {
             return fail(
                 field,
-                format!("`{name}` sends the declared call of tool `{missing}`, which no loaded toolset has"),
+                format!(
+                    "`{name}` sends the declared call of tool `{missing}`, which no loaded toolset has"
+                ),
             );
         }
     }
@@ -443,7 +445,10 @@ fn validate_tool(
         return fail("wait", "a wait tool is a read tool without a reader".into());
     }
     if tool.operation.is_some() && !tool.effect.is_mutation() {
-        return fail("operation", "only a write or destroy tool starts an operation".into());
+        return fail(
+            "operation",
+            "only a write or destroy tool starts an operation".into(),
+        );
     }
     match (&tool.confirm, tool.effect) {
         (None, effect) if effect.is_mutation() => {

@@ -108,7 +108,12 @@ fn build_call<'a>(
     }
     for (key, wire_name) in &service.scope_wire {
         if let Some(value) = scope.get(key) {
-            push_query(&mut query, wire_name, &Value::String(value.clone()), Encoding::Plain);
+            push_query(
+                &mut query,
+                wire_name,
+                &Value::String(value.clone()),
+                Encoding::Plain,
+            );
         }
     }
     let host = render_endpoint(&service.endpoint, &scope)?;

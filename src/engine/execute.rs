@@ -204,10 +204,7 @@ impl Engine {
                     Err(failure) => {
                         // The change was made; only following it failed. Say so, never hide
                         // the execution behind the error.
-                        object.insert(
-                            "operation_error".into(),
-                            json!(failure.text()),
-                        );
+                        object.insert("operation_error".into(), json!(failure.text()));
                     }
                 }
             }

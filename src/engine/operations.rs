@@ -183,7 +183,11 @@ impl Engine {
         let kind = self.operation_kind(kind_name)?;
         let begun = (kind.adopt)(args)?;
         let ops = &self.operations;
-        let operation = match ops.store.find(kind.name, &begun.key).map_err(store_failure)? {
+        let operation = match ops
+            .store
+            .find(kind.name, &begun.key)
+            .map_err(store_failure)?
+        {
             Some(operation) => operation,
             None => {
                 // Started elsewhere: look once now, so an id that does not exist is an error
@@ -235,13 +239,9 @@ impl Engine {
         let mut changes = ops.changed.subscribe();
         let mut last_message = String::new();
         loop {
-            let operation = ops
-                .store
-                .get(id)
-                .map_err(store_failure)?
-                .ok_or_else(|| {
-                    ToolFailure::new(FailureKind::NotFound, format!("no operation `{id}`"))
-                })?;
+            let operation = ops.store.get(id).map_err(store_failure)?.ok_or_else(|| {
+                ToolFailure::new(FailureKind::NotFound, format!("no operation `{id}`"))
+            })?;
             if operation.message != last_message {
                 progress::step(&format!("{}: {}", operation.id, operation.message));
                 last_message.clone_from(&operation.message);

@@ -78,7 +78,9 @@ impl SqliteOperationStore {
         connection
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(failed)?;
-        connection.busy_timeout(std::time::Duration::from_secs(5)).map_err(failed)?;
+        connection
+            .busy_timeout(std::time::Duration::from_secs(5))
+            .map_err(failed)?;
         Self::with(connection, format!("sqlite:{}", path.display()))
     }
 
@@ -337,7 +339,10 @@ mod tests {
         }
         assert_eq!(store.list(None, false).expect("list").len(), 1);
         assert_eq!(
-            store.find("test.kind", "r/exec-1").expect("find").map(|o| o.id),
+            store
+                .find("test.kind", "r/exec-1")
+                .expect("find")
+                .map(|o| o.id),
             Some(first.id)
         );
     }
@@ -351,7 +356,10 @@ mod tests {
         first.message = "polled".into();
         assert!(store.update(&first).expect("update"));
         stale.message = "lost update".into();
-        assert!(!store.update(&stale).expect("update"), "a stale version must not land");
+        assert!(
+            !store.update(&stale).expect("update"),
+            "a stale version must not land"
+        );
         let stored = store.get(&first.id).expect("get").expect("present");
         assert_eq!(stored.message, "polled");
         assert_eq!(stored.version, 1);
@@ -363,8 +371,16 @@ mod tests {
         store.insert(&op("due", 2_000)).expect("insert");
         store.insert(&op("later", 9_000)).expect("insert");
         let taken = store.lease_due(3_000, "a", 1_000, 10).expect("lease");
-        assert_eq!(taken.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(), ["due"]);
-        assert!(store.lease_due(3_500, "b", 1_000, 10).expect("lease").is_empty());
+        assert_eq!(
+            taken.iter().map(|o| o.key.as_str()).collect::<Vec<_>>(),
+            ["due"]
+        );
+        assert!(
+            store
+                .lease_due(3_500, "b", 1_000, 10)
+                .expect("lease")
+                .is_empty()
+        );
         let retaken = store.lease_due(4_001, "b", 1_000, 10).expect("lease");
         assert_eq!(retaken.len(), 1, "an expired lease is free again");
         assert_eq!(store.next_due().expect("next"), Some(2_000));

@@ -537,7 +537,11 @@ impl ToolsetRegistry {
             guards: self.guards.values().map(|g| (g.name, g.info)).collect(),
             executors: self.executors.keys().copied().collect(),
             readers: self.readers.values().map(|r| (r.name, r.calls)).collect(),
-            operations: self.operations.values().map(|k| (k.name, k.calls)).collect(),
+            operations: self
+                .operations
+                .values()
+                .map(|k| (k.name, k.calls))
+                .collect(),
             providers: providers.into_iter().collect(),
         }
     }

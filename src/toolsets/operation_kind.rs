@@ -50,13 +50,14 @@ impl PollContext<'_> {
         if let Some(region) = self.operation.subject.get("region_id") {
             scope.insert("region_id".into(), region.clone());
         }
-        self.calls.read(call.tool, scoped_arguments(scope, call)).await
+        self.calls
+            .read(call.tool, scoped_arguments(scope, call))
+            .await
     }
 }
 
 /// A poll's code.
-pub type PollFn =
-    for<'r, 's> fn(&'r PollContext<'s>) -> BoxFuture<'r, Result<Polled, ToolFailure>>;
+pub type PollFn = for<'r, 's> fn(&'r PollContext<'s>) -> BoxFuture<'r, Result<Polled, ToolFailure>>;
 
 /// One kind of long operation.
 #[derive(Clone, Copy)]

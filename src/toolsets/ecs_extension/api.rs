@@ -61,5 +61,8 @@ pub(crate) async fn all_pages(
 /// The whole public package catalog.
 pub(crate) async fn all_packages(ctx: &GuardContext<'_>) -> Result<Vec<Package>, ToolFailure> {
     let templates = all_pages(ctx, LIST_EXTENSIONS, json!({}), "Templates").await?;
-    Ok(templates.iter().filter_map(Package::from_template).collect())
+    Ok(templates
+        .iter()
+        .filter_map(Package::from_template)
+        .collect())
 }

@@ -149,7 +149,12 @@ pub(crate) async fn get_extension(
     };
     out.insert(
         "parameters".into(),
-        Value::Array(parameters.iter().map(packages::TemplateParameter::view).collect()),
+        Value::Array(
+            parameters
+                .iter()
+                .map(packages::TemplateParameter::view)
+                .collect(),
+        ),
     );
     Ok(out)
 }

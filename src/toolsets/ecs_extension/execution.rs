@@ -145,7 +145,10 @@ impl ExecutionView {
 /// Which target a task execution worked on: the first target id found anywhere in it.
 fn task_instance(task: &Value, targets: &[String]) -> Option<String> {
     let text = task.to_string();
-    targets.iter().find(|id| text.contains(id.as_str())).cloned()
+    targets
+        .iter()
+        .find(|id| text.contains(id.as_str()))
+        .cloned()
 }
 
 /// One line per task execution: the instance, its status and its error.
@@ -178,10 +181,16 @@ fn instance_results(tasks: &[Value], targets: &[String]) -> Vec<Value> {
 
 /// ListExecutions for one id; `NotFound` (ExecutionNotFound) when it has none.
 async fn read_execution(
-    read: impl AsyncFnOnce(crate::toolsets::DeclaredCall) -> Result<crate::providers::ProviderResponse, ToolFailure>,
+    read: impl AsyncFnOnce(
+        crate::toolsets::DeclaredCall,
+    ) -> Result<crate::providers::ProviderResponse, ToolFailure>,
     execution_id: &str,
 ) -> Result<Value, ToolFailure> {
-    let answer = read(declared(GET_EXECUTION, json!({"execution_id": execution_id}))).await?;
+    let answer = read(declared(
+        GET_EXECUTION,
+        json!({"execution_id": execution_id}),
+    ))
+    .await?;
     answer
         .body
         .get("Executions")
@@ -208,7 +217,13 @@ pub(crate) async fn get_execution(
     let id = ctx.arg_str("execution_id").unwrap_or_default();
     let execution = read_execution(async |call| ctx.read(&call).await, &id).await?;
     let view = ExecutionView::from_execution(&execution);
-    let tasks = all_pages(ctx, LIST_TASKS, json!({"execution_id": id}), "TaskExecutions").await?;
+    let tasks = all_pages(
+        ctx,
+        LIST_TASKS,
+        json!({"execution_id": id}),
+        "TaskExecutions",
+    )
+    .await?;
     let mut out = view.view();
     out.insert(
         "instances".into(),
@@ -228,9 +243,9 @@ pub(crate) async fn list_running_executions(
         .map(ExecutionView::from_execution)
         .filter(|e| {
             wanted.as_ref().is_none_or(|w| {
-                e.package_name.as_ref().is_some_and(|p| {
-                    p.to_lowercase() == *w || short_name(p).to_lowercase() == *w
-                })
+                e.package_name
+                    .as_ref()
+                    .is_some_and(|p| p.to_lowercase() == *w || short_name(p).to_lowercase() == *w)
             })
         })
         .map(|e| {
@@ -271,7 +286,8 @@ pub(crate) async fn check_cancellable(ctx: &mut GuardContext<'_>) -> Result<(), 
         "status".into(),
         json!({"current": view.status, "target": "Cancelled"}),
     );
-    ctx.state.push(json!({"execution_id": id, "status": view.status}));
+    ctx.state
+        .push(json!({"execution_id": id, "status": view.status}));
     Ok(())
 }
 
@@ -286,7 +302,10 @@ fn subject_text(op: &Operation, key: &str) -> String {
 }
 
 fn begin(args: &Map<String, Value>, answer: &Value) -> Result<Begun, ToolFailure> {
-    let region = args.get("region_id").and_then(Value::as_str).unwrap_or_default();
+    let region = args
+        .get("region_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let execution_id = answer
         .pointer("/Execution/ExecutionId")
         .and_then(Value::as_str)
@@ -299,7 +318,12 @@ fn begin(args: &Map<String, Value>, answer: &Value) -> Result<Begun, ToolFailure
     let mut subject = Map::new();
     subject.insert("region_id".into(), json!(region));
     subject.insert("execution_id".into(), json!(execution_id));
-    for key in ["package_name", "package_version", "instance_ids", "parameters"] {
+    for key in [
+        "package_name",
+        "package_version",
+        "instance_ids",
+        "parameters",
+    ] {
         if let Some(value) = args.get(key) {
             subject.insert(key.into(), value.clone());
         }
@@ -311,7 +335,10 @@ fn begin(args: &Map<String, Value>, answer: &Value) -> Result<Begun, ToolFailure
 }
 
 fn adopt(args: &Map<String, Value>) -> Result<Begun, ToolFailure> {
-    let region = args.get("region_id").and_then(Value::as_str).unwrap_or_default();
+    let region = args
+        .get("region_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let execution_id = args
         .get("execution_id")
         .and_then(Value::as_str)
@@ -328,7 +355,10 @@ async fn poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
     let view = ExecutionView::from_execution(&execution);
     // Task results are read on every poll: the report shows per-instance progress too.
     let tasks_answer = ctx
-        .read(&declared(LIST_TASKS, json!({"execution_id": id, "max_results": 100})))
+        .read(&declared(
+            LIST_TASKS,
+            json!({"execution_id": id, "max_results": 100}),
+        ))
         .await?;
     let tasks = tasks_answer
         .body
@@ -344,7 +374,12 @@ async fn poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
     let results = instance_results(&tasks, &targets);
     let done = results
         .iter()
-        .filter(|r| matches!(r["status"].as_str(), Some("Success" | "Failed" | "Cancelled")))
+        .filter(|r| {
+            matches!(
+                r["status"].as_str(),
+                Some("Success" | "Failed" | "Cancelled")
+            )
+        })
         .count();
     let message = match view.op_status() {
         OpStatus::Running => format!(
@@ -419,9 +454,10 @@ fn report(op: &Operation) -> Value {
             .filter(|s| *s == "Failed")
             .map_or_else(|| format!("Failed ({})", op.message), str::to_string),
         OpStatus::Cancelled => "Cancelled".into(),
+        // The skill's limit, whatever cadence scale the server runs at.
         OpStatus::TimedOut => format!(
             "Pending (timed out after {} minutes)",
-            (op.deadline_ms.saturating_sub(op.created_ms) / 60_000).max(1)
+            MAX_WAIT.as_secs() / 60
         ),
     };
     let completed = if op.status.is_terminal() && op.status != OpStatus::TimedOut {
@@ -472,19 +508,26 @@ mod tests {
         let as_text = json!({"ExecutionId": "exec-1", "Status": "Running", "Parameters": document.to_string(), "Outputs": "{\"ok\":true}"});
         for execution in [as_map, as_text] {
             let view = ExecutionView::from_execution(&execution);
-            assert_eq!(view.package_name.as_deref(), Some("ACS-Extension-node-1853370294850618"));
+            assert_eq!(
+                view.package_name.as_deref(),
+                Some("ACS-Extension-node-1853370294850618")
+            );
             assert_eq!(view.instance_ids, ["i-bp1abcdefghij"]);
             assert_eq!(view.parameters, json!({"version": "20"}));
             assert!(!view.terminal());
         }
-        let done = ExecutionView::from_execution(&json!({"ExecutionId": "e", "Status": "Failed", "StatusReason": "disk full"}));
+        let done = ExecutionView::from_execution(
+            &json!({"ExecutionId": "e", "Status": "Failed", "StatusReason": "disk full"}),
+        );
         assert_eq!(done.op_status(), OpStatus::Failed);
         assert_eq!(done.status_reason.as_deref(), Some("disk full"));
     }
 
     #[test]
     fn task_results_name_their_instance() {
-        let tasks = vec![json!({"TaskName": "installPackage", "Status": "Failed", "StatusMessage": "No space left on device", "LoopItem": "i-bp1abcdefghij"})];
+        let tasks = vec![
+            json!({"TaskName": "installPackage", "Status": "Failed", "StatusMessage": "No space left on device", "LoopItem": "i-bp1abcdefghij"}),
+        ];
         let results = instance_results(&tasks, &["i-bp1abcdefghij".to_string()]);
         assert_eq!(results[0]["instance_id"], "i-bp1abcdefghij");
         assert_eq!(results[0]["message"], "No space left on device");
@@ -505,8 +548,16 @@ mod tests {
         );
         op.status = OpStatus::TimedOut;
         let report = report(&op);
-        assert_eq!(report["report"]["status"], "Pending (timed out after 20 minutes)");
+        assert_eq!(
+            report["report"]["status"],
+            "Pending (timed out after 20 minutes)"
+        );
         assert_eq!(report["report"]["completed_at"], "N/A - still running");
-        assert!(report["report"]["suggestions"][0].as_str().unwrap_or_default().contains("ListExecutions"));
+        assert!(
+            report["report"]["suggestions"][0]
+                .as_str()
+                .unwrap_or_default()
+                .contains("ListExecutions")
+        );
     }
 }

@@ -165,7 +165,10 @@ async fn check_region(ctx: &GuardContext<'_>, region: &str) -> Result<Option<Str
     // Regions are listed through the default endpoint: a region that does not exist has no
     // endpoint of its own to ask.
     let answer = ctx
-        .read(&declared(DESCRIBE_REGIONS, json!({"region_id": "cn-hangzhou"})))
+        .read(&declared(
+            DESCRIBE_REGIONS,
+            json!({"region_id": "cn-hangzhou"}),
+        ))
         .await?;
     let regions: Vec<String> = answer
         .body
@@ -222,9 +225,18 @@ async fn check_targets(ctx: &GuardContext<'_>, ids: &[String]) -> Result<Targets
             .find(|i| i.get("InstanceId").and_then(Value::as_str) == Some(id))
             .map(|i| {
                 (
-                    i.get("Status").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    i.get("OSType").and_then(Value::as_str).unwrap_or_default().to_string(),
-                    i.get("InstanceName").and_then(Value::as_str).unwrap_or_default().to_string(),
+                    i.get("Status")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    i.get("OSType")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    i.get("InstanceName")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
                 )
             })
     };
@@ -236,8 +248,12 @@ async fn check_targets(ctx: &GuardContext<'_>, ids: &[String]) -> Result<Targets
         match status_of(id) {
             None => missing.push(id.clone()),
             Some((status, os, name)) => {
-                targets.state.push(json!({"InstanceId": id, "Status": status}));
-                targets.details.push(json!({"instance_id": id, "name": name, "status": status, "os_type": os}));
+                targets
+                    .state
+                    .push(json!({"InstanceId": id, "Status": status}));
+                targets.details.push(
+                    json!({"instance_id": id, "name": name, "status": status, "os_type": os}),
+                );
                 if status == "Running" {
                     present.push(id.clone());
                 } else {
@@ -262,7 +278,10 @@ async fn check_targets(ctx: &GuardContext<'_>, ids: &[String]) -> Result<Targets
         return Ok(targets);
     }
     let answer = ctx
-        .read(&declared(ASSISTANT_STATUS, json!({"instance_ids": present})))
+        .read(&declared(
+            ASSISTANT_STATUS,
+            json!({"instance_ids": present}),
+        ))
         .await?;
     let statuses: Vec<Value> = answer
         .body
@@ -301,7 +320,12 @@ async fn check_package(
 ) -> Result<Result<(Package, Vec<TemplateParameter>), String>, ToolFailure> {
     let package = match resolve_package(ctx, wanted).await {
         Ok(package) => package,
-        Err(failure) if matches!(failure.kind, FailureKind::NotFound | FailureKind::AmbiguousMatch) => {
+        Err(failure)
+            if matches!(
+                failure.kind,
+                FailureKind::NotFound | FailureKind::AmbiguousMatch
+            ) =>
+        {
             let listed = match &failure.details {
                 Value::Object(map) => map
                     .values()
@@ -426,8 +450,10 @@ pub(crate) async fn check_install(ctx: &mut GuardContext<'_>) -> Result<(), Tool
         assume_role: &assume_role,
     });
     ctx.args.insert("package_name".into(), json!(package.name));
-    ctx.args.insert("package_version".into(), json!(package.version));
-    ctx.args.insert("execution_parameters".into(), json!(document));
+    ctx.args
+        .insert("package_version".into(), json!(package.version));
+    ctx.args
+        .insert("execution_parameters".into(), json!(document));
 
     if wanted != package.name {
         ctx.checks.push(Check::ok(
@@ -435,10 +461,8 @@ pub(crate) async fn check_install(ctx: &mut GuardContext<'_>) -> Result<(), Tool
             json!({"asked": wanted, "package_name": package.name, "display_name": package.display_name}),
         ));
     }
-    ctx.checks.push(Check::ok(
-        "region_exists",
-        json!({"region_id": region}),
-    ));
+    ctx.checks
+        .push(Check::ok("region_exists", json!({"region_id": region})));
     ctx.checks.push(Check::ok(
         "instances_running_with_cloud_assistant",
         json!({"instances": targets.details}),
@@ -457,7 +481,10 @@ pub(crate) async fn check_install(ctx: &mut GuardContext<'_>) -> Result<(), Tool
             json!({"package_name": package.name}),
         ));
     } else {
-        let first = duplicates[0]["execution_id"].as_str().unwrap_or_default().to_string();
+        let first = duplicates[0]["execution_id"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
         ctx.checks.push(Check::warning(
             "running_install_exists",
             json!({
@@ -482,7 +509,8 @@ pub(crate) async fn check_install(ctx: &mut GuardContext<'_>) -> Result<(), Tool
     );
     // What the confirmation re-checks: the targets' state and the package version shown.
     ctx.state.push(json!({"instances": targets.state}));
-    ctx.state.push(json!({"package": package.name, "version": package.version}));
+    ctx.state
+        .push(json!({"package": package.name, "version": package.version}));
     Ok(())
 }
 
@@ -511,11 +539,14 @@ mod tests {
 
     #[test]
     fn rate_control_is_checked() {
-        let ok: Map<String, Value> =
-            serde_json::from_value(json!({"Mode": "Concurrency", "Concurrency": 5, "MaxErrors": "10%"})).expect("map");
+        let ok: Map<String, Value> = serde_json::from_value(
+            json!({"Mode": "Concurrency", "Concurrency": 5, "MaxErrors": "10%"}),
+        )
+        .expect("map");
         assert!(rate_control_problems(&ok).is_empty());
         let bad: Map<String, Value> =
-            serde_json::from_value(json!({"Mode": "Fast", "Concurrency": 0, "Speed": 1})).expect("map");
+            serde_json::from_value(json!({"Mode": "Fast", "Concurrency": 0, "Speed": 1}))
+                .expect("map");
         assert_eq!(rate_control_problems(&bad).len(), 3);
     }
 
@@ -534,10 +565,22 @@ mod tests {
             assume_role: "",
         });
         let document: Value = serde_json::from_str(&text).expect("json");
-        assert_eq!(document["action"], "install", "a value cannot change the document's shape");
-        assert_eq!(document["parameters"]["version"], "20\",\"action\":\"uninstall");
-        assert_eq!(document["targets"], json!({"ResourceIds": ["i-bp1abcdefghij"], "RegionId": "cn-hangzhou", "Type": "ResourceIds"}));
-        assert_eq!(document["rateControl"], json!({"Mode": "Concurrency", "Concurrency": 1, "MaxErrors": 0}));
+        assert_eq!(
+            document["action"], "install",
+            "a value cannot change the document's shape"
+        );
+        assert_eq!(
+            document["parameters"]["version"],
+            "20\",\"action\":\"uninstall"
+        );
+        assert_eq!(
+            document["targets"],
+            json!({"ResourceIds": ["i-bp1abcdefghij"], "RegionId": "cn-hangzhou", "Type": "ResourceIds"})
+        );
+        assert_eq!(
+            document["rateControl"],
+            json!({"Mode": "Concurrency", "Concurrency": 1, "MaxErrors": 0})
+        );
         assert_eq!(document["packageVersion"], "v27");
         assert_eq!(document["regionId"], "cn-hangzhou");
     }

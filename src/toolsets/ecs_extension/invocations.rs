@@ -42,7 +42,9 @@ pub fn version_in(output: &str) -> Option<String> {
     output
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .map(|token| token.trim_matches('.'))
-        .find(|token| token.chars().next().is_some_and(|c| c.is_ascii_digit()) && token.contains('.'))
+        .find(|token| {
+            token.chars().next().is_some_and(|c| c.is_ascii_digit()) && token.contains('.')
+        })
         .or_else(|| {
             output
                 .split(|c: char| !c.is_ascii_digit())
@@ -101,7 +103,11 @@ pub fn result_rows(body: &Value) -> Vec<Value> {
                         "output": decode(text("Output")),
                     });
                     if !text("ErrorInfo").is_empty() || !text("ErrorCode").is_empty() {
-                        out["error"] = json!(format!("{} {}", text("ErrorCode"), text("ErrorInfo")).trim().to_string());
+                        out["error"] = json!(
+                            format!("{} {}", text("ErrorCode"), text("ErrorInfo"))
+                                .trim()
+                                .to_string()
+                        );
                     }
                     if !text("FinishedTime").is_empty() {
                         out["finished_at"] = json!(text("FinishedTime"));
@@ -157,7 +163,10 @@ pub(crate) async fn verify_version(ctx: &ExecContext<'_>) -> Result<ExecOutcome,
             tokio::time::sleep(Duration::from_secs(1)).await;
         }
         let answer = ctx
-            .read(&declared(INVOCATION_RESULTS, json!({"invoke_id": invoke_id})))
+            .read(&declared(
+                INVOCATION_RESULTS,
+                json!({"invoke_id": invoke_id}),
+            ))
             .await?;
         rows = result_rows(&answer.body);
         done = !rows.is_empty()
@@ -216,8 +225,14 @@ mod tests {
     fn versions_are_found_and_compared() {
         assert_eq!(version_in("v20.11.1\n").as_deref(), Some("20.11.1"));
         assert_eq!(version_in("Python 3.10.12").as_deref(), Some("3.10.12"));
-        assert_eq!(version_in("openjdk version \"17.0.9\" 2023-10-17").as_deref(), Some("17.0.9"));
-        assert_eq!(version_in("go version go1.22.3 linux/amd64").as_deref(), Some("1.22.3"));
+        assert_eq!(
+            version_in("openjdk version \"17.0.9\" 2023-10-17").as_deref(),
+            Some("17.0.9")
+        );
+        assert_eq!(
+            version_in("go version go1.22.3 linux/amd64").as_deref(),
+            Some("1.22.3")
+        );
         assert!(version_matches("20", "20.11.1"));
         assert!(version_matches("3.10", "3.10.12"));
         assert!(!version_matches("3.1", "3.10.12"));
@@ -226,9 +241,18 @@ mod tests {
 
     #[test]
     fn only_known_packages_have_a_command() {
-        assert_eq!(version_command("ACS-Extension-node-1853370294850618"), Some("node -v"));
-        assert_eq!(version_command("ACS-Extension-DockerCE-1853370294850618"), Some("docker --version"));
-        assert_eq!(version_command("ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"), None);
+        assert_eq!(
+            version_command("ACS-Extension-node-1853370294850618"),
+            Some("node -v")
+        );
+        assert_eq!(
+            version_command("ACS-Extension-DockerCE-1853370294850618"),
+            Some("docker --version")
+        );
+        assert_eq!(
+            version_command("ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"),
+            None
+        );
     }
 
     #[test]

@@ -334,7 +334,10 @@ fn json_type(value: &Value) -> &'static str {
 
 /// Every problem with `given` against the declared parameters, in one list: unknown keys,
 /// missing required ones, wrong types, values outside AllowedValues.
-pub fn parameter_problems(declared: &[TemplateParameter], given: &Map<String, Value>) -> Vec<String> {
+pub fn parameter_problems(
+    declared: &[TemplateParameter],
+    given: &Map<String, Value>,
+) -> Vec<String> {
     let mut problems = Vec::new();
     let names: Vec<&str> = declared.iter().map(|p| p.name.as_str()).collect();
     for key in given.keys() {
@@ -374,7 +377,8 @@ pub fn parameter_problems(declared: &[TemplateParameter], given: &Map<String, Va
             ));
             continue;
         }
-        if !parameter.allowed.is_empty() && !parameter.allowed.iter().any(|a| same_value(a, value)) {
+        if !parameter.allowed.is_empty() && !parameter.allowed.iter().any(|a| same_value(a, value))
+        {
             problems.push(format!(
                 "`{}` = {value} is not allowed{}",
                 parameter.name,
@@ -482,11 +486,24 @@ mod tests {
             Resolution::One(p) => p.name,
             other => panic!("{name}: {other:?}"),
         };
-        assert_eq!(one("BT Panel"), "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618");
-        assert_eq!(one("bt-panel"), "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618");
-        assert_eq!(one("宝塔面板"), "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618");
+        assert_eq!(
+            one("BT Panel"),
+            "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"
+        );
+        assert_eq!(
+            one("bt-panel"),
+            "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"
+        );
+        assert_eq!(
+            one("宝塔面板"),
+            "ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"
+        );
         assert_eq!(one("node"), "ACS-Extension-node-1853370294850618");
-        assert_eq!(one("Python"), "ACS-Extension-python-1853370294850618", "an equal name wins over containing ones");
+        assert_eq!(
+            one("Python"),
+            "ACS-Extension-python-1853370294850618",
+            "an equal name wins over containing ones"
+        );
         match resolve(&packages, "pyth") {
             Resolution::Several(found) => assert_eq!(found.len(), 2),
             other => panic!("{other:?}"),
@@ -500,7 +517,12 @@ mod tests {
     #[test]
     fn search_matches_names_descriptions_and_categories() {
         let packages = catalog();
-        let names = |k: &str| search(&packages, k).into_iter().map(|p| p.display_name).collect::<Vec<_>>();
+        let names = |k: &str| {
+            search(&packages, k)
+                .into_iter()
+                .map(|p| p.display_name)
+                .collect::<Vec<_>>()
+        };
         assert_eq!(names("runtime"), ["Node.js", "Python", "Miniconda"]);
         assert_eq!(names("conda"), ["Miniconda"]);
         assert!(names("kubernetes").is_empty());
@@ -521,15 +543,25 @@ mod tests {
         assert_eq!(declared.len(), 3);
         let port = declared.iter().find(|p| p.name == "port").expect("port");
         assert!(port.required());
-        let ok: Map<String, Value> = serde_json::from_value(json!({"version": "22", "port": 8888})).expect("map");
+        let ok: Map<String, Value> =
+            serde_json::from_value(json!({"version": "22", "port": 8888})).expect("map");
         assert!(parameter_problems(&declared, &ok).is_empty());
         let bad: Map<String, Value> =
-            serde_json::from_value(json!({"version": "16", "mirror": "yes", "colour": "red"})).expect("map");
+            serde_json::from_value(json!({"version": "16", "mirror": "yes", "colour": "red"}))
+                .expect("map");
         let problems = parameter_problems(&declared, &bad);
         assert_eq!(problems.len(), 4, "{problems:?}");
-        assert!(problems.iter().any(|p| p.contains("`colour` is not a parameter")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`colour` is not a parameter"))
+        );
         assert!(problems.iter().any(|p| p.contains("`port` is required")));
-        assert!(problems.iter().any(|p| p.contains("`mirror` must be of type Boolean")));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("`mirror` must be of type Boolean"))
+        );
         assert!(problems.iter().any(|p| p.contains("`version` = \"16\" is not allowed; allowed: `18`, `20`, `22`")));
         let defaults = defaults_applied(&declared, &ok);
         assert_eq!(Value::Object(defaults), json!({"mirror": false}));
@@ -539,13 +571,22 @@ mod tests {
     fn content_that_is_not_json_is_an_error() {
         assert!(template_parameters(Some(&json!("{not json"))).is_err());
         assert!(template_parameters(None).is_err());
-        assert_eq!(template_parameters(Some(&json!("{}"))).expect("empty"), Vec::new());
+        assert_eq!(
+            template_parameters(Some(&json!("{}"))).expect("empty"),
+            Vec::new()
+        );
     }
 
     #[test]
     fn short_names_drop_the_prefix_and_the_owner() {
-        assert_eq!(short_name("ACS-Extension-DockerCE-1853370294850618"), "DockerCE");
-        assert_eq!(short_name("ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"), "BaoTaPanelFree-One-Click");
+        assert_eq!(
+            short_name("ACS-Extension-DockerCE-1853370294850618"),
+            "DockerCE"
+        );
+        assert_eq!(
+            short_name("ACS-Extension-BaoTaPanelFree-One-Click-1853370294850618"),
+            "BaoTaPanelFree-One-Click"
+        );
         assert_eq!(short_name("custom"), "custom");
     }
 }

@@ -87,9 +87,15 @@ pub struct Emulator {
 impl Emulator {
     /// Starts an emulator on an ephemeral loopback port and reads its one startup line.
     pub fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// Starts an emulator with extra flags (`--emulator-time-scale 30`).
+    pub fn start_with(extra: &[String]) -> Self {
         let mut child = KillOnDrop(
             Command::new(BIN)
                 .args(["emulator", "--listen", "127.0.0.1:0"])
+                .args(extra)
                 .env_clear()
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -528,6 +534,8 @@ pub struct ServerSpec {
     pub auth_token: Option<String>,
     /// The client handler of every session (default: `()`, which declares no capabilities).
     pub client: ClientFactory,
+    /// Extra `emulator` flags.
+    pub emulator_args: Vec<String>,
 }
 
 impl ServerSpec {
@@ -540,7 +548,15 @@ impl ServerSpec {
             secret_override: None,
             auth_token: None,
             client: Arc::new(|| ().into_dyn()),
+            emulator_args: Vec::new(),
         }
+    }
+
+    /// Adds `emulator` flags.
+    pub fn emulator_args(mut self, args: &[&str]) -> Self {
+        self.emulator_args
+            .extend(args.iter().map(|a| a.to_string()));
+        self
     }
 
     /// Adds `serve` flags.
@@ -599,10 +615,23 @@ impl Server {
         name: &str,
         transcript: Transcript,
     ) -> Self {
-        let home = dir.join(format!("{name}-home"));
+        Self::spawn_with_home(spec, emulator, dir, name, name, transcript).await
+    }
+
+    /// A server whose stderr is `<name>.stderr` and whose home, data directory and audit log are
+    /// those of `home_name` (a restarted server keeps them).
+    async fn spawn_with_home(
+        spec: &ServerSpec,
+        emulator: &Emulator,
+        dir: &Path,
+        name: &str,
+        home_name: &str,
+        transcript: Transcript,
+    ) -> Self {
+        let home = dir.join(format!("{home_name}-home"));
         std::fs::create_dir_all(&home).expect("home dir");
         let stderr = dir.join(format!("{name}.stderr"));
-        let audit = dir.join(format!("{name}-audit.jsonl"));
+        let audit = dir.join(format!("{home_name}-audit.jsonl"));
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--alibaba-endpoint".into(),
@@ -725,6 +754,19 @@ impl Server {
     }
 
     /// Closes the sessions and stops the process, waiting until its stderr is complete.
+    /// Kills the process at once (SIGKILL), as a crash would.
+    async fn kill_now(&mut self) {
+        match &mut self.process {
+            Process::Stdio(child) => {
+                let _ = child.kill().await;
+            }
+            Process::Http { child, .. } => {
+                let _ = child.0.kill();
+                let _ = child.0.wait();
+            }
+        }
+    }
+
     async fn stop(self) {
         self.session.close().await;
         match self.process {
@@ -800,6 +842,12 @@ pub struct Harness {
     dir: tempfile::TempDir,
     /// Further strings that must never appear (e.g. the HTTP bearer token).
     secrets: Vec<String>,
+    /// The main server's extra flags, for a restart.
+    spec_args: Vec<String>,
+    /// How many times the main server was restarted.
+    restarts: usize,
+    /// The stderr of main servers before a restart.
+    earlier_stderr: Vec<PathBuf>,
 }
 
 impl std::ops::Deref for Harness {
@@ -830,11 +878,14 @@ impl Harness {
             .prefix("skillgate-e2e-")
             .tempdir()
             .expect("temp dir");
-        let emu = Emulator::start();
+        let emu = Emulator::start_with(&spec.emulator_args);
         let transcript = Transcript::default();
         let server = Server::spawn(&spec, &emu, dir.path(), "server", transcript.clone()).await;
         Self {
             emu,
+            spec_args: spec.args.clone(),
+            restarts: 0,
+            earlier_stderr: Vec::new(),
             transport: spec.transport,
             server,
             others: Vec::new(),
@@ -859,6 +910,28 @@ impl Harness {
         self.others.last().expect("just pushed")
     }
 
+    /// Kills the main server (SIGKILL, no goodbye) and starts it again with the same flags, home
+    /// and data directory (so its state directory and audit log carry over), as after a crash.
+    pub async fn restart(&mut self) {
+        self.restarts += 1;
+        let mut spec = ServerSpec::new(self.transport);
+        spec.args = self.spec_args.clone();
+        let name = format!("server-restart{}", self.restarts);
+        self.server.kill_now().await;
+        let fresh = Server::spawn_with_home(
+            &spec,
+            &self.emu,
+            self.dir.path(),
+            &name,
+            "server",
+            self.transcript.clone(),
+        )
+        .await;
+        let old = std::mem::replace(&mut self.server, fresh);
+        self.earlier_stderr.push(old.stderr.clone());
+        drop(old);
+    }
+
     /// A second session to the main (HTTP) server.
     pub async fn new_session(&self) -> Session {
         self.server.new_session().await
@@ -879,10 +952,12 @@ impl Harness {
             transcript,
             dir,
             secrets,
+            earlier_stderr,
             ..
         } = self;
         let main_audit = server.audit.clone();
         let mut files: Vec<PathBuf> = vec![server.stderr.clone(), server.audit.clone()];
+        files.extend(earlier_stderr);
         server.stop().await;
         for other in others {
             files.push(other.stderr.clone());
