@@ -7,8 +7,9 @@ use serde_json::{Map, Value, json};
 
 use crate::emulator::core::wire::ApiError;
 
-/// (the API reference lists e.g. `pai:DeleteQuota`, `pai:ListQuotas`).
-pub fn forbidden_ram(action: &str, account_id: &str) -> ApiError {
+/// 403 `Forbidden.RAM` for `ram_action`, the RAM action name of the call (the API
+/// references list e.g. `pai:DeleteQuota`, `oos:StartExecution`, `ecs:RunCommand`).
+pub fn forbidden_ram(ram_action: &str, account_id: &str) -> ApiError {
     let mut error = ApiError::new(
         403,
         "Forbidden.RAM",
@@ -20,7 +21,7 @@ pub fn forbidden_ram(action: &str, account_id: &str) -> ApiError {
         "AuthPrincipalType": "SubUser",
         "AuthPrincipalDisplayName": "skillgate-demo-user",
         "NoPermissionType": "ImplicitDeny",
-        "AuthAction": format!("pai:{action}"),
+        "AuthAction": ram_action,
         "EncodedDiagnosticMessage": "AQEAAAAAaGVtdWxhdG9yLWRlbmllZA==",
     })));
     error

@@ -1,6 +1,6 @@
 //! The Alibaba Cloud front: `*.aliyuncs.com` (and loopback), ACS3 signatures, routing on
-//! the signed `x-acs-action` + `x-acs-version`, and the POP error shape with the product
-//! of the service called.
+//! the signed `x-acs-action` + `x-acs-version`, the region from the host or an RPC call's
+//! `RegionId`, and the POP error shape with the product of the service called.
 
 use axum::response::Response;
 use serde_json::{Map, Value, json};
@@ -70,6 +70,10 @@ impl Front for AlibabaFront {
         routing::region_from_host(host)
     }
 
+    fn call_region(&self, host_region: String, params: &[(String, String)]) -> String {
+        routing::call_region(host_region, params)
+    }
+
     fn claimed_action(&self, raw: &RawRequest) -> (Option<String>, Option<String>) {
         (
             raw.header("x-acs-action").map(str::to_owned),
@@ -93,7 +97,7 @@ impl Front for AlibabaFront {
         let version = raw.header("x-acs-version").unwrap_or_default();
         let (service, route) = routing::find_route(action, version)?;
         match routing::match_path(route.path, &raw.raw_path) {
-            Some(path_params) if raw.method.eq_ignore_ascii_case(route.method) => Ok(Routed {
+            Some(path_params) if routing::method_allowed(&route, &raw.method) => Ok(Routed {
                 service,
                 action: route.action,
                 mutating: route.mutating,
@@ -104,7 +108,7 @@ impl Front for AlibabaFront {
     }
 
     fn forbidden(&self, action: &str) -> ApiError {
-        errors::forbidden_ram(action, seed::ACCOUNT_ID)
+        errors::forbidden_ram(&routing::ram_action(action), seed::ACCOUNT_ID)
     }
 
     fn fault_error(&self, kind: FaultKind) -> ApiError {
@@ -146,8 +150,10 @@ impl Front for AlibabaFront {
     }
 
     fn lifecycles(&self) -> Vec<Lifecycle> {
+        use crate::emulator::alibaba::ecs::models::INVOCATION_RUN;
+        use crate::emulator::alibaba::oos::models::EXECUTION_RUN;
         use crate::emulator::alibaba::pai::models::{QUOTA_CREATE, QUOTA_SCALE};
-        vec![QUOTA_CREATE, QUOTA_SCALE]
+        vec![QUOTA_CREATE, QUOTA_SCALE, EXECUTION_RUN, INVOCATION_RUN]
     }
 
     fn admin(&self, state: &EmulatorState, rest: &str, raw: &RawRequest) -> Option<Response> {

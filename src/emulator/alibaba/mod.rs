@@ -6,14 +6,17 @@
 //!   action + version -> service and route, host -> region; [`errors`]: the errors every
 //!   product shares and the POP shape; [`body`]: ROA JSON body fields; [`admin`]:
 //!   `/_emulator/alibaba/*`; [`seed`]: the demo account.
-//! - [`pai`]: PAI Studio 2022-01-12; [`aiworkspace`]: AIWorkSpace 2021-02-04. Each has
-//!   `routes`, `handlers`, `models`, `rules` (PAI), `errors`, `render` and `seed`.
+//! - [`pai`]: PAI Studio 2022-01-12; [`aiworkspace`]: AIWorkSpace 2021-02-04 (ROA);
+//!   [`oos`]: OOS 2019-06-01 and [`ecs`]: ECS 2014-05-26 (RPC). Each has `routes`,
+//!   `handlers`, `models`, `rules`, `errors`, `render` and `seed`.
 
 pub mod admin;
 pub mod aiworkspace;
 pub mod body;
+pub mod ecs;
 pub mod errors;
 pub mod front;
+pub mod oos;
 pub mod pai;
 pub mod routing;
 pub mod seed;
@@ -29,6 +32,15 @@ pub const PROVIDER: &str = "alibaba";
 pub const PAI_VERSION: &str = pai::VERSION;
 /// AIWorkSpace's API version.
 pub const AIWORKSPACE_VERSION: &str = aiworkspace::VERSION;
+/// OOS's API version.
+pub const OOS_VERSION: &str = oos::VERSION;
+/// ECS's API version.
+pub const ECS_VERSION: &str = ecs::VERSION;
 
 /// Every Alibaba service the emulator serves.
-pub static SERVICES: &[&dyn ServiceApi] = &[&pai::SERVICE, &aiworkspace::SERVICE];
+pub static SERVICES: &[&dyn ServiceApi] = &[
+    &pai::SERVICE,
+    &aiworkspace::SERVICE,
+    &oos::SERVICE,
+    &ecs::SERVICE,
+];

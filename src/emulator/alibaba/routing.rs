@@ -2,7 +2,9 @@
 //!
 //! Calls are dispatched on the signed `x-acs-action` + `x-acs-version` headers, because
 //! the path alone is ambiguous (both PAI Studio and AIWorkSpace serve
-//! `GET /api/v1/resources`); the method and path must then match that action's real route.
+//! `GET /api/v1/resources`, every RPC action is `/`); the method and path must then match
+//! that action's real route. RPC routes (path `/`) accept GET as well as POST, as the
+//! gateway does, and an RPC call's signed `RegionId` names the region it works on.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +35,36 @@ pub fn find_route(
     } else {
         Err(errors::invalid_version(version))
     }
+}
+
+/// Whether `method` may call `route`: its own method, or GET/POST for an RPC route.
+pub fn method_allowed(route: &RouteInfo, method: &str) -> bool {
+    method.eq_ignore_ascii_case(route.method)
+        || (route.path == "/"
+            && (method.eq_ignore_ascii_case("GET") || method.eq_ignore_ascii_case("POST")))
+}
+
+/// The RAM action of a call, as `Forbidden.RAM` names it: `ecs:RunCommand`,
+/// `oos:StartExecution`, `pai:DeleteQuota` (AIWorkSpace's actions are `pai:` too).
+pub fn ram_action(action: &str) -> String {
+    let prefix = SERVICES
+        .iter()
+        .find(|s| s.routes().iter().any(|r| r.action == action))
+        .map_or("pai", |s| match s.code() {
+            "oos" => "oos",
+            "ecs" => "ecs",
+            _ => "pai",
+        });
+    format!("{prefix}:{action}")
+}
+
+/// The region an RPC call names in its (signed) `RegionId`, else the host's region.
+pub fn call_region(host_region: String, params: &[(String, String)]) -> String {
+    params
+        .iter()
+        .rev()
+        .find(|(k, v)| k == "RegionId" && !v.trim().is_empty())
+        .map_or(host_region, |(_, v)| v.trim().to_owned())
 }
 
 /// Matches a raw (still percent-encoded) path against a template and decodes its
@@ -68,8 +100,9 @@ pub fn match_path(template: &str, raw_path: &str) -> Option<BTreeMap<String, Str
     Some(params)
 }
 
-/// The region named by the Host header; any other host (e.g. `127.0.0.1:PORT`) is
-/// `cn-hangzhou`, the demo account's region.
+/// The region named by the Host header (`pai.`, `aiworkspace.`, `oos.`, `ecs.` and the
+/// SDK's `ecs-cn-hangzhou.` forms, with their `-vpc` variants); any other host (e.g.
+/// `127.0.0.1:PORT`, `ecs.aliyuncs.com`) is `cn-hangzhou`, the demo account's region.
 pub fn region_from_host(host: &str) -> String {
     let host = crate::emulator::core::wire::host_name(host);
     let host = host.as_str();
@@ -82,6 +115,11 @@ pub fn region_from_host(host: &str) -> String {
         "aiworkspace-vpc.",
         "aiworkspace.",
         "paistudio.",
+        "oos-vpc.",
+        "oos.",
+        "ecs-vpc.",
+        "ecs.",
+        "ecs-",
     ] {
         if let Some(rest) = host.strip_prefix(prefix)
             && let Some(region) = rest.strip_suffix(".aliyuncs.com")
@@ -97,7 +135,7 @@ pub fn region_from_host(host: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::emulator::alibaba::{AIWORKSPACE_VERSION, PAI_VERSION};
+    use crate::emulator::alibaba::{AIWORKSPACE_VERSION, ECS_VERSION, OOS_VERSION, PAI_VERSION};
 
     #[test]
     fn paths_match_templates_with_optional_trailing_slash() {
@@ -136,8 +174,41 @@ mod tests {
         assert_eq!(region_from_host("127.0.0.1:8080"), "cn-hangzhou");
         assert_eq!(
             region_from_host("ecs.cn-shanghai.aliyuncs.com"),
+            "cn-shanghai"
+        );
+        assert_eq!(
+            region_from_host("ecs-cn-hangzhou.aliyuncs.com"),
             "cn-hangzhou"
         );
+        assert_eq!(
+            region_from_host("oos.cn-shanghai.aliyuncs.com:80"),
+            "cn-shanghai"
+        );
+        assert_eq!(
+            region_from_host("ecs-vpc.cn-beijing.aliyuncs.com"),
+            "cn-beijing"
+        );
+        assert_eq!(region_from_host("ecs.aliyuncs.com"), "cn-hangzhou");
+        assert_eq!(
+            region_from_host("vpc.cn-shanghai.aliyuncs.com"),
+            "cn-hangzhou"
+        );
+    }
+
+    #[test]
+    fn rpc_calls_name_their_region_and_accept_get() {
+        let params = vec![("RegionId".to_string(), "cn-shanghai".to_string())];
+        assert_eq!(call_region("cn-hangzhou".into(), &params), "cn-shanghai");
+        assert_eq!(call_region("cn-beijing".into(), &[]), "cn-beijing");
+        let (_, rpc) =
+            find_route("DescribeInstances", ECS_VERSION).unwrap_or_else(|e| panic!("{e}"));
+        assert!(method_allowed(&rpc, "GET") && method_allowed(&rpc, "POST"));
+        assert!(!method_allowed(&rpc, "DELETE"));
+        let (_, roa) = find_route("ListQuotas", PAI_VERSION).unwrap_or_else(|e| panic!("{e}"));
+        assert!(!method_allowed(&roa, "POST"));
+        assert_eq!(ram_action("StartExecution"), "oos:StartExecution");
+        assert_eq!(ram_action("RunCommand"), "ecs:RunCommand");
+        assert_eq!(ram_action("DeleteQuota"), "pai:DeleteQuota");
     }
 
     #[test]
@@ -157,7 +228,17 @@ mod tests {
         );
         assert_eq!(
             find_route("ListQuotas", "2014-05-26").err().map(|e| e.code),
+            Some("InvalidAction.NotFound".into())
+        );
+        assert_eq!(
+            find_route("ListQuotas", "2099-01-01").err().map(|e| e.code),
             Some("InvalidVersion".into())
+        );
+        assert_eq!(
+            find_route("StartExecution", OOS_VERSION)
+                .map(|(s, _)| s.code())
+                .ok(),
+            Some("oos")
         );
     }
 }

@@ -1,5 +1,7 @@
 //! One API call end to end, the same for every provider: pick the front by the `Host`,
-//! authenticate, route, RAM check, faults, handle, answer, log.
+//! authenticate, route, RAM check, faults, handle, answer, log. The handler sees the query
+//! and form-body parameters together, and the region the front reads from the host or,
+//! for RPC calls, from their signed `RegionId`.
 //!
 //! Order matters and mirrors the clouds: nothing about a request is trusted before its
 //! signature is checked (so routing uses the SIGNED headers), a RAM denial comes before
@@ -16,10 +18,10 @@ use crate::emulator::core::clock::format_time;
 use crate::emulator::core::faults::{DEFAULT_TIMEOUT_DELAY_MS, FaultKind};
 use crate::emulator::core::front::Front;
 use crate::emulator::core::request_log::LoggedRequest;
+use crate::emulator::core::rpc::request_params;
 use crate::emulator::core::server::EmulatorState;
 use crate::emulator::core::service::ServiceApi;
 use crate::emulator::core::wire::{ApiError, ApiRequest, RawRequest, new_request_id};
-use crate::signing::encoding::parse_raw_query;
 
 /// What the log needs to know about an answer.
 struct Outcome {
@@ -40,10 +42,11 @@ pub async fn handle(state: &EmulatorState, raw: RawRequest, body_ok: bool) -> Re
     let Some(front) = state.front_for_host(&host_name) else {
         return unknown_host(state, &raw, &request_id, &host);
     };
-    let region = front.region(&host_name);
+    let params = request_params(&raw);
+    let region = front.call_region(front.region(&host_name), &params);
     let (action, version) = front.claimed_action(&raw);
     let outcome = if body_ok {
-        process(state, front, &raw, &request_id, &host, &region).await
+        process(state, front, &raw, params, &request_id, &host, &region).await
     } else {
         let error = ApiError::invalid(
             "InvalidParameter",
@@ -115,6 +118,7 @@ async fn process(
     state: &EmulatorState,
     front: &dyn Front,
     raw: &RawRequest,
+    params: Vec<(String, String)>,
     request_id: &str,
     host: &str,
     region: &str,
@@ -167,7 +171,7 @@ async fn process(
         action: routed.action.to_owned(),
         version: service.version().to_owned(),
         path_params: routed.path_params,
-        query: parse_raw_query(&raw.raw_query),
+        query: params,
         body: raw.body.clone(),
         access_key_id: account.clone(),
         region: region.to_owned(),

@@ -42,6 +42,12 @@ pub trait Front: Send + Sync {
     /// The region named by the host.
     fn region(&self, host: &str) -> String;
 
+    /// The region a call works on: the host's, unless the provider lets a parameter name
+    /// it (Alibaba RPC calls carry `RegionId`). `params` are the query and form-body pairs.
+    fn call_region(&self, host_region: String, _params: &[(String, String)]) -> String {
+        host_region
+    }
+
     /// The action and version a request claims, before anything is verified (for the log).
     fn claimed_action(&self, raw: &RawRequest) -> (Option<String>, Option<String>);
 

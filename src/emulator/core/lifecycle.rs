@@ -109,6 +109,20 @@ impl Lifecycle {
     pub fn is_done(&self, progress: &Progress, now: OffsetDateTime) -> bool {
         self.status(progress, now) == self.done
     }
+
+    /// When the resource reaches (or reached) the final status, if the mode fixes it in
+    /// advance: `timed` after every step's seconds, `immediate` at once. `manual` is
+    /// `None`: it ends whenever the last advance happens, which its owner records.
+    pub fn finished_at(&self, progress: &Progress) -> Option<OffsetDateTime> {
+        match progress.mode {
+            Mode::Immediate => Some(progress.since),
+            Mode::Manual => None,
+            Mode::Timed => {
+                let total: i64 = self.steps.iter().map(|s| s.secs).sum();
+                Some(progress.since + time::Duration::seconds(total))
+            }
+        }
+    }
 }
 
 /// The configured mode of each lifecycle (absent: `timed`).
@@ -198,6 +212,20 @@ mod tests {
         assert_eq!(CREATE.status(&p, later), "Initializing");
         p.advanced += 1;
         assert!(CREATE.is_done(&p, t0));
+    }
+
+    #[test]
+    fn the_end_is_known_in_advance_except_in_manual_mode() {
+        let t0 = datetime!(2026-01-01 0:00 UTC);
+        assert_eq!(
+            CREATE.finished_at(&Progress::timed(t0)),
+            Some(t0 + time::Duration::seconds(30))
+        );
+        assert_eq!(
+            CREATE.finished_at(&Progress::start(t0, Mode::Immediate)),
+            Some(t0)
+        );
+        assert_eq!(CREATE.finished_at(&Progress::start(t0, Mode::Manual)), None);
     }
 
     #[test]

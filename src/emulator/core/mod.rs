@@ -10,7 +10,8 @@
 //! - [`service`]: routes, handlers and the [`ServiceApi`](service::ServiceApi) one service
 //!   implements; [`world`]: state per provider, account, region and service.
 //! - [`admin`]: the unsigned `/_emulator/*` API; [`clock`], [`lifecycle`], [`faults`],
-//!   [`request_log`], [`paging`] and [`wire`] (request and error types).
+//!   [`request_log`], [`paging`], [`wire`] (request and error types) and [`rpc`] (RPC
+//!   parameters: query and form body, flattened lists, JSON-string parameters).
 
 pub mod admin;
 pub mod clock;
@@ -20,6 +21,7 @@ pub mod front;
 pub mod lifecycle;
 pub mod paging;
 pub mod request_log;
+pub mod rpc;
 pub mod server;
 pub mod service;
 pub mod wire;

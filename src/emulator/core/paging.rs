@@ -1,5 +1,6 @@
-//! List helpers shared by every list handler: page number and size, sort order, and the
-//! `{<Key>: [...], TotalCount: n}` answer.
+//! List helpers shared by every list handler: page number and size, sort order, the
+//! `{<Key>: [...], TotalCount: n}` answer, and `MaxResults` + `NextToken` paging (OOS,
+//! newer ECS calls), whose token is opaque to the client and says where the next page starts.
 
 use serde_json::{Map, Value, json};
 
@@ -70,9 +71,91 @@ pub fn list_response<T>(
     out
 }
 
+/// One page of a `MaxResults` + `NextToken` list: where it starts and how many items.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TokenPage {
+    /// Index of the first item.
+    pub offset: usize,
+    /// Items per page.
+    pub size: usize,
+}
+
+/// The token prefix, so a token from another list or a made-up value is recognised.
+const TOKEN_PREFIX: &str = "page:";
+
+/// The opaque `NextToken` for a page starting at `offset` (hex, like the clouds' tokens).
+pub fn next_token(offset: usize) -> String {
+    hex::encode(format!("{TOKEN_PREFIX}{offset}"))
+}
+
+fn token_offset(token: &str) -> Option<usize> {
+    let bytes = hex::decode(token.trim()).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    text.strip_prefix(TOKEN_PREFIX)?.parse().ok()
+}
+
+impl TokenPage {
+    /// `MaxResults` (within `min..=max`, `default` when absent) and `NextToken` (absent or
+    /// empty: the first page).
+    pub fn from_request(
+        req: &ApiRequest,
+        min: u64,
+        max: u64,
+        default: u64,
+    ) -> Result<Self, ApiError> {
+        let size = req.int_in_range("MaxResults", min, max, default)?;
+        let offset = match req.query_nonempty("NextToken") {
+            None => 0,
+            Some(token) => token_offset(token).ok_or_else(|| {
+                ApiError::invalid(
+                    "InvalidParameter.NextToken",
+                    format!(
+                        "The NextToken \"{token}\" is not valid; pass the NextToken of the previous answer unchanged."
+                    ),
+                )
+            })?,
+        };
+        Ok(Self {
+            offset,
+            size: usize::try_from(size).unwrap_or(usize::MAX),
+        })
+    }
+
+    /// The items of this page and the token of the next one (`None` on the last page).
+    pub fn slice<'a, T>(&self, items: &'a [T]) -> (&'a [T], Option<String>) {
+        let start = self.offset.min(items.len());
+        let end = start.saturating_add(self.size).min(items.len());
+        let next = (end < items.len()).then(|| next_token(end));
+        (&items[start..end], next)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_pages_walk_the_whole_list_once() {
+        let items: Vec<u32> = (1..=7).collect();
+        let mut page = TokenPage { offset: 0, size: 3 };
+        let mut seen = Vec::new();
+        loop {
+            let (chunk, next) = page.slice(&items);
+            seen.extend_from_slice(chunk);
+            match next {
+                Some(token) => {
+                    page = TokenPage {
+                        offset: token_offset(&token).unwrap_or(usize::MAX),
+                        size: 3,
+                    }
+                }
+                None => break,
+            }
+        }
+        assert_eq!(seen, items);
+        assert_eq!(token_offset("not-hex"), None);
+        assert_eq!(token_offset(&hex::encode("other:3")), None);
+    }
 
     #[test]
     fn list_response_pages_and_counts_everything() {
