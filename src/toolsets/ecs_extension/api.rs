@@ -17,6 +17,10 @@ pub(crate) const DESCRIBE_INSTANCES: &str = "ecsext_describe_instances";
 pub(crate) const ASSISTANT_STATUS: &str = "ecsext_cloud_assistant_status";
 pub(crate) const INVOCATION_RESULTS: &str = "ecsext_describe_invocation_results";
 
+/// Public templates are the same in every region; the catalog is read here, as the skill does, so
+/// a region that does not exist (and has no endpoint) never hides what is published.
+pub(crate) const CATALOG_REGION: &str = "cn-hangzhou";
+
 /// The most pages any listing follows (100 templates a page), so a misbehaving token cannot loop.
 const MAX_PAGES: usize = 50;
 
@@ -60,7 +64,13 @@ pub(crate) async fn all_pages(
 
 /// The whole public package catalog.
 pub(crate) async fn all_packages(ctx: &GuardContext<'_>) -> Result<Vec<Package>, ToolFailure> {
-    let templates = all_pages(ctx, LIST_EXTENSIONS, json!({}), "Templates").await?;
+    let templates = all_pages(
+        ctx,
+        LIST_EXTENSIONS,
+        json!({"region_id": CATALOG_REGION}),
+        "Templates",
+    )
+    .await?;
     Ok(templates
         .iter()
         .filter_map(Package::from_template)

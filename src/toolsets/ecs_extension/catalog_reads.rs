@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::api::{GET_EXTENSION, all_packages, declared};
+use super::api::{CATALOG_REGION, GET_EXTENSION, all_packages, declared};
 use super::packages::{self, Package, Resolution};
 use crate::failure::{FailureKind, ToolFailure};
 use crate::toolsets::GuardContext;
@@ -107,7 +107,7 @@ pub(crate) async fn load_template(
     package_name: &str,
     version: Option<&str>,
 ) -> Result<(Package, Vec<packages::TemplateParameter>), ToolFailure> {
-    let mut args = json!({"package_name": package_name});
+    let mut args = json!({"package_name": package_name, "region_id": CATALOG_REGION});
     if let Some(version) = version {
         args["version"] = json!(version);
     }

@@ -7,6 +7,7 @@
 //! | [`EXEC_NODE_APP_01`] | cn-hangzhou | Node.js 20 on app-01, 9 days ago | Success |
 //! | [`EXEC_MYSQL_DB_01`] | cn-hangzhou | MySQL on db-01, 2 days ago | Failed (disk full) |
 //! | [`EXEC_DOCKER_SH_WEB_01`] | cn-shanghai | Docker CE on sh-web-01, 3 days ago | Success |
+//! | [`EXEC_REDIS_RUNNING`] | cn-hangzhou | Redis on web-01, started just now | Running until advanced (manual) or cancelled |
 
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
@@ -19,7 +20,7 @@ use crate::emulator::alibaba::oos::catalog::{BULKY_TEMPLATE, BULKY_VERSION};
 use crate::emulator::alibaba::oos::models::{Execution, OosBackend, TaskPlan};
 use crate::emulator::alibaba::oos::rules::{outcome, start_parameters};
 use crate::emulator::alibaba::seed::{ACCOUNT_ID, REGION};
-use crate::emulator::core::lifecycle::Progress;
+use crate::emulator::core::lifecycle::{Mode, Progress};
 
 /// Nginx installed on web-01.
 pub const EXEC_NGINX_WEB_01: &str = "exec-7d1c0b9a4e2f43a8b511";
@@ -29,6 +30,8 @@ pub const EXEC_NODE_APP_01: &str = "exec-2b6e9f03c7d14e5aa902";
 pub const EXEC_MYSQL_DB_01: &str = "exec-c40d8e1f5a3b4967bc28";
 /// Docker CE installed on sh-web-01.
 pub const EXEC_DOCKER_SH_WEB_01: &str = "exec-91f2a7c6d0e84b3f8d47";
+/// Redis on web-01, still running: something to follow or cancel (the gate sweep's example).
+pub const EXEC_REDIS_RUNNING: &str = "exec-5e3a9d27b14c4f06a1d3";
 
 /// What a past execution installed, where and when.
 struct Past<'a> {
@@ -38,6 +41,8 @@ struct Past<'a> {
     package: &'a str,
     parameters: Value,
     days_ago: i64,
+    /// Still running: its lifecycle is manual, so it ends only when advanced or cancelled.
+    running: bool,
 }
 
 /// A past execution of the installer, its outcome decided as a new one would be.
@@ -49,6 +54,7 @@ fn past(spec: Past<'_>, ecs: &EcsBackend, now: OffsetDateTime) -> Option<Executi
         package,
         parameters,
         days_ago,
+        running,
     } = spec;
     let params = json!({
         "regionId": region,
@@ -77,7 +83,11 @@ fn past(spec: Past<'_>, ecs: &EcsBackend, now: OffsetDateTime) -> Option<Executi
         action: request.action,
         executed_by: ACCOUNT_ID.into(),
         created,
-        progress: Progress::timed(created),
+        progress: if running {
+            Progress::start(created, Mode::Manual)
+        } else {
+            Progress::timed(created)
+        },
         manual_done_at: None,
         cancelled_at: None,
         tasks: vec![TaskPlan {
@@ -98,6 +108,7 @@ pub fn demo_oos_hangzhou(now: OffsetDateTime, ecs: &EcsBackend) -> OosBackend {
         package,
         parameters,
         days_ago,
+        running: false,
     };
     let executions = [
         hz(
@@ -121,6 +132,16 @@ pub fn demo_oos_hangzhou(now: OffsetDateTime, ecs: &EcsBackend) -> OosBackend {
             json!({"version": "8.0"}),
             2,
         ),
+        Past {
+            running: true,
+            ..hz(
+                EXEC_REDIS_RUNNING,
+                I_WEB_01,
+                "ACS-Extension-redis-1853370294850618",
+                json!({}),
+                0,
+            )
+        },
     ];
     OosBackend {
         executions: executions
@@ -142,6 +163,7 @@ pub fn demo_oos_shanghai(now: OffsetDateTime, ecs: &EcsBackend) -> OosBackend {
                 package: "ACS-Extension-DockerCE-1853370294850618",
                 parameters: json!({}),
                 days_ago: 3,
+                running: false,
             },
             ecs,
             now,

@@ -221,7 +221,7 @@ pub static PACKAGES: &[PackageDef] = &[
     },
     PackageDef {
         short_name: "BaoTaPanelFree-One-Click",
-        name_en: "BaoTaPanelFree-One-Click",
+        name_en: "BT Panel (BaoTa, free)",
         name_zh: "宝塔面板免费版一键安装",
         description_en: "BaoTa Panel free edition one-click installation",
         description_zh: "宝塔Linux面板免费版一键安装",
