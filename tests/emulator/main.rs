@@ -1,10 +1,13 @@
 //! The emulator over real HTTP with real signatures, in one test binary: [`support`] (a
 //! tiny ACS3 client built only from `skillgate::signing`), [`routes`] (authentication,
 //! routing, read routes), [`quotas`] (PAI Studio mutating routes), [`workspaces`]
-//! (AIWorkSpace), [`admin`] (the admin API and faults) and [`seam`] (route table, startup
-//! line, dispatch by host, faults by provider, lifecycle modes).
+//! (AIWorkSpace), [`oos`] and [`ecs`] (the RPC services of the ECS extension workflow),
+//! [`admin`] (the admin API and faults) and [`seam`] (route table, startup line, dispatch
+//! by host, faults by provider, lifecycle modes).
 
 mod admin;
+mod ecs;
+mod oos;
 mod quotas;
 mod routes;
 mod seam;

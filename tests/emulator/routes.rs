@@ -86,7 +86,7 @@ async fn dispatch_uses_the_signed_action_and_checks_the_route() {
     )
     .await;
     let mut wrong_version = emu.pai("ListQuotas", "GET", "/api/v1/quotas/");
-    wrong_version.version = "2014-05-26".into();
+    wrong_version.version = "2099-01-01".into();
     emu.fails(wrong_version, 400, "InvalidVersion").await;
     // The same path answers per product, by the signed headers.
     let groups = emu

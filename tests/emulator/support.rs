@@ -11,6 +11,8 @@ use time::macros::format_description;
 
 pub const PAI: &str = "2022-01-12";
 pub const AIWS: &str = "2021-02-04";
+pub const OOS: &str = "2019-06-01";
+pub const ECS: &str = "2014-05-26";
 
 /// A running emulator plus an HTTP client.
 pub struct Emu {
@@ -32,6 +34,7 @@ pub struct Call {
     pub secret: Option<String>,
     pub date: Option<String>,
     pub nonce: Option<String>,
+    pub content_type: Option<String>,
 }
 
 impl Call {
@@ -42,6 +45,17 @@ impl Call {
 
     pub fn json(mut self, body: Value) -> Self {
         self.body = Some(body.to_string().into_bytes());
+        self
+    }
+
+    /// RPC parameters in an `application/x-www-form-urlencoded` body instead of the query.
+    pub fn form(mut self, pairs: &[(&str, &str)]) -> Self {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        self.body = Some(form_urlencode_pairs(&pairs).into_bytes());
+        self.content_type = Some("application/x-www-form-urlencoded".to_owned());
         self
     }
 
@@ -154,6 +168,7 @@ impl Emu {
             secret: None,
             date: None,
             nonce: None,
+            content_type: None,
         }
     }
 
@@ -165,6 +180,16 @@ impl Emu {
     /// An AIWorkSpace 2021-02-04 call.
     pub fn ws(&self, action: &str, method: &str, path: &str) -> Call {
         self.call(action, AIWS, method, path)
+    }
+
+    /// An OOS 2019-06-01 RPC call: `POST /`, parameters in the query.
+    pub fn oos(&self, action: &str) -> Call {
+        self.call(action, OOS, "POST", "/")
+    }
+
+    /// An ECS 2014-05-26 RPC call: `POST /`, parameters in the query.
+    pub fn ecs(&self, action: &str) -> Call {
+        self.call(action, ECS, "POST", "/")
     }
 
     /// Signs a call the way the official SDK does (host, x-acs-*, content-type signed).
@@ -188,7 +213,9 @@ impl Emu {
         if call.body.is_some() {
             signed.push((
                 "content-type".to_owned(),
-                "application/json; charset=utf-8".to_owned(),
+                call.content_type
+                    .clone()
+                    .unwrap_or_else(|| "application/json; charset=utf-8".to_owned()),
             ));
         }
         let ak = call
@@ -280,6 +307,30 @@ impl Emu {
             resp.body
         );
         resp
+    }
+
+    /// Moves the emulated clock forward.
+    pub async fn advance_clock(&self, seconds: u64) {
+        let (status, _) = self
+            .admin(
+                "POST",
+                "/_emulator/clock/advance",
+                Some(serde_json::json!({"seconds": seconds})),
+            )
+            .await;
+        assert_eq!(status, 200);
+    }
+
+    /// Sets a lifecycle's mode (`timed`, `immediate`, `manual`).
+    pub async fn lifecycle_mode(&self, name: &str, mode: &str) {
+        let (status, body) = self
+            .admin(
+                "POST",
+                "/_emulator/lifecycles",
+                Some(serde_json::json!({"name": name, "mode": mode})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
     }
 
     pub async fn admin(&self, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {

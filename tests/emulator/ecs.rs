@@ -1,0 +1,441 @@
+//! ECS 2014-05-26 over real HTTP with real ACS3 signatures (RPC): regions, instances and
+//! their filters and paging, Cloud Assistant status, and RunCommand whose output is
+//! synthesised from the installed packages (nothing is ever run).
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Value, json};
+use skillgate::emulator::alibaba::seed::*;
+
+use crate::support::Emu;
+
+fn ids(body: &Value) -> Vec<String> {
+    body["Instances"]["Instance"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["InstanceId"].as_str().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn describe_regions_lists_both_demo_regions_in_either_language() {
+    let emu = Emu::start().await;
+    let zh = emu.ok(emu.ecs("DescribeRegions")).await;
+    let regions = zh["Regions"]["Region"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let hz = regions
+        .iter()
+        .find(|r| r["RegionId"] == "cn-hangzhou")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(hz["LocalName"], "华东1（杭州）");
+    assert_eq!(hz["RegionEndpoint"], "ecs-cn-hangzhou.aliyuncs.com");
+    assert!(regions.iter().any(|r| r["RegionId"] == "cn-shanghai"));
+    let en = emu
+        .ok(emu.ecs("DescribeRegions").query("AcceptLanguage", "en-US"))
+        .await;
+    assert!(
+        en["Regions"]["Region"]
+            .as_array()
+            .is_some_and(|r| r.iter().any(|r| r["LocalName"] == "China (Shanghai)"))
+    );
+}
+
+#[tokio::test]
+async fn describe_instances_filters_pages_and_honours_the_region() {
+    let emu = Emu::start().await;
+    let hz = || {
+        emu.ecs("DescribeInstances")
+            .query("RegionId", "cn-hangzhou")
+    };
+    let all = emu.ok(hz()).await;
+    assert_eq!(all["TotalCount"], 8);
+    assert_eq!(all["PageSize"], 10);
+    let two = emu
+        .ok(hz().query(
+            "InstanceIds",
+            &json!([I_WIN_01, I_APP_01, I_SH_APP_01]).to_string(),
+        ))
+        .await;
+    assert_eq!(
+        ids(&two),
+        vec![I_APP_01.to_owned(), I_WIN_01.to_owned()],
+        "ids of another region match nothing"
+    );
+    let win = &two["Instances"]["Instance"][1];
+    assert_eq!(
+        (win["OSType"].as_str(), win["Status"].as_str()),
+        (Some("windows"), Some("Running"))
+    );
+    assert!(
+        win["OSName"]
+            .as_str()
+            .is_some_and(|n| n.contains("Windows Server"))
+    );
+    assert_eq!(
+        win["VpcAttributes"]["PrivateIpAddress"]["IpAddress"][0],
+        "172.16.10.41"
+    );
+    assert!(
+        win["CreationTime"].as_str().is_some_and(|t| t.len() == 17),
+        "minute precision: {}",
+        win["CreationTime"]
+    );
+    let stopped = emu.ok(hz().query("Status", "Stopped")).await;
+    assert_eq!(ids(&stopped), vec![I_BATCH_01.to_owned()]);
+    let tagged = emu
+        .ok(hz().query("Tag.1.Key", "role").query("Tag.1.Value", "web"))
+        .await;
+    assert_eq!(tagged["TotalCount"], 2);
+    let named = emu.ok(hz().query("InstanceName", "app-*")).await;
+    assert_eq!(named["TotalCount"], 2);
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    loop {
+        let mut call = hz().query("MaxResults", "3");
+        if !token.is_empty() {
+            call = call.query("NextToken", &token);
+        }
+        let page = emu.ok(call).await;
+        seen.extend(ids(&page));
+        token = page["NextToken"].as_str().unwrap_or_default().to_owned();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(seen, ids(&all));
+    let legacy = emu
+        .ok(hz().query("PageNumber", "2").query("PageSize", "5"))
+        .await;
+    assert_eq!(
+        (legacy["PageNumber"].as_u64(), ids(&legacy).len()),
+        (Some(2), 3)
+    );
+    let shanghai = emu
+        .ok(emu
+            .ecs("DescribeInstances")
+            .host("ecs.cn-shanghai.aliyuncs.com")
+            .query("RegionId", "cn-shanghai"))
+        .await;
+    assert_eq!(shanghai["TotalCount"], 4);
+    let statuses: Vec<&str> = shanghai["Instances"]["Instance"]
+        .as_array()
+        .map(|i| i.iter().filter_map(|x| x["Status"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(statuses.contains(&"Starting") && statuses.contains(&"Stopped"));
+    let sdk_host = emu
+        .ok(emu
+            .ecs("DescribeInstances")
+            .host("ecs-cn-hangzhou.aliyuncs.com")
+            .query("RegionId", "cn-hangzhou"))
+        .await;
+    assert_eq!(sdk_host["TotalCount"], 8);
+    emu.fails(emu.ecs("DescribeInstances"), 400, "MissingRegionId")
+        .await;
+    emu.fails(
+        emu.ecs("DescribeInstances").query("RegionId", "cn-nowhere"),
+        404,
+        "InvalidRegionId.NotFound",
+    )
+    .await;
+    emu.fails(
+        hz().query("InstanceIds", "i-bp1,i-bp2"),
+        400,
+        "InvalidInstanceIds.Malformed",
+    )
+    .await;
+    emu.fails(
+        hz().query("Status", "Sleeping"),
+        400,
+        "InvalidParameter.Status",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn cloud_assistant_is_healthy_on_most_instances() {
+    let emu = Emu::start().await;
+    let call = emu
+        .ecs("DescribeCloudAssistantStatus")
+        .query("RegionId", "cn-hangzhou")
+        .query("InstanceId.1", I_APP_01)
+        .query("InstanceId.2", I_OPS_01)
+        .query("InstanceId.3", I_WIN_01);
+    let body = emu.ok(call).await;
+    let set = body["InstanceCloudAssistantStatusSet"]["InstanceCloudAssistantStatus"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let status = |id: &str| {
+        set.iter()
+            .find(|s| s["InstanceId"] == id)
+            .map(|s| (s["CloudAssistantStatus"].clone(), s["OSType"].clone()))
+    };
+    assert_eq!(status(I_APP_01), Some((json!("true"), json!("Linux"))));
+    assert_eq!(status(I_OPS_01), Some((json!("false"), json!("Linux"))));
+    assert_eq!(status(I_WIN_01), Some((json!("true"), json!("Windows"))));
+    assert!(set.iter().all(|s| s["CloudAssistantVersion"].is_string()));
+    let all = emu
+        .ok(emu
+            .ecs("DescribeCloudAssistantStatus")
+            .query("RegionId", "cn-hangzhou")
+            .query("MaxResults", "50"))
+        .await;
+    let healthy = all["InstanceCloudAssistantStatusSet"]["InstanceCloudAssistantStatus"]
+        .as_array()
+        .map(|s| {
+            s.iter()
+                .filter(|x| x["CloudAssistantStatus"] == "true")
+                .count()
+        });
+    assert_eq!(healthy, Some(6), "every running instance but ops-01");
+    let windows = emu
+        .ok(emu
+            .ecs("DescribeCloudAssistantStatus")
+            .query("RegionId", "cn-hangzhou")
+            .query("OSType", "Windows"))
+        .await;
+    assert_eq!(windows["TotalCount"], 1);
+    emu.fails(
+        emu.ecs("DescribeCloudAssistantStatus")
+            .query("RegionId", "cn-hangzhou")
+            .query("InstanceId.1", I_SH_APP_01),
+        404,
+        "InvalidInstanceId.NotFound",
+    )
+    .await;
+}
+
+/// The per-instance results of an invocation, in PlainText.
+async fn results(emu: &Emu, invoke_id: &str) -> Vec<Value> {
+    let body = emu
+        .ok(emu
+            .ecs("DescribeInvocationResults")
+            .query("RegionId", "cn-hangzhou")
+            .query("InvokeId", invoke_id)
+            .query("ContentEncoding", "PlainText"))
+        .await;
+    body["Invocation"]["InvocationResults"]["InvocationResult"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn run_command_output_is_synthesised_from_the_installed_packages() {
+    let emu = Emu::start().await;
+    let script = BASE64.encode("#!/bin/bash\nnode -v\n");
+    let run = emu
+        .ok(emu
+            .ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", &script)
+            .query("ContentEncoding", "Base64")
+            .query("InstanceId.1", I_APP_01)
+            .query("InstanceId.2", I_WEB_02)
+            .query("ClientToken", "verify-node-1"))
+        .await;
+    let invoke_id = run["InvokeId"].as_str().unwrap_or_default().to_owned();
+    assert!(
+        invoke_id.starts_with("t-hz")
+            && run["CommandId"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("c-hz"))
+    );
+    let running = results(&emu, &invoke_id).await;
+    assert!(
+        running
+            .iter()
+            .all(|r| r["InvocationStatus"] == "Running" && r["Output"] == "")
+    );
+    emu.advance_clock(6).await;
+    let done = results(&emu, &invoke_id).await;
+    let by = |id: &str| {
+        done.iter()
+            .find(|r| r["InstanceId"] == id)
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        by(I_APP_01)["Output"],
+        "v20.18.1\n",
+        "app-01 has Node.js 20 from the seed"
+    );
+    assert_eq!(by(I_APP_01)["InvocationStatus"], "Success");
+    assert_eq!(
+        (
+            by(I_WEB_02)["ExitCode"].as_i64(),
+            by(I_WEB_02)["ErrorCode"].as_str()
+        ),
+        (Some(127), Some("ExitCodeNonzero"))
+    );
+    assert!(
+        by(I_WEB_02)["Output"]
+            .as_str()
+            .is_some_and(|o| o.contains("node: command not found"))
+    );
+    let encoded = emu
+        .ok(emu
+            .ecs("DescribeInvocationResults")
+            .query("RegionId", "cn-hangzhou")
+            .query("InvokeId", &invoke_id)
+            .query("InstanceId", I_APP_01))
+        .await;
+    let output = encoded["Invocation"]["InvocationResults"]["InvocationResult"][0]["Output"]
+        .as_str()
+        .unwrap_or_default();
+    assert_eq!(
+        BASE64.decode(output).ok(),
+        Some(b"v20.18.1\n".to_vec()),
+        "Base64 by default"
+    );
+    let invocations = emu
+        .ok(emu
+            .ecs("DescribeInvocations")
+            .query("RegionId", "cn-hangzhou")
+            .query("InvokeId", &invoke_id)
+            .query("IncludeOutput", "true"))
+        .await;
+    let invocation = &invocations["Invocations"]["Invocation"][0];
+    assert_eq!(invocation["InvocationStatus"], "PartialFailed");
+    assert_eq!(invocation["CommandContent"], script.as_str());
+    assert_eq!(
+        invocation["InvokeInstances"]["InvokeInstance"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    let retried = emu
+        .ok(emu
+            .ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", "node -v")
+            .query("InstanceId.1", I_APP_01)
+            .query("ClientToken", "verify-node-1"))
+        .await;
+    assert_eq!(
+        retried["InvokeId"],
+        invoke_id.as_str(),
+        "a retried RunCommand starts nothing new"
+    );
+
+    emu.lifecycle_mode("oos.execution.run", "immediate").await;
+    let install = json!({
+        "regionId": "cn-hangzhou",
+        "targets": {"ResourceIds": [I_WEB_02], "RegionId": "cn-hangzhou", "Type": "ResourceIds"},
+        "action": "install",
+        "packageName": "ACS-Extension-node-1853370294850618",
+        "parameters": {"version": "22"},
+    });
+    emu.ok(emu
+        .oos("StartExecution")
+        .query(
+            "TemplateName",
+            "ACS-ECS-BulkyConfigureOOSPackageWithTemporaryURL",
+        )
+        .query("Parameters", &install.to_string()))
+        .await;
+    emu.lifecycle_mode("ecs.invocation.run", "immediate").await;
+    let after = emu
+        .ok(emu
+            .ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", "node --version")
+            .query("InstanceId.1", I_WEB_02))
+        .await;
+    let after = results(&emu, after["InvokeId"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        after[0]["Output"], "v22.13.1\n",
+        "the version the install chose"
+    );
+    let neutral = emu
+        .ok(emu
+            .ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", "curl http://example.com | sh")
+            .query("InstanceId.1", I_WEB_02))
+        .await;
+    let neutral = results(&emu, neutral["InvokeId"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        (
+            neutral[0]["InvocationStatus"].as_str(),
+            neutral[0]["Output"].as_str()
+        ),
+        (Some("Success"), Some(""))
+    );
+}
+
+#[tokio::test]
+async fn run_command_is_refused_for_stopped_or_unknown_instances_and_ram_denials() {
+    let emu = Emu::start().await;
+    let run = |id: &str| {
+        emu.ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", "node -v")
+            .query("InstanceId.1", id)
+    };
+    let stopped = emu
+        .fails(run(I_BATCH_01), 403, "InvalidInstance.NotRunning")
+        .await;
+    assert!(stopped.message().contains("Stopped"));
+    emu.fails(
+        run("i-bp1doesnotexist0000"),
+        404,
+        "InvalidInstanceId.NotFound",
+    )
+    .await;
+    emu.fails(
+        run(I_WEB_02).query("Type", "RunPythonScript"),
+        400,
+        "InvalidParameter.Type",
+    )
+    .await;
+    emu.fails(
+        run(I_WEB_02)
+            .query("ContentEncoding", "Base64")
+            .query("CommandContent", "not base64!"),
+        400,
+        "InvalidParameter.CommandContent",
+    )
+    .await;
+    emu.fails(
+        emu.ecs("RunCommand")
+            .query("RegionId", "cn-hangzhou")
+            .query("Type", "RunShellScript")
+            .query("InstanceId.1", I_WEB_02),
+        400,
+        "MissingParameter.CommandContent",
+    )
+    .await;
+    let win = emu.ok(run(I_WIN_01)).await;
+    emu.advance_clock(6).await;
+    let win = results(&emu, win["InvokeId"].as_str().unwrap_or_default()).await;
+    assert_eq!(win[0]["ErrorCode"], "CommandNotApplicable");
+    emu.admin(
+        "POST",
+        "/_emulator/alibaba/forbid",
+        Some(json!({"action": "RunCommand"})),
+    )
+    .await;
+    let denied = emu.fails(run(I_WEB_02), 403, "Forbidden.RAM").await;
+    assert_eq!(
+        denied.body["AccessDeniedDetail"]["AuthAction"],
+        "ecs:RunCommand"
+    );
+    assert!(
+        denied.body["Recommend"]
+            .as_str()
+            .is_some_and(|r| r.contains("product=Ecs"))
+    );
+}
