@@ -297,14 +297,14 @@ impl Request<'_> {
         if changed {
             self.views.announce(self.view);
         }
-        let prefix_of_set = self
+        let toolset_tools = self
             .catalog
             .toolsets
             .iter()
             .find(|(set, _)| set.name == name)
             .map(|(_, tools)| tools.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
             .unwrap_or_default();
-        let listed: Vec<&String> = after.iter().filter(|n| prefix_of_set.contains(n)).collect();
+        let listed: Vec<&String> = after.iter().filter(|n| toolset_tools.contains(n)).collect();
         let result = CallToolResult::structured(json!({
             "status": if enable { "enabled" } else { "disabled" },
             "toolset": name,

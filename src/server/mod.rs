@@ -257,7 +257,7 @@ impl Skillgate {
     }
 }
 
-const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmation gate. Read tools run at once. A write or destroy tool never changes anything on its first call: it returns a plan (status confirmation_required) with the exact request, the checks and a confirm_phrase. Show the plan to the user and wait for the user to type the phrase in their own message; then call `confirm` with plan_id and that exact phrase. Never type the phrase on the user's behalf. One change per plan; plans expire.";
+const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmation gate. Read tools run at once. A write or destroy tool never changes anything on its first call: it returns a plan (status confirmation_required) with the exact request, the checks and a confirm_phrase. Show the plan to the user and wait for the user to type the phrase in their own message; then call `confirm` with plan_id and that exact phrase. Never type the phrase on the user's behalf. One change per plan; plans expire. Not every tool is listed: search_tools finds the others, and call_tool (or a direct call by name) runs them through the same gate.";
 
 impl ServerHandler for Skillgate {
     fn get_info(&self) -> ServerConfig {
