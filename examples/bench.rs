@@ -12,6 +12,10 @@
 //! Then once over streamable HTTP (`--transport http --listen 127.0.0.1:0`): cold start, the
 //! `tools/list` and read latencies, and peak RSS.
 //!
+//! Beside the measured `tools/list`, it prints the tool-list figures of `skillgate tools --budget
+//! --json`: the default list (with and without `--dynamic-toolsets`) against its budget and each
+//! toolset's own list, computed by the code the budget tests read.
+//!
 //! This is a measurement, not a test: targets are marked PASS or MISS, and the exit status is 0
 //! whatever the figures are. It is non-zero only when the benchmark itself cannot run (the binary
 //! is missing, a call fails, the server does not answer). All traffic stays on loopback.
@@ -726,6 +730,65 @@ async fn binary_info(binary: &Path) -> Result<BinaryInfo> {
     })
 }
 
+/// `skillgate tools --budget --json`: the default list's and each toolset's list size, from the
+/// same code `tests/tool_economy.rs` and `tests/python/test_tool_economy.py` hold to the budget.
+async fn tool_list_figures(binary: &Path) -> Result<Value> {
+    let out = tokio::process::Command::new(binary)
+        .args(["tools", "--budget", "--json"])
+        .env_clear()
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .with_context(|| format!("run {} tools --budget --json", binary.display()))?;
+    if !out.status.success() {
+        bail!(
+            "tools --budget failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    serde_json::from_slice(&out.stdout).context("tools --budget --json is not JSON")
+}
+
+/// The tool-list figures as table lines.
+fn print_tool_lists(figures: &Value) {
+    let size = |v: &Value| {
+        format!(
+            "{:>3} tools {:>6} B",
+            v["tools"].as_u64().unwrap_or(0),
+            v["bytes"].as_u64().unwrap_or(0)
+        )
+    };
+    let within = |v: &Value| {
+        let fits = v["tools"].as_u64() <= figures["budget"]["tools"].as_u64()
+            && v["bytes"].as_u64() <= figures["budget"]["bytes"].as_u64();
+        if fits { "PASS" } else { "MISS" }
+    };
+    println!(
+        "tool lists (skillgate tools --budget; budget {} tools, {} B; {} catalog tools installed)",
+        figures["budget"]["tools"], figures["budget"]["bytes"], figures["catalog_tools"]
+    );
+    for (label, key) in [
+        ("default list", "default"),
+        ("default list, --dynamic-toolsets", "default_dynamic"),
+    ] {
+        println!(
+            "  {label:<40} {}  {}",
+            size(&figures[key]),
+            within(&figures[key])
+        );
+    }
+    for set in figures["toolsets"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<40} {}  ({} of its {} tools in the default list)",
+            format!("--toolsets {}", set["name"].as_str().unwrap_or("?")),
+            size(&set["list"]),
+            set["in_default_list"],
+            set["tools"]
+        );
+    }
+    println!();
+}
+
 fn verdict(value: f64, target: f64) -> &'static str {
     if value < target { "PASS" } else { "MISS" }
 }
@@ -772,6 +835,7 @@ fn print_table(
     b: &BinaryInfo,
     stdio: &StdioFigures,
     http: Option<&HttpFigures>,
+    tool_lists: &Value,
     total: Duration,
 ) {
     println!("skillgate bench");
@@ -898,6 +962,7 @@ fn print_table(
         );
     }
     println!();
+    print_tool_lists(tool_lists);
     println!(
         "PASS/MISS compares the median (RSS: the peak; size: bytes, 15 KB = 15000 B). \
          Figures from a shared machine; nothing here fails the run."
@@ -910,6 +975,7 @@ fn report_json(
     b: &BinaryInfo,
     stdio: &StdioFigures,
     http: Option<&HttpFigures>,
+    tool_lists: &Value,
 ) -> Value {
     let reads = |r: &Reads| {
         json!({
@@ -947,6 +1013,7 @@ fn report_json(
         "iterations": o.iterations,
         "warmup": o.warmup,
         "targets": targets,
+        "tool_lists": tool_lists,
         "stdio": {
             "cold_start": stdio.cold_start.json(),
             "idle_vmhwm_kib": stdio.idle_hwm_kib,
@@ -993,6 +1060,7 @@ async fn run() -> Result<()> {
         return http_load::run(&sandbox, &o, &machine, &binary).await;
     }
 
+    let tool_lists = tool_list_figures(&binary.path).await?;
     let stdio = run_stdio(&sandbox, &o).await?;
     let http = if o.http {
         Some(run_http(&sandbox, &o).await?)
@@ -1004,7 +1072,7 @@ async fn run() -> Result<()> {
     }
 
     if o.json {
-        let report = report_json(&o, &machine, &binary, &stdio, http.as_ref());
+        let report = report_json(&o, &machine, &binary, &stdio, http.as_ref(), &tool_lists);
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(
@@ -1013,6 +1081,7 @@ async fn run() -> Result<()> {
             &binary,
             &stdio,
             http.as_ref(),
+            &tool_lists,
             started.elapsed(),
         );
     }

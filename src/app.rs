@@ -213,8 +213,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             state_key: state_key()?,
             confirmation_timeout: plan_ttl,
             confirm_url: args.confirm_url,
+            dynamic_toolsets: args.dynamic_toolsets,
         },
     )?;
+    let default_list = crate::server::economy::ListSize::of(&shared.default_tools());
+    if args.toolsets.is_empty() && !default_list.within_budget() {
+        tracing::warn!(
+            tools = default_list.tools,
+            bytes = default_list.bytes,
+            "the default tool list is over its budget ({} tools, {} bytes): give the default toolsets a smaller `core`",
+            crate::server::economy::BUDGET_TOOLS,
+            crate::server::economy::BUDGET_BYTES
+        );
+    }
     match args.transport.unwrap_or_default() {
         Transport::Stdio => serve_stdio(shared).await,
         Transport::Http => {
@@ -266,15 +277,33 @@ pub async fn emulator(args: EmulatorArgs) -> anyhow::Result<()> {
 /// `skillgate tools`.
 pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
     let catalog = load_catalog(None, &ToolsetRegistry::all())?;
-    let text = if args.json {
+    let text = if args.budget {
+        let figures = crate::server::economy::figures(&catalog)?;
+        if args.json {
+            serde_json::to_string_pretty(&figures)?
+        } else {
+            crate::server::economy::table(&figures)
+        }
+    } else if let Some(dir) = &args.docs {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let mut written = Vec::new();
+        for (name, text) in crate::docs::pages(&catalog) {
+            let path = dir.join(&name);
+            std::fs::write(&path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            written.push(path.display().to_string());
+        }
+        written.join("\n")
+    } else if args.json {
         let tools: Vec<serde_json::Value> = catalog
             .tools()
             .map(|(set, tool)| json!({"name": tool.name, "effect": tool.effect.as_str(), "toolset": set.name, "title": tool.title, "default": set.default}))
             .chain(crate::catalog::BUILTIN_TOOLS.iter().map(|name| json!({"name": name, "effect": if *name == "list_plans" { "read" } else { "gate" }, "toolset": "builtin"})))
+            .chain(crate::catalog::DISCOVERY_TOOLS.iter().map(|name| json!({"name": name, "effect": "discovery", "toolset": "builtin"})))
             .collect();
         serde_json::to_string_pretty(&tools)?
     } else if args.markdown {
-        crate::docs::tool_reference(&catalog)
+        crate::docs::readme_block(&catalog)
     } else if args.errors {
         crate::failure::error_reference()
     } else {
@@ -293,6 +322,9 @@ pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
                 name,
                 if name == "list_plans" { "read" } else { "gate" }
             ));
+        }
+        for name in crate::catalog::DISCOVERY_TOOLS {
+            lines.push(format!("{name:<40} {:<8} builtin", "discover"));
         }
         lines.join("\n")
     };

@@ -58,9 +58,14 @@ pub struct ServeArgs {
     /// Emulated time runs this many times faster (with --emulator).
     #[arg(long, env = "SKILLGATE_EMULATOR_TIME_SCALE")]
     pub emulator_time_scale: Option<f64>,
-    /// Toolsets to expose, comma-separated (`default`, `all`, or names).
+    /// Toolsets to reach and list in full, comma-separated (`all`, `default`, or names). Without
+    /// it every toolset is reachable and the small default list is served.
     #[arg(long, value_delimiter = ',', env = "SKILLGATE_TOOLSETS")]
     pub toolsets: Vec<String>,
+    /// Offer list_toolsets, enable_toolset and disable_toolset, which change the session's tool
+    /// list and send notifications/tools/list_changed.
+    #[arg(long, env = "SKILLGATE_DYNAMIC_TOOLSETS")]
+    pub dynamic_toolsets: bool,
     /// Tools to hide and refuse, comma-separated.
     #[arg(long, value_delimiter = ',', env = "SKILLGATE_EXCLUDE_TOOLS")]
     pub exclude_tools: Vec<String>,
@@ -150,6 +155,7 @@ pub struct ConfigFile {
     emulator: Option<bool>,
     emulator_time_scale: Option<f64>,
     toolsets: Option<Vec<String>>,
+    dynamic_toolsets: Option<bool>,
     exclude_tools: Option<Vec<String>>,
     read_only: Option<bool>,
     confirm: Option<ConfirmMode>,
@@ -191,6 +197,7 @@ impl ServeArgs {
         if self.toolsets.is_empty() {
             self.toolsets = file.toolsets.unwrap_or_default();
         }
+        self.dynamic_toolsets = self.dynamic_toolsets || file.dynamic_toolsets.unwrap_or(false);
         if self.exclude_tools.is_empty() {
             self.exclude_tools = file.exclude_tools.unwrap_or_default();
         }
@@ -275,15 +282,21 @@ pub struct EmulatorArgs {
 /// `skillgate tools`.
 #[derive(Debug, Args)]
 pub struct ToolsArgs {
-    /// Machine-readable JSON.
-    #[arg(long, conflicts_with = "markdown")]
+    /// Machine-readable JSON (with --budget: the figures as JSON).
+    #[arg(long, conflicts_with_all = ["markdown", "docs"])]
     pub json: bool,
-    /// The README tool reference (Markdown).
-    #[arg(long, conflicts_with = "errors")]
+    /// The README's links to the per-toolset reference pages (Markdown).
+    #[arg(long, conflicts_with_all = ["errors", "docs", "budget"])]
     pub markdown: bool,
     /// The README list of error types (Markdown).
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["docs", "budget"])]
     pub errors: bool,
+    /// Write the tool reference, one Markdown page per toolset, into this directory (`docs/tools`).
+    #[arg(long, value_name = "DIR", conflicts_with = "budget")]
+    pub docs: Option<PathBuf>,
+    /// The tool-list budget: the default list's and each toolset's list size (what scripts/bench prints).
+    #[arg(long)]
+    pub budget: bool,
 }
 
 /// Parses `600`, `90s`, `10m`, `1h`.

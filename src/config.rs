@@ -31,6 +31,9 @@ pub struct ServerSettings {
     pub confirmation_timeout: Duration,
     /// `--confirm-url`: confirmations happen on this server's confirmation page.
     pub confirm_url: bool,
+    /// `--dynamic-toolsets`: `list_toolsets`, `enable_toolset`, `disable_toolset` and
+    /// `notifications/tools/list_changed`.
+    pub dynamic_toolsets: bool,
 }
 
 /// `--endpoint PROVIDER=URL` values (and the legacy `--alibaba-endpoint URL`), by provider id.

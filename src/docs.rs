@@ -1,77 +1,192 @@
-//! The README's tool reference, generated from the catalog so it cannot drift (a test fails when
-//! the README is stale).
+//! The tool reference, generated from the catalog so it cannot drift: one Markdown page per
+//! toolset under `docs/tools/` (`skillgate tools --docs docs/tools`), an index page with the gate
+//! and discovery tools, and the README's table of links (`skillgate tools --markdown`). A test
+//! fails when a page or the README is stale.
 
-use crate::catalog::{Catalog, ParamType};
+use crate::catalog::{Catalog, ParamType, ToolSpec, ToolsetSpec};
 
-/// Markdown tables of every toolset and the gate's own tools.
-pub fn tool_reference(catalog: &Catalog) -> String {
-    let mut out = String::new();
-    for (set, tools) in &catalog.toolsets {
-        out.push_str(&format!(
-            "### `{}`: {}{}\n\n{}\n\n| tool | effect | parameters | confirm phrase |\n|---|---|---|---|\n",
-            set.name,
-            set.title,
-            if set.default { " (default)" } else { "" },
-            set.description
-        ));
-        for tool in tools {
-            let params: Vec<String> = tool
-                .params
-                .iter()
-                .filter(|p| !p.hidden)
-                .map(|p| {
-                    let kind = match p.kind {
-                        ParamType::String => "string",
-                        ParamType::Integer => "integer",
-                        ParamType::Boolean => "boolean",
-                        ParamType::StringArray => "string[]",
-                        ParamType::Object => "object",
-                        ParamType::ObjectArray => "object[]",
-                        ParamType::NodeSpecs => "node specs",
-                        ParamType::Labels => "labels",
-                    };
-                    format!("`{}`{}: {kind}", p.name, if p.required { "" } else { "?" })
-                })
-                .collect();
-            let phrase = tool
-                .confirm
-                .as_ref()
-                .map(|c| match &c.force_phrase {
-                    Some(force) => format!("`{}` (below usage: `{force}`)", c.phrase),
-                    None => format!("`{}`", c.phrase),
-                })
-                .unwrap_or_else(|| "-".into());
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
-                tool.name,
-                tool.effect.as_str(),
-                if params.is_empty() {
-                    "-".into()
-                } else {
-                    params.join(", ")
-                },
-                phrase
-            ));
-        }
-        out.push('\n');
+/// Where the pages live, relative to the repository (the README links there).
+pub const DOCS_DIR: &str = "docs/tools";
+
+/// The file of a toolset's page.
+pub fn page_name(toolset: &ToolsetSpec) -> String {
+    format!("{}.md", toolset.name)
+}
+
+fn kind(kind: ParamType) -> &'static str {
+    match kind {
+        ParamType::String => "string",
+        ParamType::Integer => "integer",
+        ParamType::Boolean => "boolean",
+        ParamType::StringArray => "string[]",
+        ParamType::Object => "object",
+        ParamType::ObjectArray => "object[]",
+        ParamType::NodeSpecs => "node specs",
+        ParamType::Labels => "labels",
     }
-    let mut scopes: Vec<&str> = catalog
-        .services
-        .values()
-        .flat_map(|service| service.scope.iter().map(String::as_str))
+}
+
+fn params(tool: &ToolSpec) -> String {
+    let params: Vec<String> = tool
+        .params
+        .iter()
+        .filter(|p| !p.hidden)
+        .map(|p| {
+            format!(
+                "`{}`{}: {}",
+                p.name,
+                if p.required { "" } else { "?" },
+                kind(p.kind)
+            )
+        })
+        .collect();
+    if params.is_empty() {
+        "-".into()
+    } else {
+        params.join(", ")
+    }
+}
+
+fn phrase(tool: &ToolSpec) -> String {
+    tool.confirm
+        .as_ref()
+        .map(|c| match &c.force_phrase {
+            Some(force) => format!("`{}` (below usage: `{force}`)", c.phrase),
+            None => format!("`{}`", c.phrase),
+        })
+        .unwrap_or_else(|| "-".into())
+}
+
+/// The scope parameters every tool of these services takes, e.g. `region_id`.
+fn scope_note(tools: &[ToolSpec]) -> Option<String> {
+    let mut scopes: Vec<&str> = tools
+        .iter()
+        .flat_map(|t| t.scope.iter().map(String::as_str))
         .collect();
     scopes.sort_unstable();
     scopes.dedup();
-    if !scopes.is_empty() {
+    (!scopes.is_empty()).then(|| {
         let listed: Vec<String> = scopes.iter().map(|s| format!("`{s}?: string`")).collect();
-        out.push_str(&format!(
-            "Every tool also takes its service's scope: {}.\n\n",
+        format!(
+            "Every tool also takes its service's scope: {} (the toolset's SKILL.md says how shared parameters work).",
             listed.join(", ")
+        )
+    })
+}
+
+fn in_default_list(set: &ToolsetSpec, tool: &ToolSpec) -> bool {
+    set.default && set.is_core(&tool.name)
+}
+
+/// One toolset's page.
+pub fn toolset_page(set: &ToolsetSpec, tools: &[ToolSpec]) -> String {
+    let mut out = format!(
+        "# `{}`: {}\n\n<!-- generated by `skillgate tools --docs docs/tools`; do not edit -->\n\n{}\n\n",
+        set.name, set.title, set.description
+    );
+    let core: Vec<String> = tools
+        .iter()
+        .filter(|t| in_default_list(set, t))
+        .map(|t| format!("`{}`", t.name))
+        .collect();
+    out.push_str(&if core.is_empty() {
+        "None of its tools is in the default list: `search_tools` finds them, `call_tool` or a direct call runs them, and `enable_toolset` (with `--dynamic-toolsets`), `--toolsets` or `/mcp/x/".to_string()
+            + &set.name
+            + "` lists them.\n\n"
+    } else if core.len() == tools.len() {
+        "Every tool is in the default list.\n\n".to_string()
+    } else {
+        format!(
+            "In the default list: {}. The others are found by `search_tools` and listed by `enable_toolset`, `--toolsets {}` or `/mcp/x/{}`.\n\n",
+            core.join(", "),
+            set.name,
+            set.name
+        )
+    });
+    out.push_str(
+        "| tool | effect | parameters | confirm phrase | default list |\n|---|---|---|---|---|\n",
+    );
+    for tool in tools {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} |\n",
+            tool.name,
+            tool.effect.as_str(),
+            params(tool),
+            phrase(tool),
+            if in_default_list(set, tool) {
+                "yes"
+            } else {
+                "-"
+            }
         ));
     }
-    out.push_str("### Gate tools (always present unless `--read-only`)\n\n| tool | what it does |\n|---|---|\n");
-    out.push_str("| `confirm` | `plan_id`, `phrase`: executes a pending plan once when the phrase is exact; any other phrase cancels it |\n");
-    out.push_str("| `cancel` | `plan_id`: drops a pending plan |\n");
-    out.push_str("| `list_plans` | your pending plans, their phrases and expiry |\n");
+    out.push('\n');
+    for tool in tools {
+        out.push_str(&format!("- `{}`: {}\n", tool.name, tool.description));
+    }
+    if let Some(note) = scope_note(tools) {
+        out.push_str(&format!("\n{note}\n"));
+    }
     out
+}
+
+/// The index page: the toolsets, and the tools every server has.
+pub fn index_page(catalog: &Catalog) -> String {
+    let mut out = String::from(
+        "# Tool reference\n\n<!-- generated by `skillgate tools --docs docs/tools`; do not edit -->\n\n",
+    );
+    out.push_str(&readme_links(catalog, ""));
+    out.push_str(
+        "\n## Gate tools (always listed unless read-only)\n\n| tool | what it does |\n|---|---|\n\
+         | `confirm` | `plan_id`, `phrase`: executes a pending plan once when the phrase is exact; any other phrase cancels it |\n\
+         | `cancel` | `plan_id`: drops a pending plan |\n\
+         | `list_plans` | your pending plans, their phrases and expiry |\n",
+    );
+    out.push_str(
+        "\n## Discovery tools\n\n| tool | listed | what it does |\n|---|---|---|\n\
+         | `search_tools` | while some reachable tool is not listed | `query`, `toolset`?, `limit`?: the best matches among every reachable tool, with input schema, annotations and confirm phrase |\n\
+         | `call_tool` | with `search_tools` | `name`, `arguments`?: runs a catalog or gate tool exactly as a direct call (same gate, validation and audit line) |\n\
+         | `list_toolsets` | `--dynamic-toolsets` | the toolsets, their tool counts, and which this session lists in full |\n\
+         | `enable_toolset` | `--dynamic-toolsets` | `name`: lists every tool of the toolset in this session and sends `tools/list_changed` |\n\
+         | `disable_toolset` | `--dynamic-toolsets` | `name`: stops listing the toolset (still reachable through search) and sends `tools/list_changed` |\n",
+    );
+    out
+}
+
+/// A table of the toolsets with links to their pages, `base` before each file name.
+pub fn readme_links(catalog: &Catalog, base: &str) -> String {
+    let mut out = String::from(
+        "| toolset | what | tools | in the default list | reference |\n|---|---|---|---|---|\n",
+    );
+    for (set, tools) in &catalog.toolsets {
+        let core = tools.iter().filter(|t| in_default_list(set, t)).count();
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | [{}]({base}{}) |\n",
+            set.name,
+            set.title,
+            tools.len(),
+            core,
+            page_name(set),
+            page_name(set)
+        ));
+    }
+    out
+}
+
+/// The README block: the links, from the repository root.
+pub fn readme_block(catalog: &Catalog) -> String {
+    let mut out = readme_links(catalog, &format!("{DOCS_DIR}/"));
+    out.push_str(&format!(
+        "\nThe gate and discovery tools: [{DOCS_DIR}/README.md]({DOCS_DIR}/README.md).\n"
+    ));
+    out
+}
+
+/// Every page: `(file name, text)`, the index first.
+pub fn pages(catalog: &Catalog) -> Vec<(String, String)> {
+    let mut pages = vec![("README.md".to_string(), index_page(catalog))];
+    for (set, tools) in &catalog.toolsets {
+        pages.push((page_name(set), toolset_page(set, tools)));
+    }
+    pages
 }

@@ -141,8 +141,17 @@ async fn mcp_initialize(
     server: &Server,
     extra: &[(reqwest::header::HeaderName, &str)],
 ) -> reqwest::Response {
+    mcp_initialize_at(server, "/mcp", extra).await
+}
+
+/// The same at another MCP path (`/mcp/readonly`, `/mcp/x/<toolsets>`).
+async fn mcp_initialize_at(
+    server: &Server,
+    path: &str,
+    extra: &[(reqwest::header::HeaderName, &str)],
+) -> reqwest::Response {
     let mut request = client()
-        .post(server.url("/mcp"))
+        .post(server.url(path))
         .header(ACCEPT, "application/json, text/event-stream")
         .json(&initialize());
     for (name, value) in extra {
@@ -304,6 +313,83 @@ async fn the_token_can_come_from_the_environment() {
         !stderr.contains(TOKEN),
         "the bearer token reached stderr:\n{stderr}"
     );
+}
+
+#[tokio::test]
+async fn url_selections_have_the_auth_host_and_origin_rules_of_mcp() {
+    let server = Server::start(&[
+        "--auth-token",
+        TOKEN,
+        "--allowed-origins",
+        "http://localhost:6274",
+    ]);
+    let right = bearer(TOKEN);
+    let wrong = bearer("not-the-token");
+    for path in [
+        "/mcp/readonly",
+        "/mcp/x/pai-quota",
+        "/mcp/x/pai-quota,pai-quota-extra/readonly",
+    ] {
+        let response = mcp_initialize_at(&server, path, &[]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path} without a token"
+        );
+        let response = mcp_initialize_at(&server, path, &[(AUTHORIZATION, wrong.as_str())]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNAUTHORIZED,
+            "{path} with a wrong token"
+        );
+        let token = (AUTHORIZATION, right.as_str());
+        let response =
+            mcp_initialize_at(&server, path, &[token.clone(), (HOST, "evil.example:8765")]).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{path} with a rebinding Host"
+        );
+        let response = mcp_initialize_at(
+            &server,
+            path,
+            &[token.clone(), (ORIGIN, "http://evil.example")],
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::FORBIDDEN,
+            "{path} from a foreign origin"
+        );
+        let response =
+            mcp_initialize_at(&server, path, &[token, (ORIGIN, "http://localhost:6274")]).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path} with the token");
+        assert!(response.headers().contains_key("mcp-session-id"), "{path}");
+    }
+    for path in [
+        "/mcp/x/nope",
+        "/mcp/x/nope/readonly",
+        "/mcp/elsewhere",
+        "/mcp/x",
+    ] {
+        let response = mcp_initialize_at(&server, path, &[(AUTHORIZATION, right.as_str())]).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        // Not even a 404 without the token: the token is checked first.
+        let response = mcp_initialize_at(&server, path, &[]).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{path}");
+    }
+    let response = mcp_initialize_at(
+        &server,
+        "/mcp/x/nope",
+        &[(AUTHORIZATION, right.as_str()), (HOST, "evil.example:8765")],
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::FORBIDDEN,
+        "Host is checked before the path"
+    );
+    server.stop();
 }
 
 #[tokio::test]

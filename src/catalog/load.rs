@@ -103,6 +103,9 @@ fn valid_ident(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
+/// The most tools a toolset's `core` may list by default.
+pub const MAX_CORE_TOOLS: usize = 5;
+
 impl Catalog {
     /// Loads the catalog compiled into the binary.
     pub fn embedded(registry: &Registry) -> Result<Self, CatalogError> {
@@ -181,6 +184,32 @@ impl Catalog {
             for tool in &parsed.tools {
                 if !tool_names.insert(tool.name.clone()) {
                     return Err(invalid(&file, &tool.name, "name", "duplicate tool name"));
+                }
+            }
+            // The core is listed by default: a name that is not one of this toolset's tools would
+            // silently list nothing, and a long core would crowd every other toolset's out.
+            if toolset
+                .core
+                .as_ref()
+                .is_some_and(|core| core.len() > MAX_CORE_TOOLS)
+            {
+                return Err(invalid(
+                    &file,
+                    &toolset.name,
+                    "toolset.core",
+                    format!(
+                        "at most {MAX_CORE_TOOLS} tools: the default list is shared by every default toolset"
+                    ),
+                ));
+            }
+            for name in toolset.core.iter().flatten() {
+                if !parsed.tools.iter().any(|tool| &tool.name == name) {
+                    return Err(invalid(
+                        &file,
+                        &toolset.name,
+                        "toolset.core",
+                        format!("`{name}` is not a tool of this toolset"),
+                    ));
                 }
             }
             files.push(file);

@@ -10,6 +10,7 @@ mod params;
 mod registry;
 mod request;
 mod schema;
+pub mod search;
 mod select;
 
 pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, template_fields};
@@ -17,7 +18,7 @@ pub use params::{ArgumentError, validate_arguments};
 pub use registry::{GuardInfo, Registry};
 pub use request::{BuildError, build_request, build_step_request};
 pub use schema::{input_schema, output_schema};
-pub use select::{Selection, SelectionError};
+pub use select::{Selection, SelectionError, Toggles};
 
 use serde::Deserialize;
 use serde_json::Value;
@@ -104,8 +105,13 @@ pub struct ToolsetSpec {
     pub title: String,
     /// One sentence for docs.
     pub description: String,
-    /// On when `--toolsets` is not given.
+    /// A default toolset puts its `core` in the default tool list (every toolset is reachable
+    /// through search either way); `--toolsets default` lists the default toolsets in full.
     pub default: bool,
+    /// The few tools of a default toolset listed by default (the rest are found by
+    /// `search_tools`, or listed with `enable_toolset`); none given lists every tool.
+    #[serde(default)]
+    pub core: Option<Vec<String>>,
     /// Tool-name prefix; defaults to the toolset name in snake_case plus `_`.
     #[serde(default)]
     pub prefix: Option<String>,
@@ -119,6 +125,14 @@ impl ToolsetSpec {
         self.prefix
             .clone()
             .unwrap_or_else(|| format!("{}_", self.name.replace('-', "_")))
+    }
+
+    /// True when the tool is in this toolset's default-list core (all tools when no core is
+    /// declared).
+    pub fn is_core(&self, tool: &str) -> bool {
+        self.core
+            .as_ref()
+            .is_none_or(|core| core.iter().any(|name| name == tool))
     }
 }
 
@@ -537,4 +551,20 @@ pub const BUILTIN_TOOLS: [&str; 3] = ["confirm", "cancel", "list_plans"];
 /// True for `confirm`, `cancel` and `list_plans`.
 pub fn is_builtin(name: &str) -> bool {
     BUILTIN_TOOLS.contains(&name)
+}
+
+/// The discovery tools: tool search (always offered) and dynamic toolsets
+/// (`--dynamic-toolsets`). They read the catalog or change the session's own list, never the
+/// cloud.
+pub const DISCOVERY_TOOLS: [&str; 5] = [
+    "search_tools",
+    "call_tool",
+    "list_toolsets",
+    "enable_toolset",
+    "disable_toolset",
+];
+
+/// True for the discovery tools.
+pub fn is_discovery(name: &str) -> bool {
+    DISCOVERY_TOOLS.contains(&name)
 }

@@ -267,6 +267,34 @@ impl Engine {
             .record(self.events(caller).refused(tool, digest, plan_id, failure));
     }
 
+    /// Refuses a tool the caller's connection does not reach (its URL selects fewer toolsets, or
+    /// read-only, where the server would allow it), with the refusal a hidden tool gets, audited
+    /// like one.
+    pub fn refuse_unreachable(
+        &self,
+        caller: &Owner,
+        name: &str,
+        arguments: &Map<String, Value>,
+        read_only: bool,
+    ) -> Outcome {
+        let mutates = crate::catalog::is_builtin(name) || self.is_mutation(name);
+        let failure = if read_only && mutates {
+            ToolFailure::new(
+                FailureKind::ReadOnly,
+                format!("this connection is read-only; `{name}` changes things and is refused"),
+            )
+        } else {
+            ToolFailure::new(
+                FailureKind::NotFound,
+                format!("no tool `{name}` in this connection's tool selection"),
+            )
+        };
+        let digest = Some(canonical_digest(&Value::Object(arguments.clone())));
+        self.audit
+            .record(self.events(caller).refused(name, digest, None, &failure));
+        self.finish(Err(failure))
+    }
+
     fn hidden_failure(&self, name: &str) -> ToolFailure {
         if self.selection.read_only {
             ToolFailure::new(

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
-use super::{LiveSession, Principal, Shared, Skillgate, sse};
+use super::{LiveSession, Principal, Shared, Skillgate, UrlSelection, sse};
 use crate::secret::Secret;
 
 /// How the HTTP transport is exposed.
@@ -545,7 +545,7 @@ async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next:
     };
     if let Some(slots) = &gate.sessions
         && parts.method == Method::POST
-        && parts.uri.path() == "/mcp"
+        && is_mcp_path(parts.uri.path())
         && slots.full()
         && !parts.headers.contains_key("mcp-session-id")
         && let Some(id) = initialize_id(&bytes)
@@ -554,6 +554,74 @@ async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next:
     }
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// `/mcp` and its selection variants (`/mcp/readonly`, `/mcp/x/<toolsets>`...).
+fn is_mcp_path(path: &str) -> bool {
+    path == "/mcp" || path.starts_with("/mcp/")
+}
+
+/// What a path under `/mcp` selects: `None` for `/mcp` itself, else the toolsets it names (if
+/// any) and whether it is read-only; `Err` for any other path. The path is the one below `/mcp`:
+/// `/readonly`, `/x/<toolsets>`, `/x/<toolsets>/readonly` (toolsets comma-separated, as
+/// `--toolsets` takes them).
+type PathSelection = Option<(Option<Vec<String>>, bool)>;
+
+fn parse_url_selection(path: &str) -> Result<PathSelection, ()> {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let names = |list: &str| -> Result<Vec<String>, ()> {
+        let names: Vec<String> = list.split(',').map(str::to_string).collect();
+        if names.iter().any(|n| n.is_empty()) {
+            return Err(());
+        }
+        Ok(names)
+    };
+    match segments.as_slice() {
+        [] => Ok(None),
+        ["readonly"] => Ok(Some((None, true))),
+        ["x", list] => Ok(Some((Some(names(list)?), false))),
+        ["x", list, "readonly"] => Ok(Some((Some(names(list)?), true))),
+        _ => Err(()),
+    }
+}
+
+/// Puts the URL's selection on a `/mcp` request, for clients that cannot send custom headers:
+/// `/mcp/x/<toolsets>` reaches and lists only those toolsets, `/readonly` hides and refuses every
+/// change, and the two combine (`/mcp/x/<toolsets>/readonly`). Never wider than the server's own
+/// selection. The Host/Origin rules are checked first, so a variant answers exactly as `/mcp`
+/// does to a request it would refuse; the bearer token was checked before this.
+async fn select_from_url(
+    State((shared, rules)): State<(Arc<Shared>, Rebinding)>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let selection = match parse_url_selection(request.uri().path()) {
+        Ok(None) => return next.run(request).await,
+        Ok(Some(selection)) => selection,
+        Err(()) => {
+            if let Err(refusal) = rules.check(request.uri(), request.headers()) {
+                return refusal;
+            }
+            return (
+                StatusCode::NOT_FOUND,
+                "Not Found: MCP is served at /mcp, /mcp/readonly, /mcp/x/<toolsets> and /mcp/x/<toolsets>/readonly\n",
+            )
+                .into_response();
+        }
+    };
+    if let Err(refusal) = rules.check(request.uri(), request.headers()) {
+        return refusal;
+    }
+    let (toolsets, read_only) = selection;
+    match shared.url_selection(toolsets.as_deref(), read_only) {
+        Ok(narrowed) => {
+            request
+                .extensions_mut()
+                .insert(UrlSelection(Arc::new(narrowed)));
+            next.run(request).await
+        }
+        Err(error) => (StatusCode::NOT_FOUND, format!("Not Found: {error}\n")).into_response(),
+    }
 }
 
 /// The id of a JSON-RPC `initialize` request, if `body` is one (cheap check first).
@@ -628,6 +696,13 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         move || Ok(Skillgate::new(handler_state.clone())),
         Arc::new(sessions),
         config,
+    );
+    let service = tower::Layer::layer(
+        &axum::middleware::from_fn_with_state(
+            (Arc::clone(&shared), rules.clone()),
+            select_from_url,
+        ),
+        service,
     );
     let pages = super::confirm_page::router(Arc::clone(&shared)).layer(
         axum::middleware::from_fn_with_state(rules.clone(), check_host_and_origin),
@@ -877,6 +952,27 @@ mod tests {
         assert!(check_exposure(&options("0.0.0.0:0", None)).is_err());
         assert!(check_exposure(&options("0.0.0.0:0", Some("t0k3n"))).is_ok());
         assert!(check_exposure(&options("127.0.0.1:0", Some("  "))).is_err());
+    }
+
+    #[test]
+    fn url_selections_parse_and_others_are_refused() {
+        let names = |list: &[&str]| Some(list.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        assert_eq!(parse_url_selection("/"), Ok(None));
+        assert_eq!(parse_url_selection(""), Ok(None));
+        assert_eq!(parse_url_selection("/readonly"), Ok(Some((None, true))));
+        assert_eq!(
+            parse_url_selection("/x/pai-quota"),
+            Ok(Some((names(&["pai-quota"]), false)))
+        );
+        assert_eq!(
+            parse_url_selection("/x/pai-quota,pai-quota-extra/readonly"),
+            Ok(Some((names(&["pai-quota", "pai-quota-extra"]), true)))
+        );
+        assert_eq!(parse_url_selection("/x"), Err(()));
+        assert_eq!(parse_url_selection("/x/a,,b"), Err(()));
+        assert_eq!(parse_url_selection("/readonly/x/a"), Err(()));
+        assert_eq!(parse_url_selection("/other"), Err(()));
+        assert!(is_mcp_path("/mcp") && is_mcp_path("/mcp/x/a") && !is_mcp_path("/mcpx"));
     }
 
     #[test]

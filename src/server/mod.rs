@@ -3,6 +3,8 @@
 
 mod confirm;
 mod confirm_page;
+mod discovery;
+pub mod economy;
 mod http;
 mod notify;
 mod skills;
@@ -12,6 +14,7 @@ mod tools;
 
 pub use http::{HttpLimits, HttpOptions, app as http_app, serve_http};
 pub use stdio::serve_stdio;
+pub use tools::ToolDefinitions;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -20,10 +23,12 @@ use rmcp::ErrorData;
 use rmcp::handler::server::ServerHandler;
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ContentBlock, Implementation,
-    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, Tool,
+    ListToolsResult, PaginatedRequestParams, ServerCapabilities, ServerConfig, SubscriptionFilter,
+    Tool,
 };
 use rmcp::service::{RequestContext, RoleServer};
 
+use crate::catalog::Selection;
 use crate::engine::{Engine, Outcome};
 use crate::failure::FailureKind;
 use crate::gate::Owner;
@@ -39,6 +44,11 @@ pub struct Principal(pub String);
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct LiveSession(pub(crate) String);
 
+/// The selection of the URL a request came through (`/mcp/x/<toolsets>`, `/mcp/readonly`),
+/// already narrowed from the server's; put on the request by the HTTP router.
+#[derive(Clone, Debug)]
+pub(crate) struct UrlSelection(pub(crate) Arc<Selection>);
+
 pub use crate::config::ServerSettings;
 
 /// State shared by every handler instance (one per stdio process, per HTTP session, or per
@@ -46,7 +56,12 @@ pub use crate::config::ServerSettings;
 #[derive(Debug)]
 pub struct Shared {
     engine: Engine,
-    tools: Vec<Tool>,
+    /// Every tool definition, rendered once; each list picks from them.
+    tools: ToolDefinitions,
+    /// The server's selection, shared by every request that has no URL selection.
+    selection: Arc<Selection>,
+    /// Per-principal lists of sessionless callers, and change announcements.
+    views: discovery::Views,
     /// The session id stdio uses: one process, one session.
     stdio_session: String,
     settings: ServerSettings,
@@ -84,15 +99,18 @@ impl std::ops::Deref for Tasks {
 const TASK_TTL_MS: u64 = 3 * 60 * 60 * 1000;
 
 impl Shared {
-    /// Renders the tool list once.
+    /// Renders every tool definition once.
     pub fn new(engine: Engine, settings: ServerSettings) -> anyhow::Result<Arc<Self>> {
-        let tools = tools::render(&engine);
+        let tools = ToolDefinitions::new(engine.catalog());
+        let selection = Arc::new(engine.selection().clone());
         let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
         let skills = skills::load(&engine.selection().toolset_names());
         let pages = confirm_page::ConfirmPages::new(settings.confirmation_timeout);
         let shared = Arc::new(Self {
             engine,
             tools,
+            selection,
+            views: discovery::Views::new(),
             stdio_session: uuid::Uuid::new_v4().to_string(),
             settings,
             seal,
@@ -136,9 +154,24 @@ impl Shared {
         }
     }
 
-    /// The rendered tool list.
-    pub fn tools(&self) -> &[Tool] {
-        &self.tools
+    /// The server's selection narrowed by a URL (`/mcp/x/<toolsets>`, `/mcp/readonly`).
+    pub(crate) fn url_selection(
+        &self,
+        toolsets: Option<&[String]>,
+        read_only: bool,
+    ) -> Result<Selection, crate::catalog::SelectionError> {
+        self.selection
+            .narrowed(self.engine.catalog(), toolsets, read_only)
+    }
+
+    /// The default `tools/list` of this server: what a new session sees.
+    pub fn default_tools(&self) -> Vec<Tool> {
+        self.tools.list(
+            self.engine.catalog(),
+            &self.selection,
+            &crate::catalog::Toggles::default(),
+            self.settings.dynamic_toolsets,
+        )
     }
 }
 
@@ -148,6 +181,9 @@ impl Shared {
 pub struct Skillgate {
     shared: Arc<Shared>,
     log_level: notify::SessionLogLevel,
+    /// This session's list (stdio, an HTTP session, a legacy SSE session); sessionless requests
+    /// use their principal's instead.
+    view: Arc<discovery::SessionView>,
 }
 
 impl Skillgate {
@@ -156,7 +192,55 @@ impl Skillgate {
         Self {
             shared,
             log_level: notify::SessionLogLevel::default(),
+            view: discovery::SessionView::new(format!("session:{}", uuid::Uuid::new_v4())),
         }
+    }
+
+    /// What this request may reach: the URL's selection, else the server's.
+    fn scope(&self, ctx: &RequestContext<RoleServer>) -> Arc<Selection> {
+        ctx.extensions
+            .get::<::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<UrlSelection>())
+            .map_or_else(
+                || Arc::clone(&self.shared.selection),
+                |url| Arc::clone(&url.0),
+            )
+    }
+
+    /// Whose list this request reads and changes: the session's, or for a sessionless HTTP
+    /// request (2026-07-28, `--stateless`) its principal's. Never one list for everybody.
+    fn view(&self, ctx: &RequestContext<RoleServer>) -> Arc<discovery::SessionView> {
+        match ctx.extensions.get::<::http::request::Parts>() {
+            Some(parts) if ctx.extensions.get::<LiveSession>().is_none() => {
+                let principal = parts
+                    .extensions
+                    .get::<Principal>()
+                    .map_or("local", |p| p.0.as_str());
+                self.shared.views.of_principal(principal)
+            }
+            _ => Arc::clone(&self.view),
+        }
+    }
+
+    /// True when a discovery tool is offered here: search always (unless excluded), the toolset
+    /// tools with `--dynamic-toolsets`.
+    fn offers_discovery(&self, scope: &Selection, name: &str) -> bool {
+        crate::catalog::is_discovery(name)
+            && scope.exposes_discovery(name)
+            && (matches!(name, "search_tools" | "call_tool")
+                || self.shared.settings.dynamic_toolsets)
+    }
+
+    /// True when the request's selection reaches the tool (catalog or gate).
+    fn reaches(&self, scope: &Selection, name: &str) -> bool {
+        if crate::catalog::is_builtin(name) {
+            return scope.exposes_builtin(name);
+        }
+        self.shared
+            .engine
+            .catalog()
+            .tool(name)
+            .is_some_and(|(set, tool)| scope.exposes(set, tool))
     }
 
     /// Who is calling: the authenticated principal (or `local`), and the live server-issued
@@ -180,18 +264,22 @@ impl Skillgate {
     }
 }
 
-const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmation gate. Read tools run at once. A write or destroy tool never changes anything on its first call: it returns a plan (status confirmation_required) with the exact request, the checks and a confirm_phrase. Show the plan to the user and wait for the user to type the phrase in their own message; then call `confirm` with plan_id and that exact phrase. Never type the phrase on the user's behalf. One change per plan; plans expire.";
+const INSTRUCTIONS: &str = "skillgate runs cloud operations behind a confirmation gate. Read tools run at once. A write or destroy tool never changes anything on its first call: it returns a plan (status confirmation_required) with the exact request, the checks and a confirm_phrase. Show the plan to the user and wait for the user to type the phrase in their own message; then call `confirm` with plan_id and that exact phrase. Never type the phrase on the user's behalf. One change per plan; plans expire. Not every tool is listed: search_tools finds the others, and call_tool (or a direct call by name) runs them through the same gate.";
 
 impl ServerHandler for Skillgate {
     fn get_info(&self) -> ServerConfig {
         #[allow(deprecated)] // logging: still what 2025 clients use (SEP-2577 deprecates it)
-        let capabilities = ServerCapabilities::builder()
+        let builder = ServerCapabilities::builder()
             .enable_tools()
             .enable_logging()
             .enable_resources()
             .enable_skills()
-            .enable_tasks()
-            .build();
+            .enable_tasks();
+        let capabilities = if self.shared.settings.dynamic_toolsets {
+            builder.enable_tool_list_changed().build()
+        } else {
+            builder.build()
+        };
         ServerConfig::new(capabilities)
             .with_server_info(
                 Implementation::new("skillgate", env!("CARGO_PKG_VERSION")).with_title("skillgate"),
@@ -202,9 +290,17 @@ impl ServerHandler for Skillgate {
     async fn list_tools(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListToolsResult, ErrorData> {
-        Ok(ListToolsResult::with_all_items(self.shared.tools.clone()))
+        let scope = self.scope(&context);
+        let tools = self.shared.tools.list(
+            self.shared.engine.catalog(),
+            &scope,
+            &self.view(&context).toggles(),
+            self.shared.settings.dynamic_toolsets,
+        );
+        // Lists differ per session and principal: rmcp marks them private for 2026-07-28 peers.
+        Ok(ListToolsResult::with_all_items(tools))
     }
 
     #[allow(deprecated)]
@@ -311,11 +407,70 @@ impl ServerHandler for Skillgate {
     }
 
     fn get_tool(&self, name: &str) -> Option<Tool> {
-        self.shared.tools.iter().find(|t| t.name == name).cloned()
+        // Used for SEP-2243 header checks: any tool the server reaches (listed or not).
+        let scope = &self.shared.selection;
+        let offered = self.reaches(scope, name) || self.offers_discovery(scope, name);
+        offered
+            .then(|| self.shared.tools.get(name).cloned())
+            .flatten()
     }
 
     async fn call_tool(
         &self,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        let scope = self.scope(&context);
+        if self.offers_discovery(&scope, &request.name) {
+            return self.discover(&scope, request, context).await;
+        }
+        self.dispatch(&scope, request, context).await
+    }
+
+    fn accepted_subscription_filter(
+        &self,
+        requested: &SubscriptionFilter,
+    ) -> Option<SubscriptionFilter> {
+        // Only the tool list changes, and only with --dynamic-toolsets.
+        (self.shared.settings.dynamic_toolsets && requested.tools_list_changed == Some(true))
+            .then(|| SubscriptionFilter::builder().tools_list_changed().build())
+    }
+
+    async fn listen(
+        &self,
+        subscription: rmcp::service::SubscriptionContext,
+    ) -> Result<(), ErrorData> {
+        let key = self.view(subscription.request_context()).key().to_string();
+        let mut changes = self.shared.views.subscribe();
+        loop {
+            tokio::select! {
+                () = subscription.cancelled() => return Ok(()),
+                change = changes.recv() => match change {
+                    Ok(changed) if changed == key => {
+                        if subscription.sink().notify_tool_list_changed().await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Ok(_) => {}
+                    // Missed announcements: say the list changed rather than stay silent.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                        if subscription.sink().notify_tool_list_changed().await.is_err() {
+                            return Ok(());
+                        }
+                    }
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+                },
+            }
+        }
+    }
+}
+
+impl Skillgate {
+    /// One catalog or gate tool call, reached directly or through `call_tool`: the request's
+    /// selection first, then the confirmation route, then the engine.
+    async fn dispatch(
+        &self,
+        scope: &Selection,
         request: CallToolRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<CallToolResponse, ErrorData> {
@@ -326,6 +481,17 @@ impl ServerHandler for Skillgate {
                 format!("tool not found: `{}`", request.name),
                 None,
             ));
+        }
+        if !self.reaches(scope, &request.name) {
+            // Outside what this connection's URL selects: refused (and audited) as a hidden tool.
+            let arguments = request.arguments.clone().unwrap_or_default();
+            let outcome = self.shared.engine.refuse_unreachable(
+                &caller,
+                &request.name,
+                &arguments,
+                scope.read_only,
+            );
+            return Ok(CallToolResponse::Complete(into_result(outcome)));
         }
         let shared = &self.shared;
         let engine = &shared.engine;
@@ -426,6 +592,82 @@ impl ServerHandler for Skillgate {
         };
         notes.finish().await;
         Ok(CallToolResponse::Complete(into_result(outcome)))
+    }
+
+    /// A discovery tool call (`search_tools`, `call_tool`, the toolset tools).
+    async fn discover(
+        &self,
+        scope: &Selection,
+        request: CallToolRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CallToolResponse, ErrorData> {
+        if request.name == "call_tool" {
+            let inner = match discovery::unwrap_call(&request) {
+                Ok(inner) => inner,
+                Err(refusal) => return Ok(CallToolResponse::Complete(self.marked(refusal))),
+            };
+            if !self.shared.engine.knows_tool(&inner.name) {
+                // Through call_tool an unknown name is the model's mistake: a tool error it can read.
+                let failure = crate::failure::ToolFailure::new(
+                    FailureKind::NotFound,
+                    format!(
+                        "no tool `{}`; search_tools finds tools by what they do",
+                        inner.name
+                    ),
+                );
+                return Ok(CallToolResponse::Complete(into_result(Outcome::Failure(
+                    failure,
+                ))));
+            }
+            return self.dispatch(scope, inner, context).await;
+        }
+        let view = self.view(&context);
+        let request_view = discovery::Request {
+            catalog: self.shared.engine.catalog(),
+            selection: scope,
+            definitions: &self.shared.tools,
+            view: &view,
+            views: &self.shared.views,
+            dynamic: self.shared.settings.dynamic_toolsets,
+        };
+        let arguments = request.arguments.unwrap_or_default();
+        let result = match request.name.as_ref() {
+            "search_tools" => request_view.search(&arguments),
+            "list_toolsets" => request_view.list_toolsets(),
+            name => {
+                let (result, changed) = request_view.toggle(&arguments, name == "enable_toolset");
+                if changed && !discovery::is_modern(&context) {
+                    // A legacy session hears it on its own channel; 2026-07-28 clients through
+                    // subscriptions/listen (announced above).
+                    if let Err(error) = context.peer.notify_tool_list_changed().await {
+                        tracing::debug!(%error, "could not send tools/list_changed");
+                    }
+                }
+                result
+            }
+        };
+        Ok(CallToolResponse::Complete(self.marked(result)))
+    }
+
+    /// Says whether the server runs against the emulator, as every engine result does.
+    fn marked(&self, mut result: CallToolResult) -> CallToolResult {
+        let emulator = serde_json::Value::Bool(self.shared.engine.is_emulator());
+        match result.structured_content.take() {
+            Some(serde_json::Value::Object(mut object)) => {
+                object.insert("emulator".into(), emulator);
+                if result.is_error == Some(true) {
+                    // The text is the failure's own sentence; only the structure gains the flag.
+                    result.structured_content = Some(serde_json::Value::Object(object));
+                    result
+                } else {
+                    CallToolResult::structured(serde_json::Value::Object(object))
+                }
+            }
+            other => {
+                result.structured_content = other;
+                result
+            }
+        }
     }
 }
 

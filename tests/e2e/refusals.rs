@@ -385,11 +385,7 @@ async fn read_only(transport: Transport) {
             "{hidden} is listed under --read-only: {names:?}"
         );
     }
-    for shown in [
-        "pai_quota_list",
-        "pai_quota_get",
-        "pai_quota_list_workloads",
-    ] {
+    for shown in ["pai_quota_list", "pai_quota_get", "search_tools"] {
         assert!(
             names.iter().any(|n| n == shown),
             "{shown} missing: {names:?}"
@@ -1301,7 +1297,7 @@ async fn excluded(transport: Transport) {
             .iter()
             .any(|n| n == "pai_quota_delete" || n == "pai_quota_scale")
     );
-    assert!(names.iter().any(|n| n == "pai_quota_update"));
+    assert!(names.iter().any(|n| n == "pai_quota_list"));
     let result = h
         .call("pai_quota_delete", json!({"quota_id": QUOTA_LINGJUN}))
         .await;

@@ -501,7 +501,7 @@ async fn reads(transport: Transport) {
     };
     assert_eq!(annotation("pai_quota_list", "readOnlyHint"), true);
     assert_eq!(annotation("pai_quota_delete", "destructiveHint"), true);
-    assert_eq!(annotation("pai_quota_create_root", "readOnlyHint"), false);
+    assert_eq!(annotation("pai_quota_create_child", "readOnlyHint"), false);
     for builtin in ["confirm", "cancel", "list_plans"] {
         assert!(tools.iter().any(|t| t["name"] == builtin), "{builtin}");
     }

@@ -124,7 +124,7 @@ async def test_legacy_sse_client_lists_tools_and_runs_plan_and_confirm(start_ser
     sessions = []
     async with connect(server, "sse", on_session_created=sessions.append) as client:
         names = {tool.name for tool in (await client.list_tools()).tools}
-        assert {"pai_quota_update", "confirm", "cancel", "list_plans"} <= names
+        assert {"pai_quota_scale", "search_tools", "confirm", "cancel", "list_plans"} <= names
 
         plan = await plan_update(client, "via sse")
         error, done, text = await call(client, "confirm", {"plan_id": plan["plan_id"], "phrase": plan["confirm_phrase"]})
