@@ -350,6 +350,14 @@ pub fn status() -> anyhow::Result<()> {
         "version": env!("CARGO_PKG_VERSION"),
         "toolsets": catalog.toolsets.iter().map(|(set, tools)| json!({"name": set.name, "default": set.default, "tools": tools.len()})).collect::<Vec<_>>(),
         "audit_log": std::env::var("SKILLGATE_AUDIT_LOG").ok().or_else(|| default_audit_path().map(|p| p.display().to_string())),
+        "state": {
+            "operations": std::env::var("SKILLGATE_STATE_DIR")
+                .ok()
+                .map(PathBuf::from)
+                .or_else(data_dir)
+                .map(|dir| format!("sqlite:{}", dir.join("operations.sqlite3").display())),
+            "plans": "memory (this process)",
+        },
     });
     for kind in providers::KINDS {
         let setup = ProviderSetup {

@@ -20,6 +20,10 @@ const DB_01: &str = "i-bp1w1tob6r8e8yj8fn3r";
 const BATCH_01: &str = "i-bp1jcvtcbgaonku9150c";
 /// Running in cn-shanghai.
 const SH_APP_01: &str = "i-uf6y1rm05nhn6j84tnm4";
+/// Running with Node.js 20 installed (`node -v` answers v20.18.1).
+const APP_01: &str = "i-bp1cwcyf7kspptwdmktk";
+/// Running, Cloud Assistant unhealthy.
+const OPS_01: &str = "i-bp1kulm1ve9atr03cua0";
 const EXECUTION_LIFECYCLE: &str = "oos.execution.run";
 
 /// A server whose operations run 100 times faster than the skill's cadence (a poll every 200 ms,
@@ -385,6 +389,23 @@ async fn a_restart_in_the_middle_of_a_wait_loses_nothing() {
         .await;
     let (done, execution_id) = start_install(&h, &[WEB_02]).await;
     let operation_id = done["operation"]["operation_id"].clone();
+    // A wait the client gives up on (rmcp sends notifications/cancelled), then a crash mid-wait.
+    let abandoned = h
+        .call_abandoned(
+            "ecsext_wait_execution",
+            json!({"region_id": "cn-hangzhou", "execution_id": execution_id}),
+            std::time::Duration::from_millis(500),
+        )
+        .await;
+    assert!(
+        abandoned.is_none(),
+        "the wait was still holding when the client left"
+    );
+    let listed = h.ok("ecsext_describe_regions", json!({})).await;
+    assert!(
+        !array(&listed["regions"]).is_empty(),
+        "the server serves on after the cancelled wait"
+    );
     h.restart().await;
     let advanced = h
         .emu
@@ -402,5 +423,93 @@ async fn a_restart_in_the_middle_of_a_wait_loses_nothing() {
         "what was asked survived too"
     );
     assert_eq!(h.emu.requests_for("StartExecution").await.len(), 1);
+    h.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_instance_and_cloud_assistant_tools() {
+    let h = Harness::start(spec(Transport::Stdio)).await;
+    let regions = h.ok("ecsext_describe_regions", json!({})).await;
+    let ids: Vec<String> = array(&regions["regions"])
+        .iter()
+        .map(|r| str_of(&r["region_id"]))
+        .collect();
+    assert!(
+        ids.contains(&"cn-hangzhou".to_string()) && ids.contains(&"cn-shanghai".to_string()),
+        "{ids:?}"
+    );
+    let stopped = h
+        .ok(
+            "ecsext_describe_instances",
+            json!({"region_id": "cn-hangzhou", "status": "Stopped"}),
+        )
+        .await;
+    let stopped: Vec<String> = array(&stopped["instances"])
+        .iter()
+        .map(|i| str_of(&i["instance_id"]))
+        .collect();
+    assert_eq!(stopped, [BATCH_01]);
+    let assistant = h
+        .ok(
+            "ecsext_cloud_assistant_status",
+            json!({"region_id": "cn-hangzhou", "instance_ids": [APP_01, OPS_01]}),
+        )
+        .await;
+    let health = |id: &str| {
+        array(&assistant["instances"])
+            .into_iter()
+            .find(|i| i["instance_id"] == id)
+            .map(|i| str_of(&i["healthy"]))
+    };
+    assert_eq!(
+        (health(APP_01).as_deref(), health(OPS_01).as_deref()),
+        (Some("true"), Some("false"))
+    );
+
+    let plan = h
+        .plan(
+            "ecsext_verify_version",
+            json!({"region_id": "cn-hangzhou", "instance_ids": [APP_01], "package_name": NODE, "expected_version": "20"}),
+        )
+        .await;
+    assert_eq!(plan["confirm_phrase"], format!("CONFIRM-VERIFY {NODE}"));
+    assert!(
+        plan.to_string().contains("node -v"),
+        "the plan shows the fixed command: {plan:#}"
+    );
+    let refused = h
+        .call(
+            "ecsext_verify_version",
+            json!({"region_id": "cn-hangzhou", "instance_ids": [APP_01], "package_name": NODE, "command_content": "rm -rf /"}),
+        )
+        .await;
+    expect_error(&refused, "validation_error", "an agent-written command");
+    let done = h.execute(&plan).await;
+    let rows = array(&done["result"]["results"]);
+    assert_eq!(done["result"]["finished"], true, "{done:#}");
+    assert_eq!(rows[0]["actual"], "20.18.1", "{done:#}");
+    assert_eq!(rows[0]["matches"], true, "{done:#}");
+    let invoke_id = str_of(&done["result"]["invoke_id"]);
+    let invocations = h
+        .ok(
+            "ecsext_describe_invocations",
+            json!({"region_id": "cn-hangzhou", "invoke_id": invoke_id}),
+        )
+        .await;
+    assert_eq!(
+        array(&invocations["invocations"]).len(),
+        1,
+        "{invocations:#}"
+    );
+    let results = h
+        .ok(
+            "ecsext_describe_invocation_results",
+            json!({"region_id": "cn-hangzhou", "invoke_id": invoke_id}),
+        )
+        .await;
+    assert!(
+        str_of(&array(&results["results"])[0]["output"]).contains("v20.18.1"),
+        "decoded: {results:#}"
+    );
     h.finish().await;
 }
