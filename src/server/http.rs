@@ -4,6 +4,7 @@
 //! (DNS rebinding, cross-site requests from a browser).
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -679,8 +680,13 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
     shared.pages_base_url(base.trim_end_matches('/').to_string());
     let router = app(shared, &options, cancel.clone());
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
-    eprintln!("skillgate: MCP endpoint http://{address}/mcp");
-    eprintln!("skillgate: legacy SSE endpoint http://{address}/sse");
+    // `writeln!`, not `eprintln!`: stderr on a full disk must not stop the server.
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(stderr, "skillgate: MCP endpoint http://{address}/mcp");
+    let _ = writeln!(
+        stderr,
+        "skillgate: legacy SSE endpoint http://{address}/sse"
+    );
     let stop = cancel.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
