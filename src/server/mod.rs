@@ -3,7 +3,9 @@
 
 mod confirm;
 mod confirm_page;
+mod framing;
 mod http;
+mod limits;
 mod notify;
 mod skills;
 mod sse;
@@ -11,6 +13,7 @@ mod stdio;
 mod tools;
 
 pub use http::{HttpLimits, HttpOptions, app as http_app, serve_http};
+pub use limits::RateLimit;
 pub use stdio::serve_stdio;
 
 use std::collections::HashMap;
