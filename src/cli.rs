@@ -114,6 +114,12 @@ pub struct ServeArgs {
     /// Answer 408 to an HTTP client that has not sent its request body within this (default 30s).
     #[arg(long, env = "SKILLGATE_BODY_TIMEOUT")]
     pub body_timeout: Option<String>,
+    /// Requests each HTTP principal may make: `20/s`, `600/m`, `5000/h` (default: no limit); past it, 429 with Retry-After.
+    #[arg(long, env = "SKILLGATE_RATE_LIMIT")]
+    pub rate_limit: Option<String>,
+    /// Requests a principal may make at once under --rate-limit (default: one second's worth).
+    #[arg(long, env = "SKILLGATE_RATE_LIMIT_BURST")]
+    pub rate_limit_burst: Option<u32>,
     /// Send a provider's requests to this endpoint, as `PROVIDER=URL` (repeatable, e.g.
     /// `alibaba=http://127.0.0.1:9000` for a standalone `skillgate emulator`).
     #[arg(
@@ -171,6 +177,8 @@ pub struct ConfigFile {
     session_idle_timeout: Option<String>,
     header_timeout: Option<String>,
     body_timeout: Option<String>,
+    rate_limit: Option<String>,
+    rate_limit_burst: Option<u32>,
     endpoints: Option<Vec<String>>,
     alibaba_endpoint: Option<String>,
     catalog_dir: Option<PathBuf>,
@@ -219,6 +227,8 @@ impl ServeArgs {
         self.session_idle_timeout = self.session_idle_timeout.or(file.session_idle_timeout);
         self.header_timeout = self.header_timeout.or(file.header_timeout);
         self.body_timeout = self.body_timeout.or(file.body_timeout);
+        self.rate_limit = self.rate_limit.or(file.rate_limit);
+        self.rate_limit_burst = self.rate_limit_burst.or(file.rate_limit_burst);
         if self.endpoints.is_empty() {
             self.endpoints = file.endpoints.unwrap_or_default();
         }
@@ -264,6 +274,16 @@ impl ServeArgs {
                 "--body-timeout",
                 HttpLimits::DEFAULT_BODY_TIMEOUT,
             )?,
+            rate_limit: match &self.rate_limit {
+                Some(rate) => Some(
+                    crate::server::RateLimit::parse(rate, self.rate_limit_burst)
+                        .map_err(|e| anyhow::anyhow!("--rate-limit: {e}"))?,
+                ),
+                None if self.rate_limit_burst.is_some() => {
+                    anyhow::bail!("--rate-limit-burst needs --rate-limit")
+                }
+                None => None,
+            },
         })
     }
 }

@@ -8,6 +8,7 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
+use crate::audit::AuditWriteError;
 use crate::catalog::ArgumentError;
 use crate::gate::GateRefusal;
 use crate::providers::error::{ErrorKind, ProviderError};
@@ -65,6 +66,7 @@ failure_kinds! {
     ApiError => "api_error": "The provider refused the request itself.",
     AuthError => "auth_error": "The credentials or the signature were rejected.",
     ConfigError => "config_error": "skillgate is not configured for this call (credentials, catalog).",
+    AuditUnavailable => "audit_unavailable": "The audit log cannot be written, so no change is planned or executed (reads still work); nothing was sent.",
     InternalError => "internal_error": "skillgate itself failed; nothing was changed.",
 }
 
@@ -198,6 +200,20 @@ impl From<GateRefusal> for ToolFailure {
             GateRefusal::HumanOnly { .. } => FailureKind::ConfirmationHumanOnly,
         };
         ToolFailure::new(kind, refusal.to_string())
+    }
+}
+
+impl From<AuditWriteError> for ToolFailure {
+    fn from(error: AuditWriteError) -> Self {
+        ToolFailure::new(
+            FailureKind::AuditUnavailable,
+            format!(
+                "{error}; a change is never made without its audit record, so nothing was sent"
+            ),
+        )
+        .with_hint(
+            "free space on (or fix) the audit log's file system, then call again; reads still work",
+        )
     }
 }
 

@@ -1,6 +1,8 @@
 //! `skillgate`: thin entry point. Parses the command line, sends logs to stderr (stdout belongs
 //! to the MCP stdio transport and to `skillgate emulator`'s one JSON line), and runs.
 
+use std::io::Write;
+
 use clap::Parser;
 use skillgate::cli::{Cli, Command};
 
@@ -9,6 +11,9 @@ async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_ansi(false)
+        // A log line that cannot be written (stderr on a full disk) is dropped: reporting it with
+        // `eprintln!` would panic the task that logged, and the request it served would hang.
+        .log_internal_errors(false)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("SKILLGATE_LOG")
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
@@ -24,7 +29,7 @@ async fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("skillgate: error: {error:#}");
+            let _ = writeln!(std::io::stderr(), "skillgate: error: {error:#}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -3,9 +3,10 @@
 
 use serde_json::{Map, Value};
 
-use crate::audit::AuditEvent;
+use super::Engine;
+use crate::audit::{AuditEvent, AuditWriteError};
 use crate::failure::ToolFailure;
-use crate::gate::{Owner, Plan};
+use crate::gate::{Owner, Plan, Restored};
 
 /// The decisions the log records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +137,33 @@ impl Events<'_> {
             outcome: Value::Object(result.clone()),
             reason: recovery,
             ..self.about("confirm", plan, Decision::Executed)
+        }
+    }
+}
+
+impl Engine {
+    /// A confirmation whose record could not be written: nothing is sent, and the plan goes back
+    /// to the store (it was not used), so it can be confirmed once the log is writable again.
+    pub(super) fn unrecorded_confirmation(
+        &self,
+        caller: &Owner,
+        plan: Plan,
+        error: AuditWriteError,
+    ) -> ToolFailure {
+        let failure = ToolFailure::from(error);
+        // Best effort: the log that just failed will most likely refuse this line too.
+        self.audit.record(
+            self.events(caller)
+                .plan_failure(&plan, Decision::Refused, &failure),
+        );
+        let (id, expires) = (plan.id.clone(), crate::gate::rfc3339(plan.expires_at));
+        match self.gate.restore(plan) {
+            Restored::Pending => failure.add_hint(format!(
+                "plan `{id}` was not used and stays pending until {expires}: confirm it again once the audit log can be written"
+            )),
+            Restored::Superseded { by } => failure.add_hint(format!(
+                "plan `{id}` was superseded by the newer plan `{by}` for the same resource"
+            )),
         }
     }
 }

@@ -63,8 +63,13 @@ impl Engine {
                 return Err(failure);
             }
         };
-        self.audit
-            .record(events.about("confirm", &plan, Decision::Confirmed));
+        // Fail closed: nothing is sent unless the confirmation is on record.
+        if let Err(error) =
+            self.audit
+                .record_required(events.about("confirm", &plan, Decision::Confirmed))
+        {
+            return Err(self.unrecorded_confirmation(caller, plan, error));
+        }
         let Some((toolset, tool)) = self.catalog.tool(&plan.tool) else {
             let failure = ToolFailure::new(
                 FailureKind::ConfigError,

@@ -356,7 +356,8 @@ impl Engine {
                     )
                 })?;
                 let events = self.events(caller);
-                self.audit.record(events.planned(&plan));
+                // A plan that is not on record is never stored, so it can never be confirmed.
+                self.audit.record_required(events.planned(&plan))?;
                 if let Some(replaced) = self.gate.store(plan) {
                     self.audit.record(events.replaced(
                         &tool.name,

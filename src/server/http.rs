@@ -4,6 +4,7 @@
 //! (DNS rebinding, cross-site requests from a browser).
 
 use std::collections::HashSet;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -62,6 +63,8 @@ pub struct HttpLimits {
     pub header_timeout: Duration,
     /// A client must send a request's body within this once its headers are in.
     pub body_timeout: Duration,
+    /// Requests per principal (`--rate-limit`, `--rate-limit-burst`); none by default.
+    pub rate_limit: Option<super::limits::RateLimit>,
 }
 
 impl HttpLimits {
@@ -82,6 +85,7 @@ impl Default for HttpLimits {
             session_idle_timeout: Self::DEFAULT_SESSION_IDLE_TIMEOUT,
             header_timeout: Self::DEFAULT_HEADER_TIMEOUT,
             body_timeout: Self::DEFAULT_BODY_TIMEOUT,
+            rate_limit: None,
         }
     }
 }
@@ -530,7 +534,7 @@ async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next:
     let bytes = match tokio::time::timeout(gate.timeout, read).await {
         Ok(Ok(bytes)) => bytes,
         // The length limit, or a connection that broke (then nobody reads the answer).
-        Ok(Err(_)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, "Payload Too Large"),
+        Ok(Err(_)) => return super::limits::payload_too_large(sse::MAX_BODY_BYTES),
         Err(_) => {
             tracing::debug!("a request body did not arrive within --body-timeout");
             let mut response = refuse(
@@ -543,6 +547,9 @@ async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next:
             return response;
         }
     };
+    if let Some(refusal) = super::limits::malformed_body(&parts.method, parts.uri.path(), &bytes) {
+        return refusal;
+    }
     if let Some(slots) = &gate.sessions
         && parts.method == Method::POST
         && is_mcp_path(parts.uri.path())
@@ -714,9 +721,17 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         timeout: options.limits.body_timeout,
         sessions: (!options.stateless).then_some(slots),
     };
-    axum::Router::new()
+    let limiter = options
+        .limits
+        .rate_limit
+        .map(|limit| Arc::new(super::limits::RateLimiter::new(limit)));
+    let routes = axum::Router::new()
         .nest_service("/mcp", service)
         .merge(legacy)
+        .layer(axum::middleware::from_fn_with_state(
+            limiter,
+            super::limits::rate_limit,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             gate.clone(),
             read_body_in_time,
@@ -730,7 +745,13 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         .merge(pages.layer(axum::middleware::from_fn_with_state(
             gate,
             read_body_in_time,
-        )))
+        )));
+    // Around the whole router, so routing's own 404 and 405 answers are covered too.
+    axum::Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(
+            super::limits::close_unless_drained,
+        ))
 }
 
 /// Serves until ctrl-c. Prints nothing on stdout except what the caller decides.
@@ -754,8 +775,13 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
     shared.pages_base_url(base.trim_end_matches('/').to_string());
     let router = app(shared, &options, cancel.clone());
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
-    eprintln!("skillgate: MCP endpoint http://{address}/mcp");
-    eprintln!("skillgate: legacy SSE endpoint http://{address}/sse");
+    // `writeln!`, not `eprintln!`: stderr on a full disk must not stop the server.
+    let mut stderr = std::io::stderr();
+    let _ = writeln!(stderr, "skillgate: MCP endpoint http://{address}/mcp");
+    let _ = writeln!(
+        stderr,
+        "skillgate: legacy SSE endpoint http://{address}/sse"
+    );
     let stop = cancel.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;

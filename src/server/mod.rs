@@ -5,7 +5,9 @@ mod confirm;
 mod confirm_page;
 mod discovery;
 pub mod economy;
+mod framing;
 mod http;
+mod limits;
 mod notify;
 mod skills;
 mod sse;
@@ -13,6 +15,7 @@ mod stdio;
 mod tools;
 
 pub use http::{HttpLimits, HttpOptions, app as http_app, serve_http};
+pub use limits::RateLimit;
 pub use stdio::serve_stdio;
 pub use tools::ToolDefinitions;
 

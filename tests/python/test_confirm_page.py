@@ -57,7 +57,7 @@ class Browser:
 
 
 def phrase_on(page_html):
-    return re.search(r"type <code>([^<]+)</code>", page_html).group(1)
+    return re.search(r'class="phrase"><code>([^<]+)</code>', page_html).group(1)
 
 
 async def description(client):
@@ -72,7 +72,8 @@ async def test_link_for_clients_without_url_elicitation(page_server):
         assert pending["status"] == "awaiting_human" and "phrase" not in str(pending).lower().replace("the phrase", "")
         link = pending["confirm_url"]
         page = Browser.get(link)
-        assert "PUT https://pai.cn-hangzhou.aliyuncs.com/api/v1/quotas/" + QUOTA in page
+        assert '<span class="method">PUT</span>' in page
+        assert "https://pai.cn-hangzhou.aliyuncs.com/api/v1/quotas/" + QUOTA in page
         assert await description(client) != "from the page"
         status, text = Browser.post(link, {"phrase": phrase_on(page), "action": "confirm"})
         assert status == 200 and "executed" in text

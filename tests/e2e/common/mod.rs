@@ -536,6 +536,10 @@ pub struct ServerSpec {
     pub client: ClientFactory,
     /// Extra `emulator` flags.
     pub emulator_args: Vec<String>,
+    /// A command the binary is started through (`sh -c '...; exec "$0" "$@"'`), when set.
+    pub launcher: Vec<String>,
+    /// The audit log is a symlink to `/dev/full`: every write fails with ENOSPC.
+    pub audit_on_full_disk: bool,
 }
 
 impl ServerSpec {
@@ -549,6 +553,32 @@ impl ServerSpec {
             auth_token: None,
             client: Arc::new(|| ().into_dyn()),
             emulator_args: Vec::new(),
+            launcher: Vec::new(),
+            audit_on_full_disk: false,
+        }
+    }
+
+    /// Starts the binary through this launcher command (it must `exec "$0" "$@"`).
+    pub fn launched_by(mut self, launcher: &[&str]) -> Self {
+        self.launcher = launcher.iter().map(|a| a.to_string()).collect();
+        self
+    }
+
+    /// Puts the audit log on a "full disk": a symlink to `/dev/full`.
+    pub fn audit_on_full_disk(mut self) -> Self {
+        self.audit_on_full_disk = true;
+        self
+    }
+
+    /// The program and leading arguments that start the binary.
+    fn program(&self) -> (String, Vec<String>) {
+        match self.launcher.split_first() {
+            Some((program, rest)) => {
+                let mut args = rest.to_vec();
+                args.push(BIN.to_string());
+                (program.clone(), args)
+            }
+            None => (BIN.to_string(), Vec::new()),
         }
     }
 
@@ -632,6 +662,10 @@ impl Server {
         std::fs::create_dir_all(&home).expect("home dir");
         let stderr = dir.join(format!("{name}.stderr"));
         let audit = dir.join(format!("{home_name}-audit.jsonl"));
+        if spec.audit_on_full_disk {
+            std::os::unix::fs::symlink("/dev/full", &audit).expect("audit log on /dev/full");
+        }
+        let (program, mut launch_args) = spec.program();
         let mut args: Vec<String> = vec![
             "serve".into(),
             "--alibaba-endpoint".into(),
@@ -646,6 +680,8 @@ impl Server {
             args.extend(["--auth-token".to_string(), token.clone()]);
         }
         args.extend(spec.args.iter().cloned());
+        launch_args.extend(args);
+        let args = launch_args;
         let secret = spec
             .secret_override
             .clone()
@@ -660,7 +696,7 @@ impl Server {
         let stderr_file = std::fs::File::create(&stderr).expect("stderr file");
         match spec.transport {
             Transport::Stdio => {
-                let mut child = tokio::process::Command::new(BIN)
+                let mut child = tokio::process::Command::new(&program)
                     .args(&args)
                     .env_clear()
                     .envs(envs)
@@ -696,7 +732,7 @@ impl Server {
             Transport::Http => {
                 // Owned by the guard at once, so a failing start cannot leave the server running.
                 let mut child = KillOnDrop(
-                    Command::new(BIN)
+                    Command::new(&program)
                         .args(&args)
                         .env_clear()
                         .envs(envs)
@@ -728,6 +764,14 @@ impl Server {
                     audit,
                 }
             }
+        }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        match &self.process {
+            Process::Stdio(child) => child.id().expect("the stdio server is running"),
+            Process::Http { child, .. } => child.0.id(),
         }
     }
 
@@ -1091,8 +1135,12 @@ pub fn min_of(quota: &Value) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// Reads a file, empty when it does not exist.
+/// Reads a file, empty when it does not exist or is not a regular file (an audit log on
+/// `/dev/full` would read as endless zeros).
 pub fn read(path: &Path) -> String {
+    if !path.metadata().is_ok_and(|m| m.is_file()) {
+        return String::new();
+    }
     std::fs::read_to_string(path).unwrap_or_default()
 }
 

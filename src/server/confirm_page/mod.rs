@@ -10,10 +10,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::extract::{Form, Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
+
+mod readable;
+mod view;
 
 use super::Shared;
 use crate::engine::{Channel, Outcome};
@@ -119,79 +122,67 @@ impl ConfirmPages {
     }
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-fn document(title: &str, body: &str) -> Html<String> {
-    Html(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><meta name=\"robots\" content=\"noindex\"><title>{}</title>\
-         <style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;padding:0 1rem}}pre{{background:#f4f4f4;padding:.75rem;overflow:auto}}\
-         .warn{{color:#8a4b00}}input[type=text]{{font-size:1.1rem;width:24rem}}</style></head><body>{}</body></html>",
-        escape(title),
-        body
-    ))
+/// A page with the headers every confirmation page carries: the strict policy, no caching
+/// (the page holds a one-time secret's plan), no referrer to other sites (the secret is in the
+/// URL; `no-referrer` would also make the browser send `Origin: null` on the page's own form,
+/// which the Origin check refuses), no framing.
+fn page(status: StatusCode, html: String) -> Response {
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    if let Ok(policy) = HeaderValue::from_str(&view::content_security_policy()) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    for (name, value) in [
+        (header::CACHE_CONTROL, "no-store"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    ] {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    response
 }
 
 fn gone() -> Response {
-    (
-        StatusCode::NOT_FOUND,
-        document("Link not valid", "<h1>This confirmation link is not valid</h1><p>It was already used, it expired, or it never existed. Nothing was changed. Ask the assistant to plan the change again.</p>"),
-    )
-        .into_response()
+    page(StatusCode::NOT_FOUND, view::gone_page())
 }
 
-/// GET `/confirm/{secret}`: the plan, and a field for the phrase.
+/// How an outcome ended, read from its value.
+fn ending(outcome: &Value) -> view::Ending {
+    if outcome.get("error").is_some() {
+        view::Ending::NotDone
+    } else if outcome["status"] == "cancelled" {
+        view::Ending::Cancelled
+    } else {
+        view::Ending::Done
+    }
+}
+
+/// What the page marks beyond the plan's own fields.
+fn facts(shared: &Shared, plan: &Value) -> view::Facts {
+    let destructive = plan["tool"]
+        .as_str()
+        .and_then(|name| shared.engine.catalog().tool(name))
+        .is_some_and(|(_, tool)| tool.effect == crate::catalog::Effect::Destroy);
+    view::Facts {
+        destructive,
+        forced: view::Facts::forced(plan),
+        emulator: plan["emulator"] == true || shared.engine.is_emulator(),
+    }
+}
+
+/// GET `/confirm/{secret}`: the plan, and a field for the phrase; a used link says so (410).
 async fn show(State(shared): State<Arc<Shared>>, Path(secret): Path<String>) -> Response {
-    let Some(page) = shared.pages.page(&secret) else {
+    let Some(entry) = shared.pages.page(&secret) else {
         return gone();
     };
-    if let Some(outcome) = &page.outcome {
-        let text = serde_json::to_string_pretty(outcome).unwrap_or_default();
-        return document(
-            "Already answered",
-            &format!("<h1>Already answered</h1><pre>{}</pre>", escape(&text)),
-        )
-        .into_response();
+    let facts = facts(&shared, &entry.plan);
+    let summary = entry.plan["summary"].as_str().unwrap_or("a change");
+    if let Some(outcome) = &entry.outcome {
+        let html = view::outcome_page(ending(outcome), outcome, summary, facts.emulator, true);
+        return page(StatusCode::GONE, html);
     }
-    let plan = &page.plan;
-    let request = plan["dry_run"].get(0).cloned().unwrap_or(Value::Null);
-    let warnings: Vec<String> = plan["checks"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .filter(|c| c["result"] != "ok")
-        .map(|c| {
-            format!(
-                "<li class=\"warn\">{}: {}</li>",
-                escape(c["check"].as_str().unwrap_or("")),
-                escape(&c["detail"].to_string())
-            )
-        })
-        .collect();
-    let body = format!(
-        "<h1>Confirm: {summary}</h1><p>Target: <code>{target}</code>. Nothing has changed yet.</p>\
-         <h2>Request that will be sent</h2><pre>{method} {url}\n\n{body}</pre>\
-         <h2>Change</h2><pre>{diff}</pre><ul>{warnings}</ul>\
-         <form method=\"post\"><p><label>To go ahead, type <code>{phrase}</code>:<br>\
-         <input type=\"text\" name=\"phrase\" autocomplete=\"off\" autofocus></label></p>\
-         <p><button type=\"submit\" name=\"action\" value=\"confirm\">Confirm</button> \
-         <button type=\"submit\" name=\"action\" value=\"cancel\">Cancel</button></p></form>\
-         <p>This link works once and expires at {expires}.</p>",
-        summary = escape(plan["summary"].as_str().unwrap_or("")),
-        target = escape(plan["target"].as_str().unwrap_or("")),
-        method = escape(request["method"].as_str().unwrap_or("")),
-        url = escape(request["url"].as_str().unwrap_or("")),
-        body = escape(&serde_json::to_string_pretty(&request["body"]).unwrap_or_default()),
-        diff = escape(&serde_json::to_string_pretty(&plan["diff"]).unwrap_or_default()),
-        warnings = warnings.join(""),
-        phrase = escape(plan["confirm_phrase"].as_str().unwrap_or("")),
-        expires = escape(plan["expires_at"].as_str().unwrap_or("")),
-    );
-    document("Confirm a change", &body).into_response()
+    page(StatusCode::OK, view::plan_page(&entry.plan, facts))
 }
 
 /// The human's answer.
@@ -209,13 +200,13 @@ async fn answer(
     Path(secret): Path<String>,
     Form(answer): Form<Answer>,
 ) -> Response {
-    let Some(page) = shared.pages.take_for_answer(&secret) else {
+    let Some(entry) = shared.pages.take_for_answer(&secret) else {
         return gone();
     };
     let cancelling = answer.action == "cancel";
     let engine_shared = Arc::clone(&shared);
-    let owner = page.owner.clone();
-    let plan_id = page.plan_id.clone();
+    let owner = entry.owner.clone();
+    let plan_id = entry.plan_id.clone();
     let phrase = answer.phrase.clone();
     // Runs to its end even if the browser goes away.
     let outcome = tokio::spawn(async move {
@@ -235,21 +226,15 @@ async fn answer(
             error.to_string(),
         ))
     });
-    let (title, value) = match outcome {
-        Outcome::Success(value) => (if cancelling { "Cancelled" } else { "Done" }, value),
-        Outcome::Failure(failure) => ("Not done", failure.structured()),
+    let value = match outcome {
+        Outcome::Success(value) => value,
+        Outcome::Failure(failure) => failure.structured(),
     };
     shared.pages.record(&secret, value.clone());
-    let text = serde_json::to_string_pretty(&value).unwrap_or_default();
-    document(
-        title,
-        &format!(
-            "<h1>{}</h1><pre>{}</pre><p>You can close this page.</p>",
-            escape(title),
-            escape(&text)
-        ),
-    )
-    .into_response()
+    let facts = facts(&shared, &entry.plan);
+    let summary = entry.plan["summary"].as_str().unwrap_or("a change");
+    let html = view::outcome_page(ending(&value), &value, summary, facts.emulator, false);
+    page(StatusCode::OK, html)
 }
 
 /// The page routes; mounted outside the bearer-token layer (the secret is the credential) but
