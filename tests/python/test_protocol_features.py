@@ -1,6 +1,9 @@
 """Protocol features beyond tools, through the official Python `mcp` SDK: progress and log
 notifications, the skills served as resources, and every protocol generation on one binary."""
 
+import json
+import subprocess
+
 import pytest
 from mcp import Client, StdioServerParameters
 
@@ -67,7 +70,10 @@ async def test_skill_texts_are_served_as_resources(skillgate_bin, tmp_path):
         resources = (await client.list_resources()).resources
         uris = [str(r.uri) for r in resources]
         # Every reachable toolset's skill: with no --toolsets, every toolset is reachable.
-        assert uris == ["skill://pai-quota/SKILL.md", "skill://pai-quota-extra/SKILL.md"]
+        listing = subprocess.run([skillgate_bin, "tools", "--json"], capture_output=True, text=True, check=True)
+        toolsets = sorted({tool["toolset"] for tool in json.loads(listing.stdout)} - {"builtin"})
+        assert sorted(uris) == sorted(f"skill://{name}/SKILL.md" for name in toolsets)
+        assert {"pai-quota", "pai-quota-extra", "ecs-extension"} <= set(toolsets)
         text = (await client.read_resource("skill://pai-quota/SKILL.md")).contents[0].text
         assert text.startswith("---\nname: pai-quota\n")
         assert "CONFIRM-FORCE" in text
