@@ -1,5 +1,6 @@
 """Shared fixtures: the skillgate binary, and a server over streamable HTTP on loopback."""
 
+import json
 import os
 import re
 import subprocess
@@ -50,3 +51,26 @@ def http_server(skillgate_bin, tmp_path):
     yield url, audit
     proc.terminate()
     proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def emulator():
+    """A standalone `skillgate emulator` on an ephemeral loopback port, one per test module; yields
+    its startup line (endpoint and the demo accounts' credentials)."""
+    binary = os.environ.get("SKILLGATE_BIN", str(ROOT / "target" / "debug" / "skillgate"))
+    if not Path(binary).exists():
+        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
+    proc = subprocess.Popen([binary, "emulator", "--listen", "127.0.0.1:0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = proc.stdout.readline()
+        if not line:
+            pytest.fail("the emulator printed no startup line")
+        yield json.loads(line)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)

@@ -4,15 +4,13 @@ extension, the confirmed install as a task that stays `working` until the execut
 result carries the installation report."""
 
 import json
-import re
-import subprocess
 import time
 
 import pytest
 from mcp import Client, StdioServerParameters
 
 from conftest import clean_env
-from test_task_isolation import Session
+from test_task_isolation import Server, Session
 
 pytestmark = pytest.mark.anyio
 
@@ -61,33 +59,8 @@ async def test_waiting_reports_progress_until_the_report(skillgate_bin, tmp_path
         assert [p for p, _ in steps] == sorted(p for p, _ in steps)
 
 
-class HttpServer:
-    def __init__(self, skillgate_bin, tmp_path):
-        self.log = tmp_path / "stderr.log"
-        self._stderr = open(self.log, "w")
-        self.proc = subprocess.Popen(
-            [skillgate_bin, "serve", "--transport", "http", "--listen", "127.0.0.1:0", "--emulator",
-             "--audit-log", str(tmp_path / "audit.jsonl"), *FAST],
-            stdout=subprocess.DEVNULL, stderr=self._stderr, env=clean_env(tmp_path))
-        deadline = time.time() + 30
-        self.url = None
-        while self.url is None:
-            match = re.search(r"MCP endpoint (http://\S+/mcp)", self.log.read_text())
-            if match:
-                self.url = match.group(1)
-            elif self.proc.poll() is not None or time.time() > deadline:
-                raise AssertionError(f"no endpoint:\n{self.log.read_text()}")
-            else:
-                time.sleep(0.02)
-
-    def stop(self):
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
-        self._stderr.close()
-
-
 def test_a_tasks_client_gets_the_install_as_a_task(skillgate_bin, tmp_path):
-    server = HttpServer(skillgate_bin, tmp_path)
+    server = Server(skillgate_bin, tmp_path, *FAST)
     try:
         client = Session(server.url)
         plan = client.request("tools/call", {"name": "ecsext_install", "arguments": install_args()})

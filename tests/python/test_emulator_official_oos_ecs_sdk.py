@@ -37,29 +37,7 @@ I_OPS_01 = "i-bp1kulm1ve9atr03cua0"
 I_SH_APP_01 = "i-uf6y1rm05nhn6j84tnm4"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
-    if not Path(binary).exists():
-        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
-    proc = subprocess.Popen(
-        [binary, "emulator", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            pytest.fail("the emulator printed no startup line")
-        yield json.loads(line)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+# `emulator` (a standalone `skillgate emulator`, one per module) comes from conftest.py.
 
 
 def _config(info: dict, region: str = "cn-hangzhou") -> Config:

@@ -36,30 +36,7 @@ C8G1 = "ecs.gn7i-c8g1.2xlarge"
 C16G1 = "ecs.gn7i-c16g1.4xlarge"
 
 
-@pytest.fixture(scope="module")
-def emulator():
-    binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
-    if not Path(binary).exists():
-        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
-    proc = subprocess.Popen(
-        [binary, "emulator", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            pytest.fail("the emulator printed no startup line")
-        info = json.loads(line)
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+# `emulator` (a standalone `skillgate emulator`, one per module) comes from conftest.py.
 
 
 def _config(info: dict, secret: str | None = None) -> Config:

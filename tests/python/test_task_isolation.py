@@ -21,13 +21,15 @@ MODERN = "2026-07-28"
 
 
 class Server:
-    def __init__(self, skillgate_bin, tmp_path):
+    """`skillgate serve --transport http --emulator` on loopback, with `extra` flags."""
+
+    def __init__(self, skillgate_bin, tmp_path, *extra):
         self.audit = tmp_path / "audit.jsonl"
         self.log = tmp_path / "stderr.log"
         self._stderr = open(self.log, "w")
         self.proc = subprocess.Popen(
             [skillgate_bin, "serve", "--transport", "http", "--listen", "127.0.0.1:0", "--emulator",
-             "--audit-log", str(self.audit)],
+             "--audit-log", str(self.audit), *extra],
             stdout=subprocess.DEVNULL, stderr=self._stderr, env=clean_env(tmp_path),
         )
         deadline = time.time() + 30
