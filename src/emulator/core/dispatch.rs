@@ -148,7 +148,7 @@ async fn process(
     if state.faults().is_forbidden(provider, routed.action) {
         return fail(front.forbidden(routed.action), ak, Some(service), mutating);
     }
-    let fault = state.faults().take(provider, routed.action);
+    let fault = state.faults().take(provider, routed.action, mutating);
     match fault.as_ref().map(|f| f.kind) {
         Some(kind @ (FaultKind::Throttle | FaultKind::ServerError)) => {
             return fail(front.fault_error(kind), ak, Some(service), mutating);

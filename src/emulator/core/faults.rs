@@ -51,6 +51,13 @@ pub struct Fault {
     /// For `timeout`: how long to hold the response.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// A standing fault: each matching call is hit with this probability (0 to 1), for as long as
+    /// it stays armed; `times` and `after` do not apply. What a soak under throttling uses.
+    #[serde(default)]
+    pub rate: Option<f64>,
+    /// Only calls that change state are hit (a lost answer after commit means nothing for a read).
+    #[serde(default)]
+    pub only_mutating: bool,
 }
 
 fn one() -> u32 {
@@ -80,12 +87,22 @@ impl Faults {
             .push(fault);
     }
 
-    /// Takes one use of the first fault armed for `provider`'s `action`, if any.
-    pub fn take(&self, provider: &str, action: &str) -> Option<Fault> {
+    /// Takes one use of the first counted fault armed for `provider`'s `action`, if any; else
+    /// rolls the standing (`rate`) faults that match, in the order they were armed.
+    pub fn take(&self, provider: &str, action: &str, mutating: bool) -> Option<Fault> {
         let mut armed = self.armed.lock().unwrap_or_else(|e| e.into_inner());
-        let index = armed
-            .iter()
-            .position(|f| f.provider == provider && (f.action == action || f.action == "*"))?;
+        let matches = |f: &Fault| {
+            f.provider == provider
+                && (f.action == action || f.action == "*")
+                && (mutating || !f.only_mutating)
+        };
+        let Some(index) = armed.iter().position(|f| f.rate.is_none() && matches(f)) else {
+            return armed
+                .iter()
+                .filter(|f| matches(f))
+                .find(|f| f.rate.is_some_and(|rate| rand::random::<f64>() < rate))
+                .cloned();
+        };
         if armed[index].after > 0 {
             armed[index].after -= 1;
             return None;
@@ -170,7 +187,41 @@ mod tests {
             times,
             after: 0,
             delay_ms: None,
+            rate: None,
+            only_mutating: false,
         }
+    }
+
+    #[test]
+    fn standing_faults_hit_at_their_rate_and_only_where_they_apply() {
+        let faults = Faults::default();
+        faults.arm(Fault {
+            rate: Some(0.3),
+            ..fault("*", FaultKind::Throttle, 1)
+        });
+        faults.arm(Fault {
+            rate: Some(1.0),
+            only_mutating: true,
+            ..fault("*", FaultKind::ServerErrorAfterCommit, 1)
+        });
+        let reads = (0..2000)
+            .filter(|_| faults.take("alibaba", "ListQuotas", false).is_some())
+            .count();
+        assert!(
+            (450..750).contains(&reads),
+            "about 30% of 2000 reads: {reads}"
+        );
+        let lost = (0..200)
+            .filter(|_| {
+                faults.take("alibaba", "CreateQuota", true).map(|f| f.kind)
+                    == Some(FaultKind::ServerErrorAfterCommit)
+            })
+            .count();
+        assert!(
+            (100..180).contains(&lost),
+            "writes not throttled are lost: {lost}"
+        );
+        assert_eq!(faults.armed().len(), 2, "standing faults stay armed");
     }
 
     #[test]
@@ -181,15 +232,15 @@ mod tests {
             ..fault("ListQuotas", FaultKind::ServerError, 1)
         });
         assert!(
-            faults.take("alibaba", "ListQuotas").is_none(),
+            faults.take("alibaba", "ListQuotas", false).is_none(),
             "the first passes"
         );
         assert!(
-            faults.take("alibaba", "ListQuotas").is_some(),
+            faults.take("alibaba", "ListQuotas", false).is_some(),
             "the second fails"
         );
         assert!(
-            faults.take("alibaba", "ListQuotas").is_none(),
+            faults.take("alibaba", "ListQuotas", false).is_none(),
             "then it is spent"
         );
     }
@@ -198,16 +249,16 @@ mod tests {
     fn a_fault_applies_exactly_times_calls() {
         let faults = Faults::default();
         faults.arm(fault("CreateQuota", FaultKind::Throttle, 2));
-        assert_eq!(faults.take("alibaba", "GetQuota"), None);
+        assert_eq!(faults.take("alibaba", "GetQuota", false), None);
         assert_eq!(
-            faults.take("alibaba", "CreateQuota").map(|f| f.kind),
+            faults.take("alibaba", "CreateQuota", true).map(|f| f.kind),
             Some(FaultKind::Throttle)
         );
         assert_eq!(
-            faults.take("alibaba", "CreateQuota").map(|f| f.kind),
+            faults.take("alibaba", "CreateQuota", true).map(|f| f.kind),
             Some(FaultKind::Throttle)
         );
-        assert_eq!(faults.take("alibaba", "CreateQuota"), None);
+        assert_eq!(faults.take("alibaba", "CreateQuota", true), None);
     }
 
     #[test]
@@ -216,11 +267,11 @@ mod tests {
         faults.arm(fault("ScaleQuota", FaultKind::ServerError, 1));
         faults.arm(fault("ScaleQuota", FaultKind::ServerErrorAfterCommit, 1));
         assert_eq!(
-            faults.take("alibaba", "ScaleQuota").map(|f| f.kind),
+            faults.take("alibaba", "ScaleQuota", true).map(|f| f.kind),
             Some(FaultKind::ServerError)
         );
         assert_eq!(
-            faults.take("alibaba", "ScaleQuota").map(|f| f.kind),
+            faults.take("alibaba", "ScaleQuota", true).map(|f| f.kind),
             Some(FaultKind::ServerErrorAfterCommit)
         );
     }
@@ -238,8 +289,8 @@ mod tests {
     fn faults_and_denials_are_keyed_by_provider() {
         let faults = Faults::default();
         faults.arm(fault("CreateQuota", FaultKind::Throttle, 1));
-        assert_eq!(faults.take("huawei", "CreateQuota"), None);
-        assert!(faults.take("alibaba", "CreateQuota").is_some());
+        assert_eq!(faults.take("huawei", "CreateQuota", true), None);
+        assert!(faults.take("alibaba", "CreateQuota", true).is_some());
         faults.set_forbidden("huawei", "DeleteQuota", true);
         assert!(!faults.is_forbidden("alibaba", "DeleteQuota"));
         assert_eq!(faults.forbidden("huawei"), vec!["DeleteQuota".to_string()]);
