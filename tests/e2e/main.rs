@@ -3,6 +3,7 @@
 //! scenario checks the emulator's state through its admin API and the server's audit log, and every
 //! harness proves at the end that no credential leaked into results, errors, stderr or the audit log.
 
+mod autodl;
 mod common;
 mod ecs_extension;
 mod faults;

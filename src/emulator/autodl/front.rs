@@ -53,8 +53,10 @@ pub fn business(code: &str, message: impl Into<String>) -> ApiError {
     ApiError::new(200, code, message)
 }
 
-fn envelope(status: StatusCode, code: &str, msg: &str, data: Value) -> Response {
-    let body = json!({"code": code, "msg": msg, "data": data});
+/// The envelope; the request id is the public API's field (the private cloud was seen without
+/// one; clients treat it as optional).
+fn envelope(status: StatusCode, code: &str, msg: &str, data: Value, request_id: &str) -> Response {
+    let body = json!({"code": code, "msg": msg, "data": data, "request_id": request_id});
     let mut response = (status, body.to_string()).into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,
@@ -150,20 +152,20 @@ impl Front for AutodlFront {
         }
     }
 
-    fn success_response(&self, mut body: Map<String, Value>, _request_id: &str) -> Response {
+    fn success_response(&self, mut body: Map<String, Value>, request_id: &str) -> Response {
         let data = body.remove("data").unwrap_or(Value::Null);
-        envelope(StatusCode::OK, "Success", "", data)
+        envelope(StatusCode::OK, "Success", "", data, request_id)
     }
 
     fn error_response(
         &self,
         error: &ApiError,
-        _request_id: &str,
+        request_id: &str,
         _host: &str,
         _service: Option<&dyn ServiceApi>,
     ) -> Response {
         let status = StatusCode::from_u16(error.status).unwrap_or(StatusCode::OK);
-        envelope(status, &error.code, &error.message, Value::Null)
+        envelope(status, &error.code, &error.message, Value::Null, request_id)
     }
 
     fn demo_account(&self) -> Value {
