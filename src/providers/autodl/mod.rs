@@ -69,3 +69,39 @@ fn status(setup: &ProviderSetup<'_>) -> Value {
         "endpoint": setup.endpoint.clone().unwrap_or_else(|| "https://private.autodl.com".into()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::providers::{Providers, Unavailable};
+
+    #[test]
+    fn without_a_token_calls_get_the_setup_message_which_never_asks_for_the_token_in_chat() {
+        let none = |_: &str| None;
+        let setup = ProviderSetup {
+            env: &none,
+            home: None,
+            endpoint: None,
+            emulator_account: None,
+            permission_prefixes: Default::default(),
+            client_id: "c".into(),
+        };
+        assert!(matches!(configure(&setup), Ok(None)));
+        match Providers::default().get(PROVIDER) {
+            Err(Unavailable::NoCredentials(message)) => {
+                assert!(
+                    message.contains("AUTODL_ELASTIC_TOKEN") && message.contains("AUTODL_TOKEN")
+                );
+                assert!(message.contains("do not paste the token into the chat"));
+            }
+            other => panic!("expected the setup message, got {other:?}"),
+        }
+        let env = |name: &str| (name == "AUTODL_TOKEN").then(|| "secret-token-value".to_string());
+        let status = status(&ProviderSetup { env: &env, ..setup });
+        assert!(
+            !status.to_string().contains("secret-token-value"),
+            "{status}"
+        );
+        assert_eq!(status["credentials"]["source"], "env:AUTODL_TOKEN");
+    }
+}

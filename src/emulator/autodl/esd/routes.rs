@@ -81,7 +81,7 @@ pub static ROUTES: &[Route<EsdBackend>] = &[
         containers::stop
     ),
     route!(
-        StopContainer,
+        StopContainerByPost,
         POST,
         "/api/v1/dev/deployment/container/stop",
         true,
@@ -102,7 +102,7 @@ pub static ROUTES: &[Route<EsdBackend>] = &[
         blacklist::list
     ),
     route!(
-        ListBlacklist,
+        ListBlacklistByPost,
         POST,
         "/api/v1/dev/deployment/blacklist/list",
         false,
