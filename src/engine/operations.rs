@@ -170,6 +170,59 @@ impl Engine {
         Value::Object(view)
     }
 
+    /// Marks a running operation of the caller's cancelled, so the runner never polls it again.
+    /// Work already sent to the cloud is not undone; the answer says so.
+    pub(super) fn cancel_operation(&self, caller: &Owner, id: &str) -> Result<Value, ToolFailure> {
+        let ops = &self.operations;
+        for _ in 0..5 {
+            let mut operation = ops
+                .store
+                .get(id)
+                .map_err(store_failure)?
+                .filter(|op| op.owner == caller.principal)
+                .ok_or_else(|| {
+                    ToolFailure::new(
+                        FailureKind::NotFound,
+                        format!("no operation `{id}` of yours"),
+                    )
+                })?;
+            if operation.status.is_terminal() {
+                return Err(ToolFailure::new(
+                    FailureKind::PlanNotPending,
+                    format!(
+                        "operation `{id}` already ended ({})",
+                        operation.status.as_str()
+                    ),
+                ));
+            }
+            let kind = self.operation_kind(&operation.kind)?;
+            operation.status = OpStatus::Cancelled;
+            operation.message = "cancelled: skillgate stopped following it; nothing more is sent for it (what was already sent is not undone)".into();
+            operation.updated_ms = now_ms();
+            operation.lease_holder = None;
+            operation.lease_until_ms = 0;
+            operation.report = Some((kind.report)(&operation));
+            if ops.store.update(&operation).map_err(store_failure)? {
+                ops.announce();
+                self.audit.record(self.events(caller).operation_cancelled(
+                    &operation.tool,
+                    operation.plan_id.clone(),
+                    id,
+                ));
+                let mut view = self.operation_view(kind, &operation);
+                if let Some(object) = view.as_object_mut() {
+                    object.insert("status".into(), json!("cancelled"));
+                }
+                return Ok(view);
+            }
+            // The runner recorded a poll in between: look again.
+        }
+        Err(ToolFailure::new(
+            FailureKind::InternalError,
+            format!("operation `{id}` kept changing; try again"),
+        ))
+    }
+
     /// A wait tool: finds (or adopts) the operation its arguments name, then watches it for at
     /// most the wait budget, reporting each change as progress.
     pub(super) async fn wait_operation(

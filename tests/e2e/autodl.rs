@@ -506,3 +506,35 @@ async fn password_redaction(transport: Transport) {
     );
     h.finish().await;
 }
+
+both_transports!(
+    a_queued_submit_can_be_cancelled_before_it_submits,
+    cancel_queue
+);
+async fn cancel_queue(transport: Transport) {
+    let h = Harness::start(spec(transport)).await;
+    occupy(&h, "A100", 30).await;
+    let (done, name) = queue(&h, config("cancelled", "A100"), json!({})).await;
+    let handle = str_of(&done["operation"]["operation_id"]);
+    let cancelled = h.ok("cancel", json!({"plan_id": handle})).await;
+    assert_eq!(cancelled["operation_status"], "cancelled", "{cancelled:#}");
+    h.refused("cancel", json!({"plan_id": handle}), "plan_not_pending")
+        .await;
+    h.emu
+        .admin_post("autodl/release", json!({"gpu_name": "A100"}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    let status = h
+        .ok("autodl_queue_status", json!({"deployment_name": name}))
+        .await;
+    assert_eq!(status["operation_status"], "cancelled");
+    assert_eq!(creates(&h).await, 0, "a cancelled queue never submits");
+    let audit = h.audit();
+    assert!(
+        audit
+            .iter()
+            .any(|l| l["decision"] == "cancelled" && str_of(&l["reason"]).contains(&handle)),
+        "the cancellation is audited: {audit:#?}"
+    );
+    h.finish().await;
+}
