@@ -473,6 +473,9 @@ pub struct FieldSpec {
     /// JSON type for the output schema.
     #[serde(rename = "type")]
     pub kind: FieldType,
+    /// A value only the caller may see (a revealed password): masked in the audit log.
+    #[serde(default)]
+    pub secret: bool,
 }
 
 /// JSON types of projected fields.
@@ -543,6 +546,29 @@ pub fn project(output: &OutputSpec, response: &Value) -> serde_json::Map<String,
         }
         _ => project_fields(response, &output.fields),
     }
+}
+
+/// A projected result with every `secret` field masked, for the audit log.
+pub fn redact_secrets(
+    output: &OutputSpec,
+    result: &serde_json::Map<String, Value>,
+) -> serde_json::Map<String, Value> {
+    let mask = |object: &mut serde_json::Map<String, Value>, fields: &[FieldSpec]| {
+        for field in fields.iter().filter(|f| f.secret) {
+            if let Some(value) = object.get_mut(&field.name) {
+                *value = Value::String("****".into());
+            }
+        }
+    };
+    let mut out = result.clone();
+    mask(&mut out, &output.fields);
+    mask(&mut out, &output.extra);
+    if let Some(Value::Array(items)) = output.key.as_ref().and_then(|key| out.get_mut(key)) {
+        for item in items.iter_mut().filter_map(Value::as_object_mut) {
+            mask(item, &output.fields);
+        }
+    }
+    out
 }
 
 /// The gate's own tools, present in every toolset selection that can mutate.

@@ -136,8 +136,10 @@ fn build_call<'a>(
     request.headers = headers;
     request.scope = scope;
     // ROA and REST writes carry a JSON body (`{}` when every body field is unset, as the SDKs
-    // send); reads and deletes carry none.
-    if service.style != ApiStyle::Rpc && matches!(request.method.as_str(), "POST" | "PUT" | "PATCH")
+    // send); reads and deletes carry none, unless the API takes body fields there (AutoDL's
+    // `DELETE /api/v1/dev/deployment` names its target in a JSON body).
+    if service.style != ApiStyle::Rpc
+        && (matches!(request.method.as_str(), "POST" | "PUT" | "PATCH") || !body.is_empty())
     {
         request = request.body(Value::Object(sorted(body)));
     }

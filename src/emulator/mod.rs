@@ -1,5 +1,5 @@
 //! The built-in cloud emulator, served on loopback like LocalStack or moto: today Alibaba
-//! PAI Studio 2022-01-12 and AIWorkSpace 2021-02-04.
+//! PAI Studio 2022-01-12 and AIWorkSpace 2021-02-04, and AutoDL elastic deployments.
 //!
 //! It only sees HTTP on the wire (it never imports the provider clients): it verifies
 //! signatures exactly as the cloud does, keeps state per provider, account, region and
@@ -12,12 +12,13 @@
 //! - [`core`]: provider-neutral: server, dispatch by the signed `Host`, the `Front` trait,
 //!   services and routes, world state, clock, lifecycles, faults, request log, paging,
 //!   admin API.
-//! - one folder per provider front ([`alibaba`]), with one folder per service inside
-//!   (`alibaba::pai`, `alibaba::aiworkspace`).
+//! - one folder per provider front ([`alibaba`], [`autodl`]), with one folder per service
+//!   inside (`alibaba::pai`, `alibaba::aiworkspace`, `autodl::esd`).
 //!
 //! The composition root is [`fronts`]: the list of provider fronts in matching order.
 
 pub mod alibaba;
+pub mod autodl;
 pub mod core;
 
 pub use self::core::clock;
@@ -37,7 +38,10 @@ use crate::secret::Secret;
 
 /// The provider fronts, in the order a request's host is matched against them.
 pub fn fronts() -> Vec<Box<dyn Front>> {
-    vec![Box::new(alibaba::AlibabaFront::new())]
+    vec![
+        Box::new(alibaba::AlibabaFront::new()),
+        Box::new(autodl::AutodlFront::new()),
+    ]
 }
 
 /// Every route the emulator serves, for the catalog coverage test: one entry per

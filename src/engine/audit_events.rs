@@ -99,6 +99,22 @@ impl Events<'_> {
         }
     }
 
+    /// `cancelled`, for a long operation the caller stopped following (`cancel {op-...}`).
+    pub fn operation_cancelled(
+        &self,
+        tool: &str,
+        plan_id: Option<String>,
+        operation_id: &str,
+    ) -> AuditEvent {
+        AuditEvent {
+            plan_id,
+            reason: Some(format!(
+                "operation `{operation_id}` cancelled by the caller"
+            )),
+            ..self.base(tool, Decision::Cancelled)
+        }
+    }
+
     /// A decision about a stored plan, recorded under the gate tool that made it.
     pub fn about(&self, gate_tool: &str, plan: &Plan, decision: Decision) -> AuditEvent {
         AuditEvent {

@@ -184,7 +184,7 @@ impl Engine {
         self.audit.record(self.events(caller).executed(
             plan,
             request_ids.clone(),
-            &result,
+            &crate::catalog::redact_secrets(&tool.output, &result),
             recovered.clone(),
         ));
         let mut out = json!({

@@ -428,8 +428,14 @@ impl Engine {
         Ok(())
     }
 
-    /// Drops a plan of the caller's.
+    /// Drops a plan of the caller's, or stops following a running long operation of the
+    /// caller's when given its `op-...` handle (a queued submit that has not submitted yet then
+    /// never does).
     pub fn cancel(&self, caller: &Owner, plan_id: &str) -> Outcome {
+        if plan_id.starts_with("op-") {
+            let result = self.cancel_operation(caller, plan_id);
+            return self.finish(result);
+        }
         let result = match self.gate.cancel(caller, plan_id, SystemTime::now()) {
             Ok(plan) => {
                 self.audit.record(

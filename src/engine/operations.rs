@@ -19,6 +19,8 @@ use crate::toolsets::{OperationKind, PollContext};
 /// How long the runner keeps an operation to itself while polling it; another runner (a
 /// replica sharing the store) takes it over after that.
 const LEASE: Duration = Duration::from_secs(60);
+/// The shortest lease, whatever the time scale: longer than any one poll takes.
+const MIN_LEASE: Duration = Duration::from_secs(5);
 /// Polls in a row that fail for a reason other than a passing provider fault before the
 /// operation is reported failed.
 const MAX_HARD_POLL_FAILURES: u32 = 3;
@@ -170,6 +172,59 @@ impl Engine {
         Value::Object(view)
     }
 
+    /// Marks a running operation of the caller's cancelled, so the runner never polls it again.
+    /// Work already sent to the cloud is not undone; the answer says so.
+    pub(super) fn cancel_operation(&self, caller: &Owner, id: &str) -> Result<Value, ToolFailure> {
+        let ops = &self.operations;
+        for _ in 0..5 {
+            let mut operation = ops
+                .store
+                .get(id)
+                .map_err(store_failure)?
+                .filter(|op| op.owner == caller.principal)
+                .ok_or_else(|| {
+                    ToolFailure::new(
+                        FailureKind::NotFound,
+                        format!("no operation `{id}` of yours"),
+                    )
+                })?;
+            if operation.status.is_terminal() {
+                return Err(ToolFailure::new(
+                    FailureKind::PlanNotPending,
+                    format!(
+                        "operation `{id}` already ended ({})",
+                        operation.status.as_str()
+                    ),
+                ));
+            }
+            let kind = self.operation_kind(&operation.kind)?;
+            operation.status = OpStatus::Cancelled;
+            operation.message = "cancelled: skillgate stopped following it; nothing more is sent for it (what was already sent is not undone)".into();
+            operation.updated_ms = now_ms();
+            operation.lease_holder = None;
+            operation.lease_until_ms = 0;
+            operation.report = Some((kind.report)(&operation));
+            if ops.store.update(&operation).map_err(store_failure)? {
+                ops.announce();
+                self.audit.record(self.events(caller).operation_cancelled(
+                    &operation.tool,
+                    operation.plan_id.clone(),
+                    id,
+                ));
+                let mut view = self.operation_view(kind, &operation);
+                if let Some(object) = view.as_object_mut() {
+                    object.insert("status".into(), json!("cancelled"));
+                }
+                return Ok(view);
+            }
+            // The runner recorded a poll in between: look again.
+        }
+        Err(ToolFailure::new(
+            FailureKind::InternalError,
+            format!("operation `{id}` kept changing; try again"),
+        ))
+    }
+
     /// A wait tool: finds (or adopts) the operation its arguments name, then watches it for at
     /// most the wait budget, reporting each change as progress.
     pub(super) async fn wait_operation(
@@ -269,10 +324,12 @@ impl Engine {
         let ops = &self.operations;
         loop {
             let now = now_ms();
-            match ops
-                .store
-                .lease_due(now, &ops.settings.holder, millis(LEASE), 32)
-            {
+            match ops.store.lease_due(
+                now,
+                &ops.settings.holder,
+                millis(ops.scaled(LEASE).max(MIN_LEASE)),
+                32,
+            ) {
                 Ok(due) => {
                     for operation in due {
                         self.poll_once(operation).await;

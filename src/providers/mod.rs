@@ -4,6 +4,7 @@
 //! - [`error`]: the provider-neutral [`ProviderError`] with its common [`ErrorKind`]s.
 //! - [`retry`]: when a failed attempt may be sent again.
 //! - [`alibaba`]: Alibaba Cloud (ACS3 signing, RPC and ROA, retries, error mapping).
+//! - [`autodl`]: AutoDL elastic deployments (raw token, the `{code, msg, data}` envelope).
 //!
 //! The engine holds providers by id ([`Providers`]) and never names one. Each provider module
 //! exports a [`ProviderKind`]: how it is configured (credentials from its usual places, the
@@ -11,6 +12,7 @@
 //! Adding a cloud is a new module here plus one entry in [`KINDS`].
 
 pub mod alibaba;
+pub mod autodl;
 pub mod error;
 pub mod request;
 pub mod retry;
@@ -103,7 +105,7 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND];
+pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {

@@ -7,6 +7,7 @@
 //! Toolsets sit below the engine: they see the catalog, the gate's plain types and the
 //! provider-neutral [`Calls`], never the engine or a provider's client.
 
+pub mod autodl;
 pub mod common;
 pub mod ecs_extension;
 mod operation_kind;
@@ -33,6 +34,7 @@ const TOOLSETS: &[fn(&mut ToolsetRegistry)] = &[
     common::register,
     pai_quota::register,
     ecs_extension::register,
+    autodl::register,
 ];
 
 /// Whether a guard runs for a new plan or to re-check a stored one before execution.

@@ -4,6 +4,7 @@
 //! harness proves at the end that no credential leaked into results, errors, stderr or the audit log.
 
 mod audit;
+mod autodl;
 mod common;
 mod economy;
 mod ecs_extension;

@@ -16,6 +16,15 @@ fn catalog() -> Catalog {
     Catalog::embedded(&registry).expect("the built-in catalog loads")
 }
 
+/// Whether a gated tool's call is a read on the wire (the emulator's route does not mutate).
+fn reads_on_the_wire(tool: &skillgate::catalog::ToolSpec) -> bool {
+    skillgate::emulator::route_table().iter().any(|route| {
+        route.action == tool.call.action
+            && route.method.eq_ignore_ascii_case(tool.call.method())
+            && !route.mutating
+    })
+}
+
 #[tokio::test]
 async fn every_mutation_is_gated_with_its_catalog_example() {
     let h = Harness::start(ServerSpec::new(Transport::Stdio).args(&["--toolsets", "all"])).await;
@@ -74,12 +83,21 @@ async fn every_mutation_is_gated_with_its_catalog_example() {
 
         // The exact phrase executes it, once; a replay is refused and sends nothing more.
         let plan = h.plan(name, example.clone()).await;
+        let calls_before = h.emu.requests_for(&tool.call.action).await.len();
         h.execute(&plan).await;
         let sent = h.emu.mutating_requests().await.len();
-        assert!(
-            sent > before.mutating,
-            "`{name}`: the confirmed plan was sent"
-        );
+        if reads_on_the_wire(tool) {
+            // A gated read (a confirmed password reveal) changes nothing: its call was sent.
+            assert!(
+                h.emu.requests_for(&tool.call.action).await.len() > calls_before,
+                "`{name}`: the confirmed plan was sent"
+            );
+        } else {
+            assert!(
+                sent > before.mutating,
+                "`{name}`: the confirmed plan was sent"
+            );
+        }
         let replay = h
             .confirm(&str_of(&plan["plan_id"]), &str_of(&plan["confirm_phrase"]))
             .await;

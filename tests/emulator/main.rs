@@ -2,10 +2,11 @@
 //! tiny ACS3 client built only from `skillgate::signing`), [`routes`] (authentication,
 //! routing, read routes), [`quotas`] (PAI Studio mutating routes), [`workspaces`]
 //! (AIWorkSpace), [`oos`] and [`ecs`] (the RPC services of the ECS extension workflow),
-//! [`admin`] (the admin API and faults) and [`seam`] (route table, startup line, dispatch
-//! by host, faults by provider, lifecycle modes).
+//! [`admin`] (the admin API and faults), [`seam`] (route table, startup line, dispatch by host,
+//! faults by provider, lifecycle modes) and [`autodl`] (the AutoDL front over plain HTTP).
 
 mod admin;
+mod autodl;
 mod ecs;
 mod oos;
 mod quotas;

@@ -24,7 +24,11 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
         .map(|r| (r.service, r.version, r.action))
         .collect();
     assert_eq!(keys.len(), routes.len(), "no duplicate route");
-    assert_eq!(routes.len(), 30);
+    assert_eq!(
+        routes.iter().filter(|r| r.provider == "alibaba").count(),
+        30
+    );
+    assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
     assert!(routes.contains(&RouteInfo {
         provider: "alibaba",
         service: "paistudio",
@@ -217,5 +221,5 @@ async fn a_manual_lifecycle_moves_only_when_advanced_and_reset_restores_timed() 
     emu.admin("POST", "/_emulator/reset", None).await;
     let (_, lifecycles) = emu.admin("GET", "/_emulator/lifecycles", None).await;
     assert_eq!(lifecycles["modes"], json!({}));
-    assert_eq!(lifecycles["lifecycles"].as_array().map(Vec::len), Some(4));
+    assert_eq!(lifecycles["lifecycles"].as_array().map(Vec::len), Some(7));
 }

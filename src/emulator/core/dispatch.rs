@@ -39,7 +39,7 @@ pub async fn handle(state: &EmulatorState, raw: RawRequest, body_ok: bool) -> Re
     let request_id = new_request_id();
     let host = raw.header("host").unwrap_or_default().to_owned();
     let host_name = raw.host_name();
-    let Some(front) = state.front_for_host(&host_name) else {
+    let Some(front) = state.front_for(&raw) else {
         return unknown_host(state, &raw, &request_id, &host);
     };
     let params = request_params(&raw);

@@ -39,6 +39,14 @@ pub trait Front: Send + Sync {
     /// (`127.0.0.1`, `localhost`) are served by the first front that accepts them.
     fn matches(&self, host: &str) -> bool;
 
+    /// Whether a request to a loopback host is evidently this provider's (its paths, its
+    /// authentication header). Several fronts serve loopback; a front that claims a request
+    /// is chosen before the first front that merely [`Front::matches`] loopback, so plain
+    /// HTTP clients pointed at `http://127.0.0.1:PORT` reach the right provider.
+    fn claims(&self, _raw: &RawRequest) -> bool {
+        false
+    }
+
     /// The region named by the host.
     fn region(&self, host: &str) -> String;
 

@@ -81,8 +81,15 @@ pub struct Emulator {
     pub key_id: String,
     /// The demo account's access key secret.
     pub secret: String,
+    /// Every other provider's demo account from the startup line (`{"autodl": {"token": ...}}`).
+    pub accounts: Value,
     http: reqwest::Client,
 }
+
+/// How a server is pointed at the emulator for each provider other than Alibaba: the startup
+/// line's provider key, the field of its demo account, and the environment variable the
+/// provider reads it from.
+const PROVIDER_ENV: &[(&str, &str, &str)] = &[("autodl", "token", "AUTODL_TOKEN")];
 
 impl Emulator {
     /// Starts an emulator on an ephemeral loopback port and reads its one startup line.
@@ -121,9 +128,27 @@ impl Emulator {
             endpoint: text("/endpoint"),
             key_id: text("/alibaba/access_key_id"),
             secret: text("/alibaba/access_key_secret"),
+            accounts: startup.clone(),
             _child: child,
             http: reqwest::Client::new(),
         }
+    }
+
+    /// A field of a provider's demo account in the startup line.
+    pub fn account_field(&self, provider: &str, field: &str) -> Option<String> {
+        self.accounts
+            .get(provider)
+            .and_then(|a| a.get(field))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    }
+
+    /// Every demo secret of the other providers, which must never leak either.
+    pub fn other_secrets(&self) -> Vec<String> {
+        PROVIDER_ENV
+            .iter()
+            .filter_map(|(provider, field, _)| self.account_field(provider, field))
+            .collect()
     }
 
     fn admin_url(&self, path: &str) -> String {
@@ -673,6 +698,16 @@ impl Server {
             "--audit-log".into(),
             audit.display().to_string(),
         ];
+        let mut provider_env: Vec<(&str, String)> = Vec::new();
+        for (provider, field, var) in PROVIDER_ENV {
+            if let Some(value) = emulator.account_field(provider, field) {
+                args.extend([
+                    "--endpoint".to_string(),
+                    format!("{provider}={}", emulator.endpoint),
+                ]);
+                provider_env.push((var, value));
+            }
+        }
         if spec.transport == Transport::Http {
             args.extend(["--transport", "http", "--listen", "127.0.0.1:0"].map(String::from));
         }
@@ -692,7 +727,9 @@ impl Server {
             ("ALIBABA_CLOUD_ACCESS_KEY_ID", emulator.key_id.clone()),
             ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", secret),
             ("SKILLGATE_LOG", spec.log.clone()),
-        ];
+        ]
+        .into_iter()
+        .chain(provider_env);
         let stderr_file = std::fs::File::create(&stderr).expect("stderr file");
         match spec.transport {
             Transport::Stdio => {
@@ -1023,7 +1060,7 @@ impl Harness {
             haystacks.push((file.display().to_string(), text));
         }
         assert_no_credentials(&emu.key_id, &emu.secret, &haystacks);
-        for secret in &secrets {
+        for secret in secrets.iter().chain(&emu.other_secrets()) {
             for (name, text) in &haystacks {
                 assert!(
                     !text.contains(secret.as_str()),
