@@ -14,6 +14,7 @@ mod human;
 mod recovery;
 mod refusals;
 mod secrets;
+mod soak;
 mod steps;
 mod sweep;
 mod workflows;
