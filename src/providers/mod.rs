@@ -4,6 +4,7 @@
 //! - [`error`]: the provider-neutral [`ProviderError`] with its common [`ErrorKind`]s.
 //! - [`retry`]: when a failed attempt may be sent again.
 //! - [`alibaba`]: Alibaba Cloud (ACS3 signing, RPC and ROA, retries, error mapping).
+//! - [`huawei`]: Huawei Cloud (SDK-HMAC-SHA256, project ids through IAM, error mapping).
 //!
 //! The engine holds providers by id ([`Providers`]) and never names one. Each provider module
 //! exports a [`ProviderKind`]: how it is configured (credentials from its usual places, the
@@ -12,6 +13,7 @@
 
 pub mod alibaba;
 pub mod error;
+pub mod huawei;
 pub mod request;
 pub mod retry;
 
@@ -103,7 +105,7 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND];
+pub const KINDS: &[ProviderKind] = &[alibaba::KIND, huawei::KIND];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {
