@@ -12,13 +12,14 @@
 //! - [`core`]: provider-neutral: server, dispatch by the signed `Host`, the `Front` trait,
 //!   services and routes, world state, clock, lifecycles, faults, request log, paging,
 //!   admin API.
-//! - one folder per provider front ([`alibaba`]), with one folder per service inside
-//!   (`alibaba::pai`, `alibaba::aiworkspace`).
+//! - one folder per provider front ([`alibaba`], [`huawei`]), with one folder per service
+//!   inside (`alibaba::pai`, `alibaba::aiworkspace`, `huawei::modelarts`, `huawei::iam`).
 //!
 //! The composition root is [`fronts`]: the list of provider fronts in matching order.
 
 pub mod alibaba;
 pub mod core;
+pub mod huawei;
 
 pub use self::core::clock;
 pub use self::core::faults;
@@ -37,7 +38,10 @@ use crate::secret::Secret;
 
 /// The provider fronts, in the order a request's host is matched against them.
 pub fn fronts() -> Vec<Box<dyn Front>> {
-    vec![Box::new(alibaba::AlibabaFront::new())]
+    vec![
+        Box::new(alibaba::AlibabaFront::new()),
+        Box::new(huawei::HuaweiFront::new()),
+    ]
 }
 
 /// Every route the emulator serves, for the catalog coverage test: one entry per

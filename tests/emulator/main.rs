@@ -7,6 +7,7 @@
 
 mod admin;
 mod ecs;
+mod huawei;
 mod oos;
 mod quotas;
 mod routes;

@@ -39,11 +39,11 @@ pub async fn handle(state: &EmulatorState, raw: RawRequest, body_ok: bool) -> Re
     let request_id = new_request_id();
     let host = raw.header("host").unwrap_or_default().to_owned();
     let host_name = raw.host_name();
-    let Some(front) = state.front_for_host(&host_name) else {
+    let Some(front) = state.front_for_request(&raw) else {
         return unknown_host(state, &raw, &request_id, &host);
     };
     let params = request_params(&raw);
-    let region = front.call_region(front.region(&host_name), &params);
+    let region = front.request_region(&raw, &host_name, &params);
     let (action, version) = front.claimed_action(&raw);
     let outcome = if body_ok {
         process(state, front, &raw, params, &request_id, &host, &region).await

@@ -39,8 +39,22 @@ pub trait Front: Send + Sync {
     /// (`127.0.0.1`, `localhost`) are served by the first front that accepts them.
     fn matches(&self, host: &str) -> bool;
 
+    /// Whether this front claims a loopback request by its signature scheme (the official
+    /// SDKs pointed at `127.0.0.1` send that host): a claiming front wins over the first
+    /// front that merely accepts loopback hosts.
+    fn claims(&self, _raw: &RawRequest) -> bool {
+        false
+    }
+
     /// The region named by the host.
     fn region(&self, host: &str) -> String;
+
+    /// The region a request works on, when more than the host and parameters say it (a
+    /// Huawei path names its project, and a project belongs to one region).
+    fn request_region(&self, raw: &RawRequest, host: &str, params: &[(String, String)]) -> String {
+        let _ = raw;
+        self.call_region(self.region(host), params)
+    }
 
     /// The region a call works on: the host's, unless the provider lets a parameter name
     /// it (Alibaba RPC calls carry `RegionId`). `params` are the query and form-body pairs.

@@ -86,6 +86,15 @@ impl EmulatorState {
         self.fronts().find(|f| f.matches(host))
     }
 
+    /// The front that serves a request: one that accepts its host and claims its signature
+    /// scheme, else the first that accepts its host.
+    pub fn front_for_request(&self, raw: &RawRequest) -> Option<&dyn Front> {
+        let host = raw.host_name();
+        self.fronts()
+            .find(|f| f.matches(&host) && f.claims(raw))
+            .or_else(|| self.front_for_host(&host))
+    }
+
     /// Clears all state and loads every front's demo seed again (credentials stay the
     /// same); also clears faults, forbidden actions, lifecycle modes and the request log.
     pub fn reseed(&self) {
