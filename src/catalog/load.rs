@@ -294,6 +294,15 @@ fn validate_service(
             known.join(", ")
         ));
     }
+    if let Some(name) = service
+        .provider_fills
+        .iter()
+        .find(|name| !snake_case(name) || service.scope.contains(name))
+    {
+        return fail(format!(
+            "provider_fills names `{name}`, which is not a snake_case name outside the scope"
+        ));
+    }
     if let Some(name) = service.scope.iter().find(|name| !snake_case(name)) {
         return fail(format!("scope parameter `{name}` is not snake_case"));
     }
@@ -592,6 +601,9 @@ fn validate_params(tool: &ToolSpec, service: &ServiceSpec) -> Result<(), (String
     }
     let path_params: Vec<&str> = template_fields(tool.call.path());
     for field in &path_params {
+        if service.provider_fills.iter().any(|filled| filled == field) {
+            continue;
+        }
         let found = tool.params.iter().any(|p| {
             p.wire
                 .as_ref()

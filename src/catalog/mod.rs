@@ -93,6 +93,11 @@ pub struct ServiceSpec {
     /// to the id.
     #[serde(default)]
     pub permission: Option<String>,
+    /// Path fields the provider fills itself when it sends a call, so no tool declares them
+    /// and agents never pass them: Huawei's `["project_id"]` (`/v2/{project_id}/...`, resolved
+    /// from the credentials or IAM per region). The catalog leaves `{field}` in the path.
+    #[serde(default)]
+    pub provider_fills: Vec<String>,
 }
 
 /// A named group of tools that is switched on or off as a whole (`--toolsets`).

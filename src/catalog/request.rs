@@ -223,6 +223,7 @@ mod tests {
             scope: vec!["region_id".into()],
             scope_wire: [("region_id".to_string(), "RegionId".to_string())].into(),
             permission: None,
+            provider_fills: Vec::new(),
         }
     }
 

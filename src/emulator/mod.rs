@@ -12,14 +12,16 @@
 //! - [`core`]: provider-neutral: server, dispatch by the signed `Host`, the `Front` trait,
 //!   services and routes, world state, clock, lifecycles, faults, request log, paging,
 //!   admin API.
-//! - one folder per provider front ([`alibaba`], [`autodl`]), with one folder per service
-//!   inside (`alibaba::pai`, `alibaba::aiworkspace`, `autodl::esd`).
+//! - one folder per provider front ([`alibaba`], [`autodl`], [`huawei`]), with one folder per
+//!   service inside (`alibaba::pai`, `alibaba::aiworkspace`, `autodl::esd`, `huawei::modelarts`,
+//!   `huawei::iam`).
 //!
 //! The composition root is [`fronts`]: the list of provider fronts in matching order.
 
 pub mod alibaba;
 pub mod autodl;
 pub mod core;
+pub mod huawei;
 
 pub use self::core::clock;
 pub use self::core::faults;
@@ -41,6 +43,7 @@ pub fn fronts() -> Vec<Box<dyn Front>> {
     vec![
         Box::new(alibaba::AlibabaFront::new()),
         Box::new(autodl::AutodlFront::new()),
+        Box::new(huawei::HuaweiFront::new()),
     ]
 }
 

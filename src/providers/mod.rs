@@ -5,6 +5,7 @@
 //! - [`retry`]: when a failed attempt may be sent again.
 //! - [`alibaba`]: Alibaba Cloud (ACS3 signing, RPC and ROA, retries, error mapping).
 //! - [`autodl`]: AutoDL elastic deployments (raw token, the `{code, msg, data}` envelope).
+//! - [`huawei`]: Huawei Cloud (SDK-HMAC-SHA256, project ids through IAM, error mapping).
 //!
 //! The engine holds providers by id ([`Providers`]) and never names one. Each provider module
 //! exports a [`ProviderKind`]: how it is configured (credentials from its usual places, the
@@ -14,6 +15,7 @@
 pub mod alibaba;
 pub mod autodl;
 pub mod error;
+pub mod huawei;
 pub mod request;
 pub mod retry;
 
@@ -105,7 +107,7 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND];
+pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {

@@ -8,8 +8,10 @@
 //! - [`digest`]: SHA-256 / HMAC helpers with the exact output encodings.
 //! - [`acs3`]: signature V3 (`ACS3-HMAC-SHA256`), signing and server-side verification.
 //! - [`acs1`]: legacy signature V1 (RPC `Signature=` and ROA `acs AK:sig`).
+//! - [`huawei`]: Huawei Cloud `SDK-HMAC-SHA256`, signing and server-side verification.
 
 pub mod acs1;
 pub mod acs3;
 pub mod digest;
 pub mod encoding;
+pub mod huawei;

@@ -8,6 +8,7 @@
 mod admin;
 mod autodl;
 mod ecs;
+mod huawei;
 mod oos;
 mod quotas;
 mod routes;

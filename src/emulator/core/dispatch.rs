@@ -43,7 +43,7 @@ pub async fn handle(state: &EmulatorState, raw: RawRequest, body_ok: bool) -> Re
         return unknown_host(state, &raw, &request_id, &host);
     };
     let params = request_params(&raw);
-    let region = front.call_region(front.region(&host_name), &params);
+    let region = front.request_region(&raw, &host_name, &params);
     let (action, version) = front.claimed_action(&raw);
     let outcome = if body_ok {
         process(state, front, &raw, params, &request_id, &host, &region).await

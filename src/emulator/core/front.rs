@@ -39,16 +39,24 @@ pub trait Front: Send + Sync {
     /// (`127.0.0.1`, `localhost`) are served by the first front that accepts them.
     fn matches(&self, host: &str) -> bool;
 
-    /// Whether a request to a loopback host is evidently this provider's (its paths, its
-    /// authentication header). Several fronts serve loopback; a front that claims a request
-    /// is chosen before the first front that merely [`Front::matches`] loopback, so plain
-    /// HTTP clients pointed at `http://127.0.0.1:PORT` reach the right provider.
+    /// Whether a request is evidently this provider's (its paths, its signature scheme), so
+    /// several fronts can share loopback: a front that claims a request (on loopback, or on a
+    /// host it matches) is chosen before the first front that merely [`Front::matches`] the
+    /// host. Plain HTTP clients and official SDKs pointed at `http://127.0.0.1:PORT` reach the
+    /// right provider.
     fn claims(&self, _raw: &RawRequest) -> bool {
         false
     }
 
     /// The region named by the host.
     fn region(&self, host: &str) -> String;
+
+    /// The region a request works on, when more than the host and parameters say it (a
+    /// Huawei path names its project, and a project belongs to one region).
+    fn request_region(&self, raw: &RawRequest, host: &str, params: &[(String, String)]) -> String {
+        let _ = raw;
+        self.call_region(self.region(host), params)
+    }
 
     /// The region a call works on: the host's, unless the provider lets a parameter name
     /// it (Alibaba RPC calls carry `RegionId`). `params` are the query and form-body pairs.

@@ -86,16 +86,14 @@ impl EmulatorState {
         self.fronts().find(|f| f.matches(host))
     }
 
-    /// The front that serves a request: on a loopback host, the first front that
-    /// [`Front::claims`] it; otherwise (or when none does) the first that matches the host.
+    /// The front that serves a request: the first that claims it (on a loopback host, or on a
+    /// host it matches); otherwise the first that matches the host.
     pub fn front_for(&self, raw: &RawRequest) -> Option<&dyn Front> {
         let host = raw.host_name();
-        if crate::emulator::core::wire::is_loopback_host(&host)
-            && let Some(front) = self.fronts().find(|f| f.claims(raw))
-        {
-            return Some(front);
-        }
-        self.front_for_host(&host)
+        let loopback = crate::emulator::core::wire::is_loopback_host(&host);
+        self.fronts()
+            .find(|f| (loopback || f.matches(&host)) && f.claims(raw))
+            .or_else(|| self.front_for_host(&host))
     }
 
     /// Clears all state and loads every front's demo seed again (credentials stay the

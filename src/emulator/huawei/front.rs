@@ -1,0 +1,144 @@
+//! The Huawei Cloud front: `*.myhuaweicloud.com` / `.cn`, and loopback requests signed
+//! `SDK-HMAC-SHA256` (the official SDKs pointed at the emulator send `Host: 127.0.0.1:PORT`).
+
+use axum::response::Response;
+use serde_json::{Map, Value};
+use time::OffsetDateTime;
+
+use crate::emulator::core::faults::FaultKind;
+use crate::emulator::core::front::{Front, Routed};
+use crate::emulator::core::lifecycle::Lifecycle;
+use crate::emulator::core::server::EmulatorState;
+use crate::emulator::core::service::ServiceApi;
+use crate::emulator::core::wire::{ApiError, RawRequest, is_loopback_host};
+use crate::emulator::core::world::World;
+use crate::emulator::huawei::account::DemoAccount;
+use crate::emulator::huawei::{PROVIDER, SERVICES, errors, modelarts, routing, seed, verify};
+use crate::signing::huawei::ALGORITHM;
+
+/// The Huawei front, with its demo account.
+#[derive(Debug)]
+pub struct HuaweiFront {
+    account: DemoAccount,
+}
+
+impl HuaweiFront {
+    /// A front with a random demo account.
+    pub fn new() -> Self {
+        Self {
+            account: DemoAccount::generate(),
+        }
+    }
+
+    /// The demo account.
+    pub fn account(&self) -> &DemoAccount {
+        &self.account
+    }
+}
+
+impl Default for HuaweiFront {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Front for HuaweiFront {
+    fn provider(&self) -> &'static str {
+        PROVIDER
+    }
+
+    fn matches(&self, host: &str) -> bool {
+        routing::parse_host(host).is_some() || is_loopback_host(host)
+    }
+
+    fn claims(&self, raw: &RawRequest) -> bool {
+        raw.header("authorization")
+            .is_some_and(|value| value.trim_start().starts_with(ALGORITHM))
+    }
+
+    fn region(&self, host: &str) -> String {
+        match routing::parse_host(host) {
+            Some((_, Some(region))) => region.to_owned(),
+            _ => crate::emulator::huawei::account::REGIONS[0].to_owned(),
+        }
+    }
+
+    fn request_region(&self, raw: &RawRequest, host: &str, _params: &[(String, String)]) -> String {
+        routing::request_region(raw, host, &self.account)
+    }
+
+    fn claimed_action(&self, raw: &RawRequest) -> (Option<String>, Option<String>) {
+        let host = raw.host_name();
+        match routing::find_route(raw, &host) {
+            Ok(routed) => (
+                Some(routed.action.to_owned()),
+                Some(routed.service.version().to_owned()),
+            ),
+            Err(_) => (None, None),
+        }
+    }
+
+    fn authenticate(&self, raw: &RawRequest, _state: &EmulatorState) -> Result<String, ApiError> {
+        verify::authenticate(raw, &self.account)
+    }
+
+    fn route(&self, raw: &RawRequest) -> Result<Routed, ApiError> {
+        routing::find_route(raw, &raw.host_name())
+    }
+
+    fn forbidden(&self, action: &str) -> ApiError {
+        ApiError::new(
+            403,
+            "ModelArts.0108",
+            format!("Not authorized to perform {action}: the IAM user lacks the permission."),
+        )
+    }
+
+    fn fault_error(&self, kind: FaultKind) -> ApiError {
+        match kind {
+            FaultKind::Throttle => ApiError::new(
+                429,
+                "ModelArts.2799",
+                "Too many requests, please try again later.",
+            ),
+            FaultKind::Timeout => ApiError::new(504, "APIG.0202", "Backend timeout."),
+            FaultKind::ServerError | FaultKind::ServerErrorAfterCommit => {
+                ApiError::new(500, "ModelArts.0001", "Internal server error.")
+            }
+        }
+    }
+
+    fn success_response(&self, body: Map<String, Value>, request_id: &str) -> Response {
+        errors::success_response(body, request_id)
+    }
+
+    fn error_response(
+        &self,
+        error: &ApiError,
+        request_id: &str,
+        _host: &str,
+        _service: Option<&dyn ServiceApi>,
+    ) -> Response {
+        errors::error_response(error, request_id)
+    }
+
+    fn demo_account(&self) -> Value {
+        self.account.startup_entry()
+    }
+
+    fn seed(&self, world: &mut World, now: OffsetDateTime) {
+        seed::load(world, &self.account, now);
+    }
+
+    fn services(&self) -> &'static [&'static dyn ServiceApi] {
+        SERVICES
+    }
+
+    fn lifecycles(&self) -> Vec<Lifecycle> {
+        modelarts::models::LIFECYCLES.to_vec()
+    }
+
+    fn admin(&self, _state: &EmulatorState, _rest: &str, _raw: &RawRequest) -> Option<Response> {
+        None
+    }
+}

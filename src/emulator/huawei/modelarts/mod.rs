@@ -1,0 +1,172 @@
+//! ModelArts v1/v2 on their real paths (`/v1|v2/{project_id}/...`): notebooks with their OBS
+//! storage mounts and flavors, training jobs with flavors, engines and logs, and images.
+//!
+//! - [`models`]: the backend and the lifecycles; [`catalog`]: the constant flavors, engines
+//!   and images; [`handlers`]: one file per resource; [`seed`]: the demo data.
+
+pub mod catalog;
+pub mod handlers;
+pub mod models;
+pub mod seed;
+
+use handlers::{images, notebooks, storage, training};
+use models::ModelArtsBackend;
+
+use crate::emulator::core::service::{Route, ServiceDef};
+use crate::emulator::huawei::PROVIDER;
+use crate::emulator_route as route;
+
+/// The label of the service's API (its paths carry `v1` or `v2`).
+pub const VERSION: &str = "v2";
+
+/// The ModelArts service.
+pub static SERVICE: ServiceDef<ModelArtsBackend> = ServiceDef {
+    provider: PROVIDER,
+    code: "modelarts",
+    product: "ModelArts",
+    version: VERSION,
+    routes: ROUTES,
+};
+
+static ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        CreateNotebook,
+        POST,
+        "/v1/{project_id}/notebooks",
+        true,
+        notebooks::create_notebook
+    ),
+    route!(
+        ListNotebooks,
+        GET,
+        "/v1/{project_id}/notebooks",
+        false,
+        notebooks::list_notebooks
+    ),
+    route!(
+        ListFlavors,
+        GET,
+        "/v1/{project_id}/notebooks/flavors",
+        false,
+        notebooks::list_flavors
+    ),
+    route!(
+        ShowNotebook,
+        GET,
+        "/v1/{project_id}/notebooks/{id}",
+        false,
+        notebooks::show_notebook
+    ),
+    route!(
+        StartNotebook,
+        POST,
+        "/v1/{project_id}/notebooks/{id}/start",
+        true,
+        notebooks::start_notebook
+    ),
+    route!(
+        StopNotebook,
+        POST,
+        "/v1/{project_id}/notebooks/{id}/stop",
+        true,
+        notebooks::stop_notebook
+    ),
+    route!(
+        DeleteNotebook,
+        DELETE,
+        "/v1/{project_id}/notebooks/{id}",
+        true,
+        notebooks::delete_notebook
+    ),
+    route!(
+        AttachDynamicStorage,
+        POST,
+        "/v1/{project_id}/notebooks/{instance_id}/storage",
+        true,
+        storage::attach_storage
+    ),
+    route!(
+        ListDynamicStorages,
+        GET,
+        "/v1/{project_id}/notebooks/{instance_id}/storage",
+        false,
+        storage::list_storage
+    ),
+    route!(
+        DetachDynamicStorage,
+        DELETE,
+        "/v1/{project_id}/notebooks/{instance_id}/storage/{storage_id}",
+        true,
+        storage::detach_storage
+    ),
+    route!(
+        ListImage,
+        GET,
+        "/v1/{project_id}/images",
+        false,
+        images::list_images
+    ),
+    route!(
+        ShowImage,
+        GET,
+        "/v1/{project_id}/images/{id}",
+        false,
+        images::show_image
+    ),
+    route!(
+        CreateTrainingJob,
+        POST,
+        "/v2/{project_id}/training-jobs",
+        true,
+        training::create_training_job
+    ),
+    route!(
+        ListTrainingJobs,
+        POST,
+        "/v2/{project_id}/training-job-searches",
+        false,
+        training::list_training_jobs
+    ),
+    route!(
+        ShowTrainingJobDetails,
+        GET,
+        "/v2/{project_id}/training-jobs/{training_job_id}",
+        false,
+        training::show_training_job
+    ),
+    route!(
+        StopTrainingJob,
+        POST,
+        "/v2/{project_id}/training-jobs/{training_job_id}/actions",
+        true,
+        training::stop_training_job
+    ),
+    route!(
+        DeleteTrainingJob,
+        DELETE,
+        "/v2/{project_id}/training-jobs/{training_job_id}",
+        true,
+        training::delete_training_job
+    ),
+    route!(
+        ShowTrainingJobFlavors,
+        GET,
+        "/v2/{project_id}/training-job-flavors",
+        false,
+        training::list_training_flavors
+    ),
+    route!(
+        ShowTrainingJobEngines,
+        GET,
+        "/v2/{project_id}/training-job-engines",
+        false,
+        training::list_training_engines
+    ),
+    route!(
+        ShowTrainingJobLogsPreview,
+        GET,
+        "/v2/{project_id}/training-jobs/{training_job_id}/tasks/{task_id}/logs/preview",
+        false,
+        training::preview_logs
+    ),
+];
