@@ -101,7 +101,7 @@ mod tests {
     }
 
     #[test]
-    fn the_placeholder_of_the_example_file_is_no_token() {
+    fn the_example_files_sample_value_is_no_token() {
         assert_eq!(dotenv_value("AUTODL_TOKEN=your_token_here"), None);
         assert_eq!(dotenv_value("AUTODL_TOKEN="), None);
     }
