@@ -6,15 +6,16 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+#[path = "support/http_server.rs"]
+mod http_server;
+
 const BIN: &str = env!("CARGO_BIN_EXE_skillgate");
-const MARK: &str = "skillgate: MCP endpoint ";
 
 /// `skillgate serve` with the built-in emulator, no audit log and a clean environment.
 fn serve_command(extra: &[&str]) -> Command {
@@ -42,39 +43,12 @@ impl HttpServer {
     fn start(extra: &[&str]) -> Self {
         let mut args = vec!["--transport", "http", "--listen", "127.0.0.1:0"];
         args.extend_from_slice(extra);
-        let mut child = serve_command(&args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn skillgate");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let pipe = child.stderr.take().expect("stderr is piped");
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let address = loop {
-            let text = stderr.lock().unwrap().clone();
-            if let Some(url) = text
-                .lines()
-                .find_map(|line| line.split_once(MARK).map(|(_, url)| url.trim().to_string()))
-            {
-                break url
-                    .trim_start_matches("http://")
-                    .trim_end_matches("/mcp")
-                    .to_string();
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("skillgate exited early ({status}):\n{text}");
-            }
-            assert!(Instant::now() < deadline, "no endpoint printed:\n{text}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let http_server::Started { child, url, .. } =
+            http_server::spawn_until_endpoint(serve_command(&args));
+        let address = url
+            .trim_start_matches("http://")
+            .trim_end_matches("/mcp")
+            .to_string();
         Self { child, address }
     }
 

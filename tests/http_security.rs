@@ -3,7 +3,6 @@
 //! the legacy SSE session lifecycle; the refusal to expose an unauthenticated server; and that
 //! the token never reaches the logs.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -12,9 +11,11 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE, HOST, ORIGIN};
 use serde_json::{Value, json};
 
+#[path = "support/http_server.rs"]
+mod http_server;
+
 const BIN: &str = env!("CARGO_BIN_EXE_skillgate");
 const TOKEN: &str = "sg-test-token-4f1c9a7e2b";
-const MARK: &str = "skillgate: MCP endpoint ";
 
 /// A `skillgate serve --transport http --emulator` process; killed on drop.
 struct Server {
@@ -37,36 +38,9 @@ impl Server {
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn skillgate");
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let pipe = child.stderr.take().expect("stderr is piped");
-        let sink = Arc::clone(&stderr);
-        std::thread::spawn(move || {
-            for line in BufReader::new(pipe).lines().map_while(Result::ok) {
-                let mut text = sink.lock().unwrap();
-                text.push_str(&line);
-                text.push('\n');
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let base = loop {
-            let text = stderr.lock().unwrap().clone();
-            if let Some(url) = text
-                .lines()
-                .find_map(|line| line.split_once(MARK).map(|(_, url)| url.trim().to_string()))
-            {
-                break url.trim_end_matches("/mcp").to_string();
-            }
-            if let Ok(Some(status)) = child.try_wait() {
-                panic!("skillgate exited early ({status}):\n{text}");
-            }
-            assert!(Instant::now() < deadline, "no endpoint printed:\n{text}");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let http_server::Started { child, url, stderr } =
+            http_server::spawn_until_endpoint(command);
+        let base = url.trim_end_matches("/mcp").to_string();
         Self {
             child,
             base,
@@ -279,7 +253,7 @@ async fn bearer_auth_guards_every_route_and_the_token_never_reaches_the_logs() {
     drop(stream);
 
     let stderr = server.stop();
-    assert!(stderr.contains(MARK), "{stderr}");
+    assert!(stderr.contains(http_server::MARK), "{stderr}");
     assert!(
         !stderr.contains(TOKEN),
         "the bearer token reached stderr:\n{stderr}"
@@ -615,7 +589,7 @@ fn a_non_loopback_bind_without_a_token_is_refused() {
         stderr.contains("refusing to listen on 0.0.0.0:0 without --auth-token"),
         "{stderr}"
     );
-    assert!(!stderr.contains(MARK), "{stderr}");
+    assert!(!stderr.contains(http_server::MARK), "{stderr}");
 
     let (status, stderr) = run_to_exit(&["--listen", "127.0.0.1:0", "--auth-token", ""]);
     assert!(!status.success(), "{stderr}");
