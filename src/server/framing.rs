@@ -6,6 +6,8 @@
 //!
 //! The depth check is a byte scan with no recursion, so a hostile 100,000-level nesting costs one
 //! pass over the bytes and never reaches a recursive parser.
+//!
+//! Public (the rest of `server` is not) so the fuzz targets in `tests/fuzz` can drive it directly.
 
 use rmcp::model::ClientJsonRpcMessage;
 use serde_json::{Value, json};
@@ -13,16 +15,16 @@ use serde_json::{Value, json};
 /// How deep objects and arrays may nest in one message. MCP messages nest a handful of levels
 /// (a tool's arguments inside `params`); 64 leaves room for any real argument and stays far
 /// below serde_json's own recursion limit (128).
-pub(super) const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = 64;
 
 /// JSON-RPC: the text is not JSON.
-pub(super) const PARSE_ERROR: i64 = -32700;
+pub const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC: the JSON is not an acceptable request.
-pub(super) const INVALID_REQUEST: i64 = -32600;
+pub const INVALID_REQUEST: i64 = -32600;
 
 /// Why a message was not accepted, and the JSON-RPC error that says so.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(super) struct Rejection {
+pub struct Rejection {
     /// `-32700` or `-32600`.
     pub code: i64,
     /// One sentence.
@@ -49,7 +51,7 @@ impl Rejection {
     }
 
     /// A message longer than the transport accepts.
-    pub(super) fn too_large(limit: usize) -> Self {
+    pub fn too_large(limit: usize) -> Self {
         Self::invalid(
             format!(
                 "Invalid Request: the message is larger than {} KiB",
@@ -60,7 +62,7 @@ impl Rejection {
     }
 
     /// The JSON-RPC error response.
-    pub(super) fn to_json(&self) -> Value {
+    pub fn to_json(&self) -> Value {
         json!({
             "jsonrpc": "2.0",
             "id": self.id,
@@ -70,7 +72,7 @@ impl Rejection {
 }
 
 /// Checks encoding, depth and syntax; `Ok` means a JSON parser will not fail on the text itself.
-pub(super) fn screen(bytes: &[u8]) -> Result<(), Rejection> {
+pub fn screen(bytes: &[u8]) -> Result<(), Rejection> {
     let bytes = check_text(bytes)?;
     serde_json::from_slice::<serde::de::IgnoredAny>(bytes)
         .map(|_| ())
@@ -92,7 +94,7 @@ fn check_text(bytes: &[u8]) -> Result<&[u8], Rejection> {
 
 /// What one stdio line is.
 #[derive(Debug)]
-pub(super) enum Decoded {
+pub enum Decoded {
     /// A message to handle.
     Message(Box<ClientJsonRpcMessage>),
     /// A notification this server does not know: JSON-RPC forbids answering it.
@@ -102,7 +104,7 @@ pub(super) enum Decoded {
 }
 
 /// Decodes one line of the stdio transport.
-pub(super) fn decode(line: &[u8]) -> Decoded {
+pub fn decode(line: &[u8]) -> Decoded {
     let line = match check_text(line) {
         Ok(line) => line,
         Err(rejection) => return Decoded::Rejected(rejection),

@@ -5,7 +5,7 @@ mod confirm;
 mod confirm_page;
 mod discovery;
 pub mod economy;
-mod framing;
+pub mod framing;
 mod http;
 mod limits;
 mod notify;
