@@ -273,6 +273,67 @@ async fn a_refusal_before_the_body_is_read_says_connection_close() {
 
 // ------------------------------------------------------------------------ malformed bodies
 
+/// JSON that is not an acceptable message (found by `tests/protocol_fuzz.rs`: rmcp answered it
+/// with a plain-text 415) gets the 400 JSON-RPC `-32600` stdio gives, with the id when usable.
+#[tokio::test]
+async fn json_that_is_not_an_acceptable_message_gets_invalid_request() {
+    let server = HttpServer::start(&[]);
+    let client = reqwest::Client::new();
+    let post = |body: String, session: Option<String>| {
+        let mut request = client
+            .post(server.url("/mcp"))
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream");
+        if let Some(session) = session {
+            request = request.header("mcp-session-id", session);
+        }
+        request.body(body).send()
+    };
+    let init = post(initialize(1).to_string(), None).await.unwrap();
+    let session = init
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let _ = init.text().await;
+    let cases = [
+        (
+            "an array id",
+            r#"{"jsonrpc":"2.0","id":[1],"method":"ping"}"#,
+            Value::Null,
+        ),
+        ("no method", r#"{"jsonrpc":"2.0","id":2}"#, json!(2)),
+        (
+            "params not an object",
+            r#"{"jsonrpc":"2.0","id":"three","method":"tools/call","params":5}"#,
+            json!("three"),
+        ),
+        (
+            "a batch",
+            r#"[{"jsonrpc":"2.0","id":4,"method":"ping"}]"#,
+            Value::Null,
+        ),
+    ];
+    for (what, body, id) in cases {
+        let answer = post(body.to_owned(), session.clone()).await.unwrap();
+        assert_eq!(answer.status().as_u16(), 400, "{what}");
+        let error: Value = answer.json().await.expect("a JSON-RPC error");
+        assert_eq!(error["error"]["code"], -32600, "{what}: {error}");
+        assert_eq!(error["id"], id, "{what}: {error}");
+    }
+    // A wrong Content-Type on an acceptable message is still rmcp's own 415.
+    let wrong_type = client
+        .post(server.url("/mcp"))
+        .header("content-type", "text/plain")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", session.clone().unwrap_or_default())
+        .body(json!({"jsonrpc": "2.0", "id": 5, "method": "ping"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong_type.status().as_u16(), 415);
+}
+
 #[tokio::test]
 async fn malformed_json_rpc_bodies_get_json_rpc_errors_and_the_server_keeps_serving() {
     let server = HttpServer::start(&[]);

@@ -559,8 +559,11 @@ async fn read_body_in_time(State(gate): State<BodyGate>, request: Request, next:
     {
         return session_cap_response(id, &slots.refusal());
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    let (method, path) = (parts.method.clone(), parts.uri.path().to_owned());
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes.clone())))
+        .await;
+    super::limits::explain_unacceptable_message(&method, &path, &bytes, response)
 }
 
 /// `/mcp` and its selection variants (`/mcp/readonly`, `/mcp/x/<toolsets>`...).

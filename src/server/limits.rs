@@ -7,8 +7,11 @@
 //!   closes it or reads the leftover body as a request), and that request would be lost.
 //!   Draining instead would mean reading, possibly without end, from a client that already broke
 //!   a limit, so the connection is closed and the client told so.
-//! - **Malformed JSON-RPC bodies** on `POST /mcp` and `POST /message` are answered `400` with a
-//!   JSON-RPC error ([`super::framing`]) instead of rmcp's plain-text `415`.
+//! - **Malformed JSON-RPC bodies** on `POST /mcp` (and its variants) and `POST /message` are
+//!   answered `400` with a JSON-RPC error ([`super::framing`]) instead of rmcp's plain-text
+//!   `415`: text that is not JSON before rmcp sees it, and JSON that is not an acceptable message
+//!   (a batch, an id that is an array, a request without a method) when rmcp refuses it, so the
+//!   happy path pays for no second parse. Found by the protocol fuzzer (`tests/protocol_fuzz.rs`).
 //! - **Rate limit** per principal (`--rate-limit N/s`, `--rate-limit-burst B`): a token bucket
 //!   per authenticated principal; past it, `429 Too Many Requests` with `Retry-After` and a
 //!   JSON-RPC error that says when to retry. It runs after the body is read, so a client that
@@ -100,19 +103,52 @@ pub(super) fn payload_too_large(limit: usize) -> Response {
 /// The JSON-RPC error answer for a `POST /mcp` or `POST /message` body that is not valid
 /// JSON-RPC text (invalid UTF-8, nested too deep, not JSON); `None` for every other request.
 pub(super) fn malformed_body(method: &Method, path: &str, body: &[u8]) -> Option<Response> {
-    if method != Method::POST || !matches!(path, "/mcp" | "/message") || body.is_empty() {
+    if !carries_json_rpc(method, path) || body.is_empty() {
         return None;
     }
     let rejection = framing::screen(body).err()?;
     tracing::debug!(code = rejection.code, message = %rejection.message, "refused a malformed JSON-RPC body");
-    Some(
-        (
-            StatusCode::BAD_REQUEST,
-            [(header::CONTENT_TYPE, "application/json")],
-            rejection.to_json().to_string(),
-        )
-            .into_response(),
+    Some(rejection_response(&rejection))
+}
+
+/// rmcp answers a JSON body that is not a message it accepts with a plain-text `415`; this
+/// turns that answer into the `400` JSON-RPC error stdio gives for the same text (`-32600`, with
+/// the request's id when it has a usable one), or `202` for a notification. Any other answer
+/// passes unchanged, and so does a
+/// `415` for a body that is an acceptable message (a wrong `Content-Type`).
+pub(super) fn explain_unacceptable_message(
+    method: &Method,
+    path: &str,
+    body: &[u8],
+    response: Response,
+) -> Response {
+    if response.status() != StatusCode::UNSUPPORTED_MEDIA_TYPE || !carries_json_rpc(method, path) {
+        return response;
+    }
+    match framing::decode(body) {
+        framing::Decoded::Rejected(rejection) => {
+            tracing::debug!(code = rejection.code, message = %rejection.message, "refused an unacceptable JSON-RPC message");
+            rejection_response(&rejection)
+        }
+        // A notification this server cannot read: no answer is allowed, as on stdio, and the
+        // streamable HTTP answer for a notification is `202 Accepted`.
+        framing::Decoded::Ignored => StatusCode::ACCEPTED.into_response(),
+        framing::Decoded::Message(_) => response,
+    }
+}
+
+/// `POST /mcp`, its selection variants and the legacy SSE `POST /message`.
+fn carries_json_rpc(method: &Method, path: &str) -> bool {
+    method == Method::POST && (path == "/mcp" || path.starts_with("/mcp/") || path == "/message")
+}
+
+fn rejection_response(rejection: &framing::Rejection) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        [(header::CONTENT_TYPE, "application/json")],
+        rejection.to_json().to_string(),
     )
+        .into_response()
 }
 
 // ------------------------------------------------------------------------------ rate limit
