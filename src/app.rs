@@ -60,6 +60,19 @@ fn operation_store(args: &ServeArgs) -> anyhow::Result<Arc<dyn OperationStore>> 
     Ok(Arc::new(store))
 }
 
+/// `SKILLGATE_TEST_PAUSE_AT`: the crash tests' hook (`after-take`, `after-send`,
+/// `before-record`), where a confirmation stops so the test can SIGKILL the process there.
+fn pause_point() -> anyhow::Result<Option<crate::engine::PausePoint>> {
+    match std::env::var("SKILLGATE_TEST_PAUSE_AT") {
+        Ok(text) => crate::engine::PausePoint::parse(&text).map(Some).ok_or_else(|| {
+            anyhow::anyhow!(
+                "SKILLGATE_TEST_PAUSE_AT={text}: expected after-take, after-send or before-record"
+            )
+        }),
+        Err(_) => Ok(None),
+    }
+}
+
 fn operation_settings(args: &ServeArgs) -> anyhow::Result<OperationSettings> {
     let mut settings = OperationSettings::default();
     if let Some(text) = &args.wait_timeout {
@@ -204,6 +217,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             scope_defaults: [("region_id".to_string(), region)].into_iter().collect(),
             emulator: emulated,
             operations: operation_settings(&args)?,
+            pause_at: pause_point()?,
         },
     });
     let shared = Shared::new(

@@ -1,17 +1,21 @@
-//! Confirming a plan: the gate's claim, a read-back when an earlier attempt's outcome is unknown,
-//! the re-check of every step against the live state, then the steps in order, each result
-//! available to the next, with the declared rollbacks when a later step fails.
+//! Confirming a plan: the gate's claim, the execution journal entry (so a crash at any point
+//! leaves a plan another runner can finish, [`super::journal`]), a read-back when an earlier
+//! attempt's outcome is unknown, the re-check of every step against the live state, then the
+//! steps in order, each result available to the next, with the declared rollbacks when a later
+//! step fails.
 
 use std::time::SystemTime;
 
 use serde_json::{Map, Value, json};
 
 use super::audit_events::Decision;
+use super::journal::{self, Entry, PausePoint};
 use super::{Channel, Engine, Outcome, canonical_digest, progress};
 use crate::audit::AuditEvent;
 use crate::catalog::ToolSpec;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::{Owner, Plan, Restored, Step};
+use crate::operations::{OpStatus, Operation};
 use crate::providers::{ProviderRequest, RetryMode};
 use crate::signing::encoding::encode_path_segment;
 use crate::toolsets::{Calls, ExecContext, ExecOutcome, GuardContext, Phase};
@@ -80,12 +84,49 @@ impl Engine {
             return Err(failure);
         };
         let calls = self.calls(toolset);
+        let mut entry = match self.journal_entry(caller, &plan) {
+            Ok(entry) => entry,
+            Err(failure) => {
+                self.audit
+                    .record(events.plan_failure(&plan, Decision::Refused, &failure));
+                return Err(failure);
+            }
+        };
+        let executing = self.executing(&plan.id);
+        self.pause(PausePoint::AfterTake).await;
+        let result = self
+            .execute_confirmed(caller, calls, tool, plan, &mut entry)
+            .await;
+        drop(executing);
+        match &result {
+            Ok(out) => entry.finish(OpStatus::Succeeded, "executed", out.clone()),
+            Err(failure) => entry.finish(
+                OpStatus::Failed,
+                &failure.message,
+                json!({"error": failure.text()}),
+            ),
+        }
+        result
+    }
+
+    /// Everything after the journal entry is written: the read-back of an unknown earlier
+    /// outcome, the re-check, the steps, and the record.
+    async fn execute_confirmed(
+        &self,
+        caller: &Owner,
+        calls: Calls<'_>,
+        tool: &ToolSpec,
+        plan: Plan,
+        entry: &mut Entry<'_>,
+    ) -> Result<Value, ToolFailure> {
+        let events = self.events(caller);
         if plan.outcome_unknown {
             // An earlier attempt's answer was lost: look before re-checking or sending anything,
             // so a change that took effect is reported as done instead of as a stale plan.
             progress::step("reading back the outcome of the earlier attempt");
             match self.read_back(calls, &plan).await {
                 Ok(Some(outcome)) => {
+                    entry.done(&plan.steps[0].id, &outcome);
                     return Ok(self.executed(
                         caller,
                         tool,
@@ -108,8 +149,14 @@ impl Engine {
             return Err(self.keep_if_fault(caller, plan, failure));
         }
         progress::step(&format!("sending {}", tool.call.action));
-        match self.execute_steps(calls, &plan).await {
-            Ok(outcomes) => Ok(self.executed(caller, tool, &plan, outcomes)),
+        match self
+            .execute_steps(calls, &plan, entry, Vec::new(), None)
+            .await
+        {
+            Ok(outcomes) => {
+                self.pause(PausePoint::BeforeRecord).await;
+                Ok(self.executed(caller, tool, &plan, outcomes))
+            }
             Err(ExecutionFailure {
                 failure,
                 nothing_done,
@@ -142,7 +189,18 @@ impl Engine {
         calls: Calls<'_>,
         plan: &Plan,
     ) -> Result<Option<ExecOutcome>, ToolFailure> {
-        let step = &plan.steps[0];
+        self.read_back_step(calls, plan, &plan.steps[0], &plan.steps[0].request)
+            .await
+    }
+
+    /// The read-back of one step's executor, if it has one: whether its change took effect.
+    async fn read_back_step(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+        step: &Step,
+        request: &ProviderRequest,
+    ) -> Result<Option<ExecOutcome>, ToolFailure> {
         let Some(read_back) = step
             .executor
             .as_deref()
@@ -153,7 +211,7 @@ impl Engine {
         };
         let ctx = ExecContext {
             calls,
-            request: &step.request,
+            request,
             plan_id: &plan.id,
             arguments: &plan.arguments,
         };
@@ -168,6 +226,18 @@ impl Engine {
         plan: &Plan,
         outcomes: Vec<(String, ExecOutcome)>,
     ) -> Value {
+        self.executed_noting(caller, tool, plan, outcomes, None)
+    }
+
+    /// [`Self::executed`], with a note for the audit log's `reason` (a takeover says so).
+    fn executed_noting(
+        &self,
+        caller: &Owner,
+        tool: &ToolSpec,
+        plan: &Plan,
+        outcomes: Vec<(String, ExecOutcome)>,
+        note: Option<String>,
+    ) -> Value {
         let request_ids: Vec<String> = outcomes
             .iter()
             .filter_map(|(_, o)| o.response().request_id.clone())
@@ -180,7 +250,12 @@ impl Engine {
             .iter()
             .filter_map(|(id, o)| o.recovery().map(|how| format!("{id}: {how}")))
             .collect();
-        let recovered = (!recovery.is_empty()).then(|| recovery.join("; "));
+        let recovered = match (note, recovery.is_empty()) {
+            (Some(note), true) => Some(note),
+            (Some(note), false) => Some(format!("{note}; {}", recovery.join("; "))),
+            (None, false) => Some(recovery.join("; ")),
+            (None, true) => None,
+        };
         self.audit.record(self.events(caller).executed(
             plan,
             request_ids.clone(),
@@ -312,19 +387,36 @@ impl Engine {
 
     /// Sends the steps in order; a later step may use earlier answers. When a step fails after
     /// others succeeded, their rollbacks run in reverse order.
+    ///
+    /// `done` are steps already answered (a resumed plan's journal); `maybe_sent` names the step
+    /// whose request may have left before a crash, which is settled without a blind resend.
+    /// Each step is journaled as sending before it is sent and as done when it is answered.
     async fn execute_steps(
         &self,
         calls: Calls<'_>,
         plan: &Plan,
+        entry: &mut Entry<'_>,
+        done: Vec<(String, ExecOutcome)>,
+        maybe_sent: Option<&str>,
     ) -> Result<Vec<(String, ExecOutcome)>, ExecutionFailure> {
-        let mut outcomes: Vec<(String, ExecOutcome)> = Vec::new();
-        for step in &plan.steps {
+        let mut outcomes = done;
+        for step in plan.steps.iter().skip(outcomes.len()) {
             let result = match resolve(&step.request, &outcomes) {
-                Ok(request) => self.execute_step(calls, plan, step, &request).await,
+                Ok(request) if maybe_sent == Some(step.id.as_str()) => {
+                    self.settle_step(calls, plan, step, &request).await
+                }
+                Ok(request) => match entry.sending(&step.id) {
+                    Ok(()) => self.execute_step(calls, plan, step, &request).await,
+                    Err(failure) => Err(failure),
+                },
                 Err(failure) => Err(failure),
             };
             match result {
-                Ok(outcome) => outcomes.push((step.id.clone(), outcome)),
+                Ok(outcome) => {
+                    self.pause(PausePoint::AfterSend).await;
+                    entry.done(&step.id, &outcome);
+                    outcomes.push((step.id.clone(), outcome));
+                }
                 Err(failure) => {
                     if outcomes.is_empty() {
                         return Err(ExecutionFailure {
@@ -388,6 +480,121 @@ impl Engine {
                 .await
                 .map(ExecOutcome::Executed)
                 .map_err(ToolFailure::from),
+        }
+    }
+
+    /// A step whose request may have reached the cloud before the process stopped: its
+    /// read-back decides when it has one; otherwise it is resent only when resending is safe
+    /// (the plan's idempotency token makes a repeat return the first result); otherwise it is
+    /// reported as unknown and never resent.
+    async fn settle_step(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+        step: &Step,
+        request: &ProviderRequest,
+    ) -> Result<ExecOutcome, ToolFailure> {
+        if let Some(outcome) = self.read_back_step(calls, plan, step, request).await? {
+            return Ok(outcome);
+        }
+        let has_read_back = step
+            .executor
+            .as_deref()
+            .and_then(|name| self.registry.executor(name))
+            .is_some_and(|executor| executor.read_back.is_some());
+        if has_read_back || step.retry == RetryMode::Safe {
+            // Read back and not found (so never applied), or a resend the token makes safe.
+            return self.execute_step(calls, plan, step, request).await;
+        }
+        Err(ToolFailure::new(
+            FailureKind::Timeout,
+            format!(
+                "step `{}` ({}) may have been sent before skillgate stopped, and the API offers neither an idempotency token nor a read-back; it was not sent again",
+                step.id, step.request.action
+            ),
+        )
+        .with_hint("check the target in the console before planning the change again"))
+    }
+
+    /// Finishes a confirmed plan whose process stopped mid-execution (the runner found its
+    /// journal entry with an expired lease): from where the journal says it stood.
+    pub(super) async fn resume_execution(&self, operation: Operation) {
+        let lease = self.operations.lease(journal::LEASE);
+        let mut entry = Entry::resumed(self.operations.store.as_ref(), operation, lease);
+        let Some((plan, caller)) = entry.subject() else {
+            entry.finish(
+                OpStatus::Failed,
+                "the journal entry cannot be read",
+                Value::Null,
+            );
+            return;
+        };
+        if self.is_executing(&plan.id) {
+            let progress = entry.progress();
+            let _ = entry.record(&progress, "still executing in this process");
+            return;
+        }
+        let executing = self.executing(&plan.id);
+        let mut progress = entry.progress();
+        progress.resumed = progress.resumed.saturating_add(1);
+        if entry
+            .record(&progress, "resuming: the process that confirmed it stopped")
+            .is_err()
+        {
+            return;
+        }
+        tracing::info!(plan = %plan.id, done = progress.done.len(), sending = ?progress.sending, "resuming a confirmed plan");
+        let events = self.events(&caller);
+        let Some((toolset, tool)) = self.catalog.tool(&plan.tool) else {
+            entry.finish(
+                OpStatus::Failed,
+                "the plan's tool is no longer in the catalog",
+                Value::Null,
+            );
+            return;
+        };
+        let calls = self.calls(toolset);
+        let done: Vec<(String, ExecOutcome)> = progress
+            .done
+            .iter()
+            .map(|step| (step.step.clone(), step.outcome()))
+            .collect();
+        if done.is_empty()
+            && progress.sending.is_none()
+            && let Err(failure) = self.recheck(calls, tool, &plan).await
+        {
+            self.audit
+                .record(events.plan_failure(&plan, Decision::Refused, &failure));
+            entry.finish(
+                OpStatus::Failed,
+                &failure.message,
+                json!({"error": failure.text()}),
+            );
+            return;
+        }
+        let result = self
+            .execute_steps(calls, &plan, &mut entry, done, progress.sending.as_deref())
+            .await;
+        drop(executing);
+        match result {
+            Ok(outcomes) => {
+                self.pause(PausePoint::BeforeRecord).await;
+                let note = format!(
+                    "finished by {} after the process that confirmed it stopped",
+                    self.operations.settings.holder
+                );
+                let out = self.executed_noting(&caller, tool, &plan, outcomes, Some(note));
+                entry.finish(OpStatus::Succeeded, "executed after a takeover", out);
+            }
+            Err(ExecutionFailure { failure, .. }) => {
+                self.audit
+                    .record(events.plan_failure(&plan, Decision::Failed, &failure));
+                entry.finish(
+                    OpStatus::Failed,
+                    &failure.message,
+                    json!({"error": failure.text()}),
+                );
+            }
         }
     }
 

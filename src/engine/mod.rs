@@ -12,6 +12,7 @@
 mod audit_events;
 mod digest;
 mod execute;
+mod journal;
 mod operations;
 mod plan;
 mod progress;
@@ -19,6 +20,7 @@ mod render;
 
 pub use audit_events::Decision;
 pub use digest::canonical_digest;
+pub use journal::PausePoint;
 pub use operations::OperationSettings;
 pub use progress::{Observer, observed};
 pub use render::render;
@@ -64,6 +66,9 @@ pub struct EngineSettings {
     pub emulator: bool,
     /// The long-operation facility's cadence scale, wait budget and runner name.
     pub operations: OperationSettings,
+    /// A test hook (`SKILLGATE_TEST_PAUSE_AT`): where a confirmation stops so a test can kill
+    /// the process there. `None` in every real run.
+    pub pause_at: Option<PausePoint>,
 }
 
 /// What an engine is assembled from.
@@ -98,6 +103,9 @@ pub struct Engine {
     audit: AuditLog,
     operations: operations::Operations,
     settings: EngineSettings,
+    /// Plans this process is executing now, so its own runner never resumes one of them when a
+    /// slow step outlasts the journal lease.
+    executing: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
 }
 
 impl Engine {
@@ -122,6 +130,7 @@ impl Engine {
             audit,
             operations: operations::Operations::new(operations, settings.operations.clone()),
             settings,
+            executing: Default::default(),
         }
     }
 

@@ -68,6 +68,11 @@ impl Operations {
         }
     }
 
+    /// A lease of `base` on this runner's time scale, never shorter than [`MIN_LEASE`].
+    pub(super) fn lease(&self, base: Duration) -> Duration {
+        self.scaled(base).max(MIN_LEASE)
+    }
+
     fn scaled(&self, duration: Duration) -> Duration {
         let scale = if self.settings.time_scale.is_finite() && self.settings.time_scale > 0.0 {
             self.settings.time_scale
@@ -350,6 +355,10 @@ impl Engine {
     }
 
     async fn poll_once(&self, mut operation: Operation) {
+        if operation.kind == super::journal::KIND {
+            self.resume_execution(operation).await;
+            return;
+        }
         let ops = &self.operations;
         let Some(kind) = self.registry.operation(&operation.kind) else {
             operation.status = OpStatus::Failed;

@@ -565,6 +565,8 @@ pub struct ServerSpec {
     pub launcher: Vec<String>,
     /// The audit log is a symlink to `/dev/full`: every write fails with ENOSPC.
     pub audit_on_full_disk: bool,
+    /// Extra environment of the first server only (a restart starts without it).
+    env: Vec<(String, String)>,
 }
 
 impl ServerSpec {
@@ -580,6 +582,7 @@ impl ServerSpec {
             emulator_args: Vec::new(),
             launcher: Vec::new(),
             audit_on_full_disk: false,
+            env: Vec::new(),
         }
     }
 
@@ -615,6 +618,12 @@ impl ServerSpec {
     }
 
     /// Adds `serve` flags.
+    /// An environment variable for this server (not for a restarted one), e.g. a test hook.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.env.push((key.to_string(), value.to_string()));
+        self
+    }
+
     pub fn args(mut self, args: &[&str]) -> Self {
         self.args.extend(args.iter().map(|a| a.to_string()));
         self
@@ -729,7 +738,10 @@ impl Server {
             ("SKILLGATE_LOG", spec.log.clone()),
         ]
         .into_iter()
-        .chain(provider_env);
+        .chain(provider_env)
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(spec.env.iter().cloned())
+        .collect::<Vec<(String, String)>>();
         let stderr_file = std::fs::File::create(&stderr).expect("stderr file");
         match spec.transport {
             Transport::Stdio => {
