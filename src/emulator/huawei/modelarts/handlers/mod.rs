@@ -1,7 +1,8 @@
 //! The handlers of ModelArts, by resource: notebooks, their OBS storage mounts, training jobs,
-//! and the constant catalogs (flavors, engines, images).
+//! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
 pub mod images;
+pub mod management;
 pub mod notebooks;
 pub mod storage;
 pub mod training;
