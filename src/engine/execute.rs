@@ -241,8 +241,16 @@ impl Engine {
         );
         let kept = plan.clone();
         match self.gate.restore(plan) {
-            Restored::Pending => failure.add_hint(hint),
-            Restored::Superseded { by } => {
+            Err(refusal) => {
+                let mut failure = failure.add_hint(format!(
+                    "plan `{}` was not run but could not be kept ({refusal}): plan again once the state store answers",
+                    kept.id
+                ));
+                failure.retryable = false;
+                failure
+            }
+            Ok(Restored::Pending) => failure.add_hint(hint),
+            Ok(Restored::Superseded { by }) => {
                 self.audit.record(AuditEvent {
                     reason: Some(format!(
                         "a newer plan for the same resource, `{by}`, was made while this one was being confirmed"

@@ -358,7 +358,7 @@ impl Engine {
                 let events = self.events(caller);
                 // A plan that is not on record is never stored, so it can never be confirmed.
                 self.audit.record_required(events.planned(&plan))?;
-                if let Some(replaced) = self.gate.store(plan) {
+                if let Some(replaced) = self.gate.store(plan).map_err(ToolFailure::from)? {
                     self.audit.record(events.replaced(
                         &tool.name,
                         &replaced,
@@ -460,13 +460,12 @@ impl Engine {
 
     /// The caller's pending plans.
     pub fn list_plans(&self, caller: &Owner) -> Outcome {
-        let plans: Vec<Value> = self
+        let result = self
             .gate
             .list(caller, SystemTime::now())
-            .iter()
-            .map(Plan::listing)
-            .collect();
-        self.finish(Ok(json!({"plans": plans})))
+            .map(|plans| json!({"plans": plans.iter().map(Plan::listing).collect::<Vec<_>>()}))
+            .map_err(ToolFailure::from);
+        self.finish(result)
     }
 }
 

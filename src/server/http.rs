@@ -754,7 +754,9 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         ))
 }
 
-/// Serves until ctrl-c. Prints nothing on stdout except what the caller decides.
+/// Serves until Ctrl-C or SIGTERM, then stops accepting, lets every request in flight finish
+/// (a confirmed execution runs to its end) and hands long operations over. Prints nothing on
+/// stdout except what the caller decides.
 pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Result<SocketAddr> {
     check_exposure(&options)?;
     let cancel = CancellationToken::new();
@@ -773,7 +775,7 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
     shared.pages_base_url(base.trim_end_matches('/').to_string());
-    let router = app(shared, &options, cancel.clone());
+    let router = app(Arc::clone(&shared), &options, cancel.clone());
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     // `writeln!`, not `eprintln!`: stderr on a full disk must not stop the server.
     let mut stderr = std::io::stderr();
@@ -784,10 +786,11 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
     );
     let stop = cancel.clone();
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
+        super::shutdown_signal().await;
         stop.cancel();
     });
     serve_connections(listener, router, &options.limits, cancel).await;
+    shared.wind_down().await;
     Ok(address)
 }
 
