@@ -32,6 +32,16 @@ impl Engine {
         phrase: &str,
         channel: Channel,
     ) -> Outcome {
+        /// Counts a confirmation while it runs, however it ends.
+        struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        self.confirming
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _running = Running(&self.confirming);
         let result = self.confirm_inner(caller, plan_id, phrase, channel).await;
         self.finish(result)
     }

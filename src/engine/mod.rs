@@ -98,6 +98,8 @@ pub struct Engine {
     audit: AuditLog,
     operations: operations::Operations,
     settings: EngineSettings,
+    /// Confirmations executing now (a graceful shutdown waits for them).
+    confirming: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Engine {
@@ -122,6 +124,16 @@ impl Engine {
             audit,
             operations: operations::Operations::new(operations, settings.operations.clone()),
             settings,
+            confirming: Default::default(),
+        }
+    }
+
+    /// Waits until no confirmation is executing, at most `patience` (graceful shutdown).
+    pub async fn confirmations_done(&self, patience: std::time::Duration) {
+        use std::sync::atomic::Ordering;
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.confirming.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 

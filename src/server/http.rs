@@ -754,6 +754,9 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         ))
 }
 
+/// How long shutdown waits for confirmations in flight before it closes the sessions anyway.
+const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
+
 /// Serves until Ctrl-C or SIGTERM, then stops accepting, lets every request in flight finish
 /// (a confirmed execution runs to its end) and hands long operations over. Prints nothing on
 /// stdout except what the caller decides.
@@ -784,12 +787,18 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         stderr,
         "skillgate: legacy SSE endpoint http://{address}/sse"
     );
-    let stop = cancel.clone();
+    // Shutdown in two steps: stop accepting and let every request in flight finish (a
+    // confirmation runs to its end and its answer is sent), then close the MCP sessions and
+    // their streams, which would otherwise hold their connections open.
+    let draining = CancellationToken::new();
+    let (drain, sessions, waiter) = (draining.clone(), cancel.clone(), Arc::clone(&shared));
     tokio::spawn(async move {
         super::shutdown_signal().await;
-        stop.cancel();
+        drain.cancel();
+        waiter.engine.confirmations_done(DRAIN_PATIENCE).await;
+        sessions.cancel();
     });
-    serve_connections(listener, router, &options.limits, cancel).await;
+    serve_connections(listener, router, &options.limits, draining).await;
     shared.wind_down().await;
     Ok(address)
 }

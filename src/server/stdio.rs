@@ -33,7 +33,11 @@ pub async fn serve_stdio(shared: Arc<Shared>) -> anyhow::Result<()> {
     let stop = service.cancellation_token();
     tokio::select! {
         ended = service.waiting() => { ended?; }
-        () = super::shutdown_signal() => stop.cancel(),
+        () = super::shutdown_signal() => {
+            // A confirmation in flight runs to its end before the session closes.
+            shared.engine.confirmations_done(std::time::Duration::from_secs(60)).await;
+            stop.cancel();
+        }
     }
     shared.wind_down().await;
     Ok(())

@@ -1,14 +1,16 @@
 //! Three `skillgate serve` replicas sharing one real `redis-server`, behind a real round-robin
 //! nginx, against one standalone emulator: every process on an ephemeral loopback port, stopped
-//! by its pid. The scenarios run in order in one test, sharing the processes (a replica is
-//! killed in the last one):
+//! by its pid. The scenarios run in order in one test, sharing the processes (replicas are
+//! stopped in the last two):
 //! - a plan made on one replica is confirmed on another;
 //! - 500 concurrent confirms of one plan, spread over the replicas by nginx, execute it once
 //!   (the emulator's request log counts the mutating calls);
 //! - Redis stopped mid-run: reads go on, mutations and confirmations are refused with
 //!   `state_unavailable`; restarted, the pending plan confirms once, nothing lost or doubled;
 //! - a replica killed (SIGKILL) during a long operation, which another replica finishes without
-//!   a second submit.
+//!   a second submit;
+//! - a replica sent SIGTERM while a confirmation of its is in flight: the confirmation runs to
+//!   its end, the replica exits by itself, and the rest keep serving.
 //!
 //! Skips (saying so) when redis-server or nginx is missing outside CI; in CI it fails.
 
@@ -175,6 +177,7 @@ async fn replicas_share_redis_and_execute_each_confirmation_once() {
     let mut world = world;
     redis_stopped_and_restarted(&mut world).await;
     replica_killed_during_a_long_operation(&mut world).await;
+    replica_terminated_gracefully(&mut world).await;
     eprintln!("replicas: every scenario in {:?}", started.elapsed());
 }
 
@@ -377,4 +380,56 @@ async fn replica_killed_during_a_long_operation(world: &mut World) {
         "no second submit"
     );
     eprintln!("replicas: a killed replica's long operation was finished by another");
+}
+
+async fn replica_terminated_gracefully(world: &mut World) {
+    let leaving = world.replicas[1].base.clone();
+    let plan = world
+        .plan_update(&leaving, "confirmed while its replica stops")
+        .await;
+    // The change's answer is held 1.5 s, so the confirmation is surely in flight at SIGTERM.
+    world
+        .emulator
+        .admin_post(
+            "faults",
+            json!({"action": "UpdateQuota", "kind": "timeout", "times": 1, "delay_ms": 1500}),
+        )
+        .await;
+    let confirm = {
+        let client = Client::new();
+        let plan = plan.clone();
+        tokio::spawn(async move {
+            client
+                .call(
+                    &leaving,
+                    "confirm",
+                    json!({"plan_id": plan["plan_id"], "phrase": plan["confirm_phrase"]}),
+                )
+                .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let signalled = Instant::now();
+    let status =
+        tokio::task::block_in_place(|| world.replicas[1].terminate(Duration::from_secs(30)));
+    let status = status.expect("the replica stopped by itself after SIGTERM");
+    assert!(status.success(), "a graceful stop exits 0: {status}");
+    assert!(
+        signalled.elapsed() >= Duration::from_millis(900),
+        "the replica waited for the confirmation in flight"
+    );
+    // A tool result, whatever the provider fault made of it (a retried update, or a refusal
+    // that keeps the plan): the confirmation ran to its end and its answer was sent.
+    let (done, _) = confirm.await.expect("the confirm task");
+    assert!(done.is_object(), "{done:#}");
+    let read = world
+        .client
+        .ok(
+            &world.nginx.base,
+            "pai_quota_get",
+            json!({"quota_id": QUOTA_ID}),
+        )
+        .await;
+    assert!(read.is_object(), "the remaining replica serves: {read:#}");
+    eprintln!("replicas: SIGTERM finished the confirmation in flight, then stopped the replica");
 }

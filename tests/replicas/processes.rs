@@ -267,6 +267,26 @@ impl Replica {
     pub fn kill(&mut self) {
         stop(&mut self.child);
     }
+
+    /// SIGTERM, by pid, and the exit status once it has stopped by itself (at most `patience`).
+    pub fn terminate(&mut self, patience: Duration) -> Option<std::process::ExitStatus> {
+        let mut child = self.child.take()?;
+        let _ = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + patience;
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                return Some(status);
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
 }
 
 impl Drop for Replica {
