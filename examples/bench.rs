@@ -342,8 +342,20 @@ struct StdioServer {
 }
 
 async fn spawn_stdio(sandbox: &Sandbox, binary: &Path, name: &str) -> Result<StdioServer> {
+    spawn_stdio_with(sandbox, binary, name, &[]).await
+}
+
+/// `spawn_stdio` with extra `serve` flags (`--state redis://...`).
+async fn spawn_stdio_with(
+    sandbox: &Sandbox,
+    binary: &Path,
+    name: &str,
+    extra: &[&str],
+) -> Result<StdioServer> {
     let (stderr, file) = sandbox.stderr_file(name)?;
-    let cmd = sandbox.command(binary, &["serve", "--emulator", "--audit-log", "off"]);
+    let mut serve = vec!["serve", "--emulator", "--audit-log", "off"];
+    serve.extend_from_slice(extra);
+    let cmd = sandbox.command(binary, &serve);
     let t0 = Instant::now();
     let (transport, _) = TokioChildProcess::builder(cmd)
         .stderr(file)
@@ -1067,12 +1079,14 @@ async fn run() -> Result<()> {
     } else {
         None
     };
+    let state = state_store::run(&sandbox, &o).await?;
     if !o.json && std::io::stderr().is_terminal() {
         eprint!("\r\x1b[2K");
     }
 
     if o.json {
-        let report = report_json(&o, &machine, &binary, &stdio, http.as_ref(), &tool_lists);
+        let mut report = report_json(&o, &machine, &binary, &stdio, http.as_ref(), &tool_lists);
+        report["state_store"] = state.clone().unwrap_or(Value::Null);
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         print_table(
@@ -1084,9 +1098,13 @@ async fn run() -> Result<()> {
             &tool_lists,
             started.elapsed(),
         );
+        state_store::print(state.as_ref());
     }
     Ok(())
 }
+
+#[path = "bench/state_store.rs"]
+mod state_store;
 
 #[path = "bench/http_load.rs"]
 mod http_load;

@@ -9,14 +9,18 @@ use serde_json::json;
 
 use crate::audit::AuditLog;
 use crate::catalog::{Catalog, Selection};
-use crate::cli::{EmulatorArgs, ServeArgs, ToolsArgs, Transport, parse_duration};
+use crate::cli::{EmulatorArgs, ServeArgs, StatusArgs, ToolsArgs, Transport, parse_duration};
 use crate::config::{ServerSettings, endpoint_overrides};
 use crate::emulator::{self, EmulatorOptions};
 use crate::engine::{Engine, EngineParts, EngineSettings, OperationSettings};
-use crate::gate::{Gate, MemoryPlanStore};
+use crate::gate::{Gate, MemoryPlanStore, PlanStore};
 use crate::operations::{OperationStore, SqliteOperationStore};
 use crate::providers::{self, ProviderSetup, Providers};
 use crate::server::{HttpOptions, Shared, serve_http, serve_stdio};
+use crate::state::SessionStores;
+use crate::state::redis::{
+    RedisLink, RedisNonces, RedisOperationStore, RedisPages, RedisPlanStore, RedisToggles,
+};
 use crate::toolsets::ToolsetRegistry;
 
 /// The default plan lifetime.
@@ -86,6 +90,55 @@ fn operation_settings(args: &ServeArgs) -> anyhow::Result<OperationSettings> {
         settings.time_scale = scale;
     }
     Ok(settings)
+}
+
+/// Every key skillgate writes in Redis starts with this.
+const REDIS_PREFIX: &str = "skillgate:";
+
+/// Where state lives: one Redis shared by every replica under `--state redis://...`, else
+/// memory (plans, nonces, pages, tool lists) and SQLite (long operations).
+struct StateStores {
+    plans: Arc<dyn PlanStore>,
+    operations: Arc<dyn OperationStore>,
+    sessions: SessionStores,
+}
+
+/// The Redis link `--state` names, with `SKILLGATE_REDIS_PASSWORD` when the URL has none.
+fn redis_link(url: &str) -> anyhow::Result<Arc<RedisLink>> {
+    let password = std::env::var("SKILLGATE_REDIS_PASSWORD").ok();
+    Ok(Arc::new(RedisLink::open(
+        url,
+        password.as_deref(),
+        REDIS_PREFIX,
+    )?))
+}
+
+fn state_stores(args: &ServeArgs, plan_ttl: Duration) -> anyhow::Result<StateStores> {
+    let Some(url) = &args.state else {
+        return Ok(StateStores {
+            plans: Arc::new(MemoryPlanStore::default()),
+            operations: operation_store(args)?,
+            sessions: SessionStores::memory(plan_ttl),
+        });
+    };
+    let link = redis_link(url)?;
+    match link.ping() {
+        Ok(()) => tracing::info!(store = link.describe(), "state shared in Redis"),
+        Err(error) => tracing::warn!(
+            store = link.describe(),
+            %error,
+            "Redis does not answer yet: reads work, mutations are refused until it does"
+        ),
+    }
+    Ok(StateStores {
+        plans: Arc::new(RedisPlanStore::new(Arc::clone(&link))),
+        operations: Arc::new(RedisOperationStore::new(Arc::clone(&link))),
+        sessions: SessionStores {
+            nonces: Arc::new(RedisNonces::new(Arc::clone(&link))),
+            toggles: Some(Arc::new(RedisToggles::new(Arc::clone(&link)))),
+            pages: Arc::new(RedisPages::new(link, plan_ttl)),
+        },
+    })
 }
 
 /// The key that seals confirmation state: `SKILLGATE_STATE_KEY` (hex, at least 32 bytes; give
@@ -218,14 +271,15 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             "--confirm-url needs --transport http: the confirmation page is served by the HTTP server"
         );
     }
+    let stores = state_stores(&args, plan_ttl)?;
     let engine = Engine::new(EngineParts {
         catalog,
         selection,
         providers: clients,
         registry: toolsets,
-        gate: Gate::new(Arc::new(MemoryPlanStore::default()), plan_ttl),
+        gate: Gate::new(stores.plans, plan_ttl),
         audit,
-        operations: operation_store(&args)?,
+        operations: stores.operations,
         settings: EngineSettings {
             scope_defaults: [
                 ("region_id".to_string(), region),
@@ -247,6 +301,7 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             confirm_url: args.confirm_url,
             dynamic_toolsets: args.dynamic_toolsets,
         },
+        stores.sessions,
     )?;
     let default_list = crate::server::economy::ListSize::of(&shared.default_tools());
     if args.toolsets.is_empty() && !default_list.within_budget() {
@@ -365,9 +420,33 @@ pub fn tools(args: ToolsArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The state section of `skillgate status`: the store, and for Redis whether it answers.
+fn state_status(url: Option<&str>) -> anyhow::Result<serde_json::Value> {
+    let Some(url) = url else {
+        return Ok(json!({
+            "store": "embedded",
+            "operations": std::env::var("SKILLGATE_STATE_DIR")
+                .ok()
+                .map(PathBuf::from)
+                .or_else(data_dir)
+                .map(|dir| format!("sqlite:{}", dir.join("operations.sqlite3").display())),
+            "plans": "memory (this process)",
+        }));
+    };
+    let link = redis_link(url)?;
+    let answer = link.ping();
+    Ok(json!({
+        "store": link.describe(),
+        "answers": answer.is_ok(),
+        "error": answer.err().map(|e| e.to_string()),
+        "plans": "redis (shared)",
+        "operations": "redis (shared)",
+    }))
+}
+
 /// `skillgate status`: what a server started here would use, with the key id masked and the
 /// secret never read out. Sends no request.
-pub fn status() -> anyhow::Result<()> {
+pub fn status(args: StatusArgs) -> anyhow::Result<()> {
     let env = |name: &str| std::env::var(name).ok();
     let home = std::env::var_os("HOME").map(PathBuf::from);
     let endpoints = endpoint_overrides(
@@ -382,14 +461,7 @@ pub fn status() -> anyhow::Result<()> {
         "version": env!("CARGO_PKG_VERSION"),
         "toolsets": catalog.toolsets.iter().map(|(set, tools)| json!({"name": set.name, "default": set.default, "tools": tools.len()})).collect::<Vec<_>>(),
         "audit_log": std::env::var("SKILLGATE_AUDIT_LOG").ok().or_else(|| default_audit_path().map(|p| p.display().to_string())),
-        "state": {
-            "operations": std::env::var("SKILLGATE_STATE_DIR")
-                .ok()
-                .map(PathBuf::from)
-                .or_else(data_dir)
-                .map(|dir| format!("sqlite:{}", dir.join("operations.sqlite3").display())),
-            "plans": "memory (this process)",
-        },
+        "state": state_status(args.state.as_deref())?,
     });
     for kind in providers::KINDS {
         let setup = ProviderSetup {

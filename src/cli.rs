@@ -26,8 +26,17 @@ pub enum Command {
     Emulator(EmulatorArgs),
     /// Print the tool catalog.
     Tools(ToolsArgs),
-    /// Show where credentials come from (masked), the endpoints and the audit log; sends nothing.
-    Status,
+    /// Show where credentials come from (masked), the endpoints, the audit log and the state
+    /// store (and whether it answers: the only thing it sends, a Redis `PING`).
+    Status(StatusArgs),
+}
+
+/// `skillgate status` options.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The shared state store to check, as `serve --state` takes it.
+    #[arg(long = "state", env = "SKILLGATE_STATE")]
+    pub state: Option<String>,
 }
 
 /// How MCP is served.
@@ -139,6 +148,11 @@ pub struct ServeArgs {
     /// restart (default: the user's data directory; in memory with --emulator).
     #[arg(long, env = "SKILLGATE_STATE_DIR")]
     pub state_dir: Option<PathBuf>,
+    /// Share plans, nonces, tool-list changes, confirmation pages and long operations with other
+    /// replicas in Redis: `redis://HOST:PORT/DB` or `rediss://...` (password in the URL or in
+    /// `SKILLGATE_REDIS_PASSWORD`). Without it: memory and SQLite under --state-dir.
+    #[arg(long = "state", env = "SKILLGATE_STATE")]
+    pub state: Option<String>,
     /// The longest one wait call (`ecsext_wait_execution`...) holds before it answers with the
     /// current state: `50s`, `2m` (default 50s).
     #[arg(long, env = "SKILLGATE_WAIT_TIMEOUT")]
@@ -183,6 +197,7 @@ pub struct ConfigFile {
     alibaba_endpoint: Option<String>,
     catalog_dir: Option<PathBuf>,
     state_dir: Option<PathBuf>,
+    state: Option<String>,
     wait_timeout: Option<String>,
     operation_time_scale: Option<f64>,
 }
@@ -235,6 +250,7 @@ impl ServeArgs {
         self.alibaba_endpoint = self.alibaba_endpoint.or(file.alibaba_endpoint);
         self.catalog_dir = self.catalog_dir.or(file.catalog_dir);
         self.state_dir = self.state_dir.or(file.state_dir);
+        self.state = self.state.or(file.state);
         self.wait_timeout = self.wait_timeout.or(file.wait_timeout);
         self.operation_time_scale = self.operation_time_scale.or(file.operation_time_scale);
         Ok(self)

@@ -67,6 +67,7 @@ failure_kinds! {
     AuthError => "auth_error": "The credentials or the signature were rejected.",
     ConfigError => "config_error": "skillgate is not configured for this call (credentials, catalog).",
     AuditUnavailable => "audit_unavailable": "The audit log cannot be written, so no change is planned or executed (reads still work); nothing was sent.",
+    StateUnavailable => "state_unavailable": "The state store (Redis under `--state redis://...`) cannot be reached, so no change is planned, confirmed or cancelled (reads still work); nothing was sent.",
     InternalError => "internal_error": "skillgate itself failed; nothing was changed.",
 }
 
@@ -198,8 +199,26 @@ impl From<GateRefusal> for ToolFailure {
             GateRefusal::Expired { .. } => FailureKind::ConfirmationExpired,
             GateRefusal::WrongPhrase { .. } => FailureKind::ConfirmationMismatch,
             GateRefusal::HumanOnly { .. } => FailureKind::ConfirmationHumanOnly,
+            GateRefusal::StateUnavailable(_) => FailureKind::StateUnavailable,
         };
-        ToolFailure::new(kind, refusal.to_string())
+        let failure = ToolFailure::new(kind, refusal.to_string());
+        if kind == FailureKind::StateUnavailable {
+            return failure.with_hint(STATE_HINT);
+        }
+        failure
+    }
+}
+
+/// What to do about a state store that does not answer.
+const STATE_HINT: &str = "the shared state store is not answering; call again once it is back (a confirmed plan is never run twice); reads still work";
+
+impl From<crate::state::StateUnavailable> for ToolFailure {
+    fn from(error: crate::state::StateUnavailable) -> Self {
+        ToolFailure::new(
+            FailureKind::StateUnavailable,
+            format!("{error}; nothing was done"),
+        )
+        .with_hint(STATE_HINT)
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`failure`]: the one failure type; [`config`]: resolved settings; [`audit`]: the log.
 //! - [`cli`], [`app`], [`docs`]: command line, wiring, generated docs.
 //! - [`secret`]: the redacting `Secret` type.
+//! - [`state`]: protocol-state stores (nonces, tool-list changes, confirmation pages) and the
+//!   shared Redis stores behind every state interface.
 
 // `ToolFailure` (the error every guard returns) carries a message, details and a hint for the agent;
 // it is built only on the failure path, so its size costs nothing that matters.
@@ -34,4 +36,5 @@ pub mod providers;
 pub mod secret;
 pub mod server;
 pub mod signing;
+pub mod state;
 pub mod toolsets;

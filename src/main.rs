@@ -24,7 +24,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => skillgate::app::serve(*args).await,
         Command::Emulator(args) => skillgate::app::emulator(args).await,
         Command::Tools(args) => skillgate::app::tools(args),
-        Command::Status => skillgate::app::status(),
+        Command::Status(args) => skillgate::app::status(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

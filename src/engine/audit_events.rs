@@ -174,11 +174,14 @@ impl Engine {
         );
         let (id, expires) = (plan.id.clone(), crate::gate::rfc3339(plan.expires_at));
         match self.gate.restore(plan) {
-            Restored::Pending => failure.add_hint(format!(
+            Ok(Restored::Pending) => failure.add_hint(format!(
                 "plan `{id}` was not used and stays pending until {expires}: confirm it again once the audit log can be written"
             )),
-            Restored::Superseded { by } => failure.add_hint(format!(
+            Ok(Restored::Superseded { by }) => failure.add_hint(format!(
                 "plan `{id}` was superseded by the newer plan `{by}` for the same resource"
+            )),
+            Err(refusal) => failure.add_hint(format!(
+                "plan `{id}` was not used but could not be kept ({refusal}): plan again"
             )),
         }
     }

@@ -36,6 +36,16 @@ impl Engine {
         phrase: &str,
         channel: Channel,
     ) -> Outcome {
+        /// Counts a confirmation while it runs, however it ends.
+        struct Running<'a>(&'a std::sync::atomic::AtomicUsize);
+        impl Drop for Running<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        }
+        self.confirming
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let _running = Running(&self.confirming);
         let result = self.confirm_inner(caller, plan_id, phrase, channel).await;
         self.finish(result)
     }
@@ -316,8 +326,16 @@ impl Engine {
         );
         let kept = plan.clone();
         match self.gate.restore(plan) {
-            Restored::Pending => failure.add_hint(hint),
-            Restored::Superseded { by } => {
+            Err(refusal) => {
+                let mut failure = failure.add_hint(format!(
+                    "plan `{}` was not run but could not be kept ({refusal}): plan again once the state store answers",
+                    kept.id
+                ));
+                failure.retryable = false;
+                failure
+            }
+            Ok(Restored::Pending) => failure.add_hint(hint),
+            Ok(Restored::Superseded { by }) => {
                 self.audit.record(AuditEvent {
                     reason: Some(format!(
                         "a newer plan for the same resource, `{by}`, was made while this one was being confirmed"

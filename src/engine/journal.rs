@@ -128,10 +128,10 @@ pub(super) struct Entry<'a> {
 
 fn store_failure(error: crate::operations::StoreError) -> ToolFailure {
     ToolFailure::new(
-        FailureKind::InternalError,
+        FailureKind::StateUnavailable,
         format!("the execution journal could not be written ({error}); nothing was sent"),
     )
-    .with_hint("the operation store (--state-dir) must be writable for changes to run")
+    .with_hint("the operation store (`--state`, `--state-dir`) must be writable for changes to run; call again once it answers")
 }
 
 impl<'a> Entry<'a> {

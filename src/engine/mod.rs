@@ -106,6 +106,8 @@ pub struct Engine {
     /// Plans this process is executing now, so its own runner never resumes one of them when a
     /// slow step outlasts the journal lease.
     executing: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+    /// Confirmations executing now (a graceful shutdown waits for them).
+    confirming: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl Engine {
@@ -131,6 +133,16 @@ impl Engine {
             operations: operations::Operations::new(operations, settings.operations.clone()),
             settings,
             executing: Default::default(),
+            confirming: Default::default(),
+        }
+    }
+
+    /// Waits until no confirmation is executing, at most `patience` (graceful shutdown).
+    pub async fn confirmations_done(&self, patience: std::time::Duration) {
+        use std::sync::atomic::Ordering;
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.confirming.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
     }
 
@@ -367,7 +379,7 @@ impl Engine {
                 let events = self.events(caller);
                 // A plan that is not on record is never stored, so it can never be confirmed.
                 self.audit.record_required(events.planned(&plan))?;
-                if let Some(replaced) = self.gate.store(plan) {
+                if let Some(replaced) = self.gate.store(plan).map_err(ToolFailure::from)? {
                     self.audit.record(events.replaced(
                         &tool.name,
                         &replaced,
@@ -469,13 +481,12 @@ impl Engine {
 
     /// The caller's pending plans.
     pub fn list_plans(&self, caller: &Owner) -> Outcome {
-        let plans: Vec<Value> = self
+        let result = self
             .gate
             .list(caller, SystemTime::now())
-            .iter()
-            .map(Plan::listing)
-            .collect();
-        self.finish(Ok(json!({"plans": plans})))
+            .map(|plans| json!({"plans": plans.iter().map(Plan::listing).collect::<Vec<_>>()}))
+            .map_err(ToolFailure::from);
+        self.finish(result)
     }
 }
 

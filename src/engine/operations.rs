@@ -44,7 +44,12 @@ impl Default for OperationSettings {
         Self {
             time_scale: 1.0,
             wait_budget: Duration::from_secs(50),
-            holder: format!("skillgate-{}", std::process::id()),
+            // Unique across machines too: replicas in containers may all be pid 1.
+            holder: format!(
+                "skillgate-{}-{}",
+                std::process::id(),
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
         }
     }
 }
@@ -54,6 +59,10 @@ impl Default for OperationSettings {
 pub(crate) struct Operations {
     pub(crate) store: Arc<dyn OperationStore>,
     pub(crate) settings: OperationSettings,
+    /// Set at shutdown: the runner takes no new lease, so another replica follows what is left.
+    stopping: std::sync::atomic::AtomicBool,
+    /// True while the runner is inside a poll (shutdown waits for it to be recorded).
+    polling: std::sync::atomic::AtomicBool,
     wake: Notify,
     changed: watch::Sender<u64>,
 }
@@ -63,6 +72,8 @@ impl Operations {
         Self {
             store,
             settings,
+            stopping: std::sync::atomic::AtomicBool::new(false),
+            polling: std::sync::atomic::AtomicBool::new(false),
             wake: Notify::new(),
             changed: watch::Sender::new(0),
         }
@@ -92,8 +103,9 @@ fn millis(duration: Duration) -> u64 {
 }
 
 fn store_failure(error: crate::operations::StoreError) -> ToolFailure {
-    ToolFailure::new(FailureKind::InternalError, error.to_string())
-        .with_hint("the operation store (--state-dir) could not be read or written")
+    ToolFailure::new(FailureKind::StateUnavailable, error.to_string()).with_hint(
+        "the operation store (`--state`, `--state-dir`) could not be read or written; call again once it answers",
+    )
 }
 
 impl Engine {
@@ -326,9 +338,11 @@ impl Engine {
 
     /// The runner: polls every due operation, forever. Started once per process.
     pub async fn run_operations(&self) {
+        use std::sync::atomic::Ordering;
         let ops = &self.operations;
-        loop {
+        while !ops.stopping.load(Ordering::SeqCst) {
             let now = now_ms();
+            ops.polling.store(true, Ordering::SeqCst);
             match ops.store.lease_due(
                 now,
                 &ops.settings.holder,
@@ -337,11 +351,17 @@ impl Engine {
             ) {
                 Ok(due) => {
                     for operation in due {
+                        if ops.stopping.load(Ordering::SeqCst) {
+                            // Handed over: the lease is given back unpolled.
+                            self.store_polled(operation, None);
+                            continue;
+                        }
                         self.poll_once(operation).await;
                     }
                 }
                 Err(error) => tracing::warn!(%error, "cannot read the operation store"),
             }
+            ops.polling.store(false, Ordering::SeqCst);
             let sleep = match ops.store.next_due() {
                 Ok(Some(next)) => Duration::from_millis(next.saturating_sub(now_ms())),
                 _ => IDLE_LOOK,
@@ -412,6 +432,20 @@ impl Engine {
         }
         operation.next_poll_ms = now.saturating_add(millis(ops.scaled(kind.interval)));
         self.store_polled(operation, Some(kind));
+    }
+
+    /// Shutdown: the runner finishes the poll it is in (recording it and giving its lease back)
+    /// and takes no other, so another replica sharing the store follows the rest at once. Waits
+    /// at most `patience`.
+    pub async fn hand_over_operations(&self, patience: Duration) {
+        use std::sync::atomic::Ordering;
+        let ops = &self.operations;
+        ops.stopping.store(true, Ordering::SeqCst);
+        ops.wake.notify_waiters();
+        let deadline = tokio::time::Instant::now() + patience;
+        while ops.polling.load(Ordering::SeqCst) && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     fn store_polled(&self, mut operation: Operation, kind: Option<&OperationKind>) {

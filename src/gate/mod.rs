@@ -8,7 +8,9 @@ mod plan;
 mod store;
 
 pub use plan::{Check, Owner, Plan, PlanView, Step};
-pub use store::{MemoryPlanStore, PlanStore, Restored, Tombstone};
+pub use store::{MemoryPlanStore, PlanStore, Restored, Tombstone, replaced_by};
+
+use crate::state::StateUnavailable;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -62,6 +64,10 @@ pub enum GateRefusal {
         /// What the phrase should have been, or why a plain CONFIRM is not enough.
         advice: String,
     },
+    /// The plan store cannot be reached (a shared store that is down): nothing is planned,
+    /// confirmed or cancelled until it answers again, so nothing can run twice.
+    #[error("{0}; nothing was done")]
+    StateUnavailable(#[from] StateUnavailable),
 }
 
 /// Plan policy and storage.
@@ -92,22 +98,27 @@ impl Gate {
 
     /// Stores a new plan; an open plan of the same owner for the same target is replaced and its
     /// id returned. Another owner's plan for that target stays open.
-    pub fn store(&self, plan: Plan) -> Option<String> {
-        self.store.insert(plan)
+    pub fn store(&self, plan: Plan) -> Result<Option<String>, GateRefusal> {
+        Ok(self.store.insert(plan)?)
+    }
+
+    /// Where plans are kept (`memory (this process)`, `redis://host:port/db`).
+    pub fn describe(&self) -> String {
+        self.store.describe()
     }
 
     /// Puts back a claimed plan that did not run (a provider fault at confirm), so the same phrase
     /// works again. It never displaces a newer plan: when its owner planned the same target again
     /// in the meantime, this plan is the one replaced, and [`Restored::Superseded`] names the
     /// newer plan.
-    pub fn restore(&self, plan: Plan) -> Restored {
-        self.store.restore(plan)
+    pub fn restore(&self, plan: Plan) -> Result<Restored, GateRefusal> {
+        Ok(self.store.restore(plan)?)
     }
 
     /// The caller's pending plans, oldest first.
-    pub fn list(&self, owner: &Owner, now: SystemTime) -> Vec<Plan> {
-        self.sweep(now);
-        self.store.list(owner)
+    pub fn list(&self, owner: &Owner, now: SystemTime) -> Result<Vec<Plan>, GateRefusal> {
+        self.sweep(now)?;
+        Ok(self.store.list(owner)?)
     }
 
     /// Drops a plan of the caller's.
@@ -119,7 +130,7 @@ impl Gate {
     ) -> Result<Plan, GateRefusal> {
         let plan = self.pending(owner, plan_id, now)?;
         self.store
-            .finish(&plan.id, Tombstone::new("cancelled", owner.clone()));
+            .finish(&plan.id, Tombstone::new("cancelled", owner.clone()))?;
         Ok(plan)
     }
 
@@ -155,14 +166,14 @@ impl Gate {
             self.store.finish(
                 &plan.id,
                 Tombstone::new("cancelled by a wrong phrase", owner.clone()),
-            );
+            )?;
             return Err(GateRefusal::WrongPhrase {
                 plan_id: plan.id,
                 advice,
             });
         }
         self.store
-            .take(&plan.id, Tombstone::new("already confirmed", owner.clone()))
+            .take(&plan.id, Tombstone::new("already confirmed", owner.clone()))?
             .ok_or_else(|| GateRefusal::Finished {
                 plan_id: plan_id.to_string(),
                 what: "already confirmed".into(),
@@ -170,11 +181,11 @@ impl Gate {
     }
 
     fn pending(&self, owner: &Owner, plan_id: &str, now: SystemTime) -> Result<Plan, GateRefusal> {
-        match self.store.get(plan_id) {
+        match self.store.get(plan_id)? {
             Some(plan) if plan.owner.matches(owner) => {
                 if plan.expires_at <= now {
                     self.store
-                        .finish(plan_id, Tombstone::new("expired", plan.owner.clone()));
+                        .finish(plan_id, Tombstone::new("expired", plan.owner.clone()))?;
                     return Err(GateRefusal::Expired {
                         plan_id: plan_id.to_string(),
                         expired_at: plan::rfc3339(plan.expires_at),
@@ -185,7 +196,7 @@ impl Gate {
             Some(_) => Err(GateRefusal::UnknownPlan {
                 plan_id: plan_id.to_string(),
             }),
-            None => match self.store.tombstone(plan_id) {
+            None => match self.store.tombstone(plan_id)? {
                 Some(stone) if stone.owner.matches(owner) => Err(GateRefusal::Finished {
                     plan_id: plan_id.to_string(),
                     what: stone.what,
@@ -197,13 +208,14 @@ impl Gate {
         }
     }
 
-    fn sweep(&self, now: SystemTime) {
-        for plan in self.store.all() {
+    fn sweep(&self, now: SystemTime) -> Result<(), GateRefusal> {
+        for plan in self.store.all()? {
             if plan.expires_at <= now {
                 self.store
-                    .finish(&plan.id, Tombstone::new("expired", plan.owner.clone()));
+                    .finish(&plan.id, Tombstone::new("expired", plan.owner.clone()))?;
             }
         }
+        Ok(())
     }
 }
 

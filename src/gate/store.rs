@@ -6,9 +6,10 @@ use std::sync::Mutex;
 use std::time::SystemTime;
 
 use super::{Owner, Plan};
+use crate::state::Stored;
 
 /// What happened to a plan that is no longer pending, kept so a replay is told the truth.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tombstone {
     /// e.g. `already confirmed`, `cancelled`, `replaced by plan-…`, `expired`.
     pub what: String,
@@ -41,26 +42,33 @@ pub enum Restored {
 
 /// Plan storage. Open plans are one per owner and target: another owner's plan for the same
 /// target is left alone (the re-check at confirm refuses whichever became stale).
+///
+/// Every method may fail with [`StateUnavailable`](crate::state::StateUnavailable) (a shared store that cannot be reached); the
+/// gate then refuses, so nothing is confirmed on a store that cannot record it.
 pub trait PlanStore: Send + Sync {
     /// Adds a new plan; a pending plan of the same owner with the same target is finished as
     /// replaced and its id returned.
-    fn insert(&self, plan: Plan) -> Option<String>;
+    fn insert(&self, plan: Plan) -> Stored<Option<String>>;
     /// Puts back a plan that was taken (claimed) and not executed, e.g. after a provider fault.
     /// Never displaces a newer plan: when the same owner made a plan for the same target after
     /// this one, this one is finished as replaced by it instead. One atomic step.
-    fn restore(&self, plan: Plan) -> Restored;
+    fn restore(&self, plan: Plan) -> Stored<Restored>;
     /// A pending plan.
-    fn get(&self, id: &str) -> Option<Plan>;
+    fn get(&self, id: &str) -> Stored<Option<Plan>>;
     /// Removes and returns a pending plan atomically, leaving the tombstone.
-    fn take(&self, id: &str, tombstone: Tombstone) -> Option<Plan>;
+    fn take(&self, id: &str, tombstone: Tombstone) -> Stored<Option<Plan>>;
     /// Ends a pending plan (cancel, expiry) with a tombstone.
-    fn finish(&self, id: &str, tombstone: Tombstone);
+    fn finish(&self, id: &str, tombstone: Tombstone) -> Stored<()>;
     /// What ended a plan, if it ended.
-    fn tombstone(&self, id: &str) -> Option<Tombstone>;
+    fn tombstone(&self, id: &str) -> Stored<Option<Tombstone>>;
     /// Pending plans of an owner, oldest first.
-    fn list(&self, owner: &Owner) -> Vec<Plan>;
+    fn list(&self, owner: &Owner) -> Stored<Vec<Plan>>;
     /// Every pending plan (for sweeping).
-    fn all(&self) -> Vec<Plan>;
+    fn all(&self) -> Stored<Vec<Plan>>;
+    /// Where plans are kept, for `skillgate status`.
+    fn describe(&self) -> String {
+        "memory (this process)".into()
+    }
 }
 
 /// The embedded store: plans expire in minutes, so memory is the right place.
@@ -135,7 +143,8 @@ impl Inner {
     }
 }
 
-fn replaced_by(newer: &str, owner: &Owner) -> Tombstone {
+/// The tombstone of a plan replaced by a newer one (shared with the other stores).
+pub fn replaced_by(newer: &str, owner: &Owner) -> Tombstone {
     Tombstone::new(
         format!("replaced by the newer plan `{newer}`"),
         owner.clone(),
@@ -143,8 +152,8 @@ fn replaced_by(newer: &str, owner: &Owner) -> Tombstone {
 }
 
 impl PlanStore for MemoryPlanStore {
-    fn insert(&self, plan: Plan) -> Option<String> {
-        self.with(|inner| {
+    fn insert(&self, plan: Plan) -> Stored<Option<String>> {
+        Ok(self.with(|inner| {
             let key = slot(&plan);
             let replaced = inner.by_target.get(&key).cloned();
             if let Some(old) = &replaced {
@@ -162,11 +171,11 @@ impl PlanStore for MemoryPlanStore {
             );
             inner.open(key, plan);
             replaced
-        })
+        }))
     }
 
-    fn restore(&self, plan: Plan) -> Restored {
-        self.with(|inner| {
+    fn restore(&self, plan: Plan) -> Stored<Restored> {
+        Ok(self.with(|inner| {
             let key = slot(&plan);
             let newer = inner
                 .newest
@@ -192,28 +201,29 @@ impl PlanStore for MemoryPlanStore {
                     Restored::Pending
                 }
             }
-        })
+        }))
     }
 
-    fn get(&self, id: &str) -> Option<Plan> {
-        self.with(|inner| inner.plans.get(id).cloned())
+    fn get(&self, id: &str) -> Stored<Option<Plan>> {
+        Ok(self.with(|inner| inner.plans.get(id).cloned()))
     }
 
-    fn take(&self, id: &str, tombstone: Tombstone) -> Option<Plan> {
-        self.with(|inner| inner.end(id, tombstone))
+    fn take(&self, id: &str, tombstone: Tombstone) -> Stored<Option<Plan>> {
+        Ok(self.with(|inner| inner.end(id, tombstone)))
     }
 
-    fn finish(&self, id: &str, tombstone: Tombstone) {
+    fn finish(&self, id: &str, tombstone: Tombstone) -> Stored<()> {
         self.with(|inner| {
             inner.end(id, tombstone);
         });
+        Ok(())
     }
 
-    fn tombstone(&self, id: &str) -> Option<Tombstone> {
-        self.with(|inner| inner.tombstones.get(id).cloned())
+    fn tombstone(&self, id: &str) -> Stored<Option<Tombstone>> {
+        Ok(self.with(|inner| inner.tombstones.get(id).cloned()))
     }
 
-    fn list(&self, owner: &Owner) -> Vec<Plan> {
+    fn list(&self, owner: &Owner) -> Stored<Vec<Plan>> {
         let mut plans: Vec<Plan> = self.with(|inner| {
             inner
                 .plans
@@ -223,10 +233,10 @@ impl PlanStore for MemoryPlanStore {
                 .collect()
         });
         plans.sort_by_key(|p| p.created_at);
-        plans
+        Ok(plans)
     }
 
-    fn all(&self) -> Vec<Plan> {
-        self.with(|inner| inner.plans.values().cloned().collect())
+    fn all(&self) -> Stored<Vec<Plan>> {
+        Ok(self.with(|inner| inner.plans.values().cloned().collect()))
     }
 }

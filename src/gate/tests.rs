@@ -37,19 +37,19 @@ fn plan(id: &str, target: &str, owner: Owner, now: SystemTime) -> Plan {
     }
 }
 
-fn gate() -> Gate {
+fn memory_gate() -> Gate {
     Gate::new(
         Arc::new(MemoryPlanStore::default()),
         Duration::from_secs(600),
     )
 }
 
-#[test]
-fn claim_with_the_exact_phrase_succeeds_once() {
-    let gate = gate();
+fn claim_with_the_exact_phrase_succeeds_once(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", Some("s1"));
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_ok());
     let replay = gate.claim(&me, "p1", "CONFIRM q1", false, now);
     assert!(
@@ -57,8 +57,7 @@ fn claim_with_the_exact_phrase_succeeds_once() {
     );
 }
 
-#[test]
-fn near_misses_are_refused_and_cancel_the_plan() {
+fn near_misses_are_refused_and_cancel_the_plan(make: &dyn Fn() -> Gate) {
     let now = SystemTime::now();
     let me = owner("local", None);
     for phrase in [
@@ -69,8 +68,9 @@ fn near_misses_are_refused_and_cancel_the_plan() {
         "CONFIRM q1 ",
         "CONFIRM-FORCE q1",
     ] {
-        let gate = gate();
-        gate.store(plan("p1", "quota:q1", me.clone(), now));
+        let gate = make();
+        gate.store(plan("p1", "quota:q1", me.clone(), now))
+            .expect("stored");
         assert!(
             matches!(
                 gate.claim(&me, "p1", phrase, false, now),
@@ -85,32 +85,31 @@ fn near_misses_are_refused_and_cancel_the_plan() {
     }
 }
 
-#[test]
-fn a_forced_plan_refuses_the_plain_phrase_and_says_why() {
-    let gate = gate();
+fn a_forced_plan_refuses_the_plain_phrase_and_says_why(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
     let mut forced = plan("p1", "quota:q1", me.clone(), now);
     forced.forced = true;
     forced.confirm_phrase = "CONFIRM-FORCE q1".into();
-    gate.store(forced);
+    gate.store(forced).expect("stored");
     let refusal = gate.claim(&me, "p1", "CONFIRM q1", false, now);
     assert!(
         matches!(refusal, Err(GateRefusal::WrongPhrase { ref advice, .. }) if advice.contains("CONFIRM-FORCE q1"))
     );
 }
 
-#[test]
-fn another_session_cannot_see_or_confirm_a_plan() {
-    let gate = gate();
+fn another_session_cannot_see_or_confirm_a_plan(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
-    gate.store(plan("p1", "quota:q1", owner("local", Some("s1")), now));
+    gate.store(plan("p1", "quota:q1", owner("local", Some("s1")), now))
+        .expect("stored");
     let other = owner("local", Some("s2"));
     assert!(matches!(
         gate.claim(&other, "p1", "CONFIRM q1", false, now),
         Err(GateRefusal::UnknownPlan { .. })
     ));
-    assert!(gate.list(&other, now).is_empty());
+    assert!(gate.list(&other, now).expect("listed").is_empty());
     // The owner still can.
     assert!(
         gate.claim(&owner("local", Some("s1")), "p1", "CONFIRM q1", false, now)
@@ -118,12 +117,12 @@ fn another_session_cannot_see_or_confirm_a_plan() {
     );
 }
 
-#[test]
-fn expired_plans_are_refused() {
-    let gate = gate();
+fn expired_plans_are_refused(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     let later = now + Duration::from_secs(601);
     assert!(matches!(
         gate.claim(&me, "p1", "CONFIRM q1", false, later),
@@ -135,38 +134,42 @@ fn expired_plans_are_refused() {
     ));
 }
 
-#[test]
-fn a_new_plan_for_the_same_target_replaces_the_old_one() {
-    let gate = gate();
+fn a_new_plan_for_the_same_target_replaces_the_old_one(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
-    assert_eq!(gate.store(plan("p1", "quota:q1", me.clone(), now)), None);
     assert_eq!(
-        gate.store(plan("p2", "quota:q1", me.clone(), now)),
+        gate.store(plan("p1", "quota:q1", me.clone(), now))
+            .expect("stored"),
+        None
+    );
+    assert_eq!(
+        gate.store(plan("p2", "quota:q1", me.clone(), now))
+            .expect("stored"),
         Some("p1".into())
     );
     assert!(
         matches!(gate.claim(&me, "p1", "CONFIRM q1", false, now), Err(GateRefusal::Finished { ref what, .. }) if what.contains("p2"))
     );
-    assert_eq!(gate.list(&me, now).len(), 1);
+    assert_eq!(gate.list(&me, now).expect("listed").len(), 1);
 }
 
-#[test]
-fn cancel_drops_the_plan() {
-    let gate = gate();
+fn cancel_drops_the_plan(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     assert!(gate.cancel(&me, "p1", now).is_ok());
     assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_err());
 }
 
-#[test]
-fn concurrent_claims_succeed_exactly_once() {
-    let gate = gate();
+fn concurrent_claims_succeed_exactly_once(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     let wins: usize = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..8)
             .map(|_| {
@@ -178,14 +181,13 @@ fn concurrent_claims_succeed_exactly_once() {
     assert_eq!(wins, 1);
 }
 
-#[test]
-fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human() {
-    let gate = gate();
+fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
     let mut human = plan("p1", "quota:q1", me.clone(), now);
     human.human_only = true;
-    gate.store(human);
+    gate.store(human).expect("stored");
     assert!(matches!(
         gate.claim(&me, "p1", "CONFIRM q1", false, now),
         Err(GateRefusal::HumanOnly { .. })
@@ -193,36 +195,45 @@ fn a_human_only_plan_refuses_the_confirm_tool_but_not_the_human() {
     assert!(gate.claim(&me, "p1", "CONFIRM q1", true, now).is_ok());
 }
 
-#[test]
-fn a_plan_put_back_after_a_fault_is_pending_again() {
-    let gate = gate();
+fn a_plan_put_back_after_a_fault_is_pending_again(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", Some("s1"));
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     let claimed = gate
         .claim(&me, "p1", "CONFIRM q1", false, now)
         .expect("claimed");
-    assert_eq!(gate.restore(claimed), Restored::Pending);
-    assert_eq!(gate.list(&me, now).len(), 1);
+    assert_eq!(gate.restore(claimed).expect("restored"), Restored::Pending);
+    assert_eq!(gate.list(&me, now).expect("listed").len(), 1);
     assert!(gate.claim(&me, "p1", "CONFIRM q1", false, now).is_ok());
 }
 
-#[test]
-fn a_plan_put_back_never_displaces_a_newer_plan() {
-    let gate = gate();
+fn a_plan_put_back_never_displaces_a_newer_plan(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", Some("s1"));
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     let claimed = gate
         .claim(&me, "p1", "CONFIRM q1", false, now)
         .expect("claimed");
     // While p1 is being executed, the same owner plans the same target again.
-    assert_eq!(gate.store(plan("p2", "quota:q1", me.clone(), now)), None);
     assert_eq!(
-        gate.restore(claimed),
+        gate.store(plan("p2", "quota:q1", me.clone(), now))
+            .expect("stored"),
+        None
+    );
+    assert_eq!(
+        gate.restore(claimed).expect("restored"),
         Restored::Superseded { by: "p2".into() }
     );
-    let open: Vec<String> = gate.list(&me, now).into_iter().map(|p| p.id).collect();
+    let open: Vec<String> = gate
+        .list(&me, now)
+        .expect("listed")
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
     assert_eq!(open, ["p2"], "the newer plan stays, the older one is gone");
     assert!(matches!(
         gate.claim(&me, "p1", "CONFIRM q1", false, now),
@@ -231,46 +242,94 @@ fn a_plan_put_back_never_displaces_a_newer_plan() {
     assert!(gate.claim(&me, "p2", "CONFIRM q1", false, now).is_ok());
 }
 
-#[test]
-fn a_plan_put_back_is_superseded_even_when_the_newer_plan_already_ran() {
-    let gate = gate();
+fn a_plan_put_back_is_superseded_even_when_the_newer_plan_already_ran(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let me = owner("local", None);
-    gate.store(plan("p1", "quota:q1", me.clone(), now));
+    gate.store(plan("p1", "quota:q1", me.clone(), now))
+        .expect("stored");
     let first = gate.claim(&me, "p1", "CONFIRM q1", false, now).expect("p1");
-    gate.store(plan("p2", "quota:q1", me.clone(), now));
+    gate.store(plan("p2", "quota:q1", me.clone(), now))
+        .expect("stored");
     gate.claim(&me, "p2", "CONFIRM q1", false, now).expect("p2");
     assert_eq!(
-        gate.restore(first),
+        gate.restore(first).expect("restored"),
         Restored::Superseded { by: "p2".into() }
     );
-    assert!(gate.list(&me, now).is_empty());
+    assert!(gate.list(&me, now).expect("listed").is_empty());
 }
 
-#[test]
-fn another_owners_plan_for_the_same_target_is_left_alone() {
-    let gate = gate();
+fn another_owners_plan_for_the_same_target_is_left_alone(make: &dyn Fn() -> Gate) {
+    let gate = make();
     let now = SystemTime::now();
     let mine = owner("local", Some("s1"));
     let theirs = owner("local", Some("s2"));
-    gate.store(plan("p1", "quota:q1", mine.clone(), now));
+    gate.store(plan("p1", "quota:q1", mine.clone(), now))
+        .expect("stored");
     assert_eq!(
-        gate.store(plan("p2", "quota:q1", theirs.clone(), now)),
+        gate.store(plan("p2", "quota:q1", theirs.clone(), now))
+            .expect("stored"),
         None,
         "another session's plan replaces nothing of mine"
     );
-    assert_eq!(gate.list(&mine, now).len(), 1);
-    assert_eq!(gate.list(&theirs, now).len(), 1);
+    assert_eq!(gate.list(&mine, now).expect("listed").len(), 1);
+    assert_eq!(gate.list(&theirs, now).expect("listed").len(), 1);
     // A plan of the other session made meanwhile does not supersede mine when it is put back.
     let claimed = gate
         .claim(&mine, "p1", "CONFIRM q1", false, now)
         .expect("p1");
-    gate.store(plan("p3", "quota:q1", theirs.clone(), now));
-    assert_eq!(gate.restore(claimed), Restored::Pending);
+    gate.store(plan("p3", "quota:q1", theirs.clone(), now))
+        .expect("stored");
+    assert_eq!(gate.restore(claimed).expect("restored"), Restored::Pending);
     assert!(gate.claim(&mine, "p1", "CONFIRM q1", false, now).is_ok());
     // The same owner still gets one open plan per target.
     assert_eq!(
-        gate.store(plan("p4", "quota:q1", theirs.clone(), now)),
+        gate.store(plan("p4", "quota:q1", theirs.clone(), now))
+            .expect("stored"),
         Some("p3".into())
     );
 }
+
+/// Every rule above holds for the embedded store and for the shared one (a real redis-server).
+macro_rules! on_every_store {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(#[test]
+            fn $name() {
+                super::$name(&super::memory_gate)
+            })*
+        }
+        mod redis {
+            use super::Gate;
+
+            $(#[test]
+            fn $name() {
+                let Some(server) = crate::state::redis::testing::RedisServer::start() else {
+                    return;
+                };
+                super::$name(&|| {
+                    Gate::new(
+                        std::sync::Arc::new(crate::state::redis::RedisPlanStore::new(server.link())),
+                        std::time::Duration::from_secs(600),
+                    )
+                })
+            })*
+        }
+    };
+}
+
+on_every_store!(
+    claim_with_the_exact_phrase_succeeds_once,
+    near_misses_are_refused_and_cancel_the_plan,
+    a_forced_plan_refuses_the_plain_phrase_and_says_why,
+    another_session_cannot_see_or_confirm_a_plan,
+    expired_plans_are_refused,
+    a_new_plan_for_the_same_target_replaces_the_old_one,
+    cancel_drops_the_plan,
+    concurrent_claims_succeed_exactly_once,
+    a_human_only_plan_refuses_the_confirm_tool_but_not_the_human,
+    a_plan_put_back_after_a_fault_is_pending_again,
+    a_plan_put_back_never_displaces_a_newer_plan,
+    a_plan_put_back_is_superseded_even_when_the_newer_plan_already_ran,
+    another_owners_plan_for_the_same_target_is_left_alone,
+);

@@ -10,9 +10,8 @@
 //!
 //! Every path goes through the same engine calls, so plans, re-checks and audit lines are the same.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use rmcp::model::{
     CallToolRequestParams, CallToolResponse, CallToolResult, ElicitRequest, ElicitRequestParams,
@@ -68,10 +67,11 @@ struct PendingConfirmation {
     nonce: String,
 }
 
-/// The sealing key and the set of consumed nonces.
+/// The sealing key and where consumed nonces are kept (shared by every replica under
+/// `--state redis://...`).
 pub(super) struct StateSeal {
     codec: RequestStateCodec,
-    consumed: Mutex<HashMap<String, Instant>>,
+    consumed: Arc<dyn crate::state::NonceStore>,
     ttl: Duration,
 }
 
@@ -85,22 +85,24 @@ impl std::fmt::Debug for StateSeal {
 
 impl StateSeal {
     /// A seal with a key (at least 32 bytes; shared by every replica) and the state lifetime.
-    pub(super) fn new(key: &[u8], ttl: Duration) -> anyhow::Result<Self> {
+    pub(super) fn new(
+        key: &[u8],
+        ttl: Duration,
+        consumed: Arc<dyn crate::state::NonceStore>,
+    ) -> anyhow::Result<Self> {
         let codec = RequestStateCodec::try_new(key.to_vec())
             .map_err(|e| anyhow::anyhow!("request-state key: {e}"))?;
         Ok(Self {
             codec,
-            consumed: Mutex::new(HashMap::new()),
+            consumed,
             ttl,
         })
     }
 
-    /// Marks a nonce used; false when it already was (a replay). One atomic step.
-    fn consume(&self, nonce: &str) -> bool {
-        let mut consumed = self.consumed.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
-        consumed.retain(|_, at| now.duration_since(*at) < self.ttl * 2);
-        consumed.insert(nonce.to_string(), now).is_none()
+    /// Marks a nonce used; false when it already was (a replay). One atomic step of the store,
+    /// kept twice as long as a sealed state lives.
+    fn consume(&self, nonce: &str) -> crate::state::Stored<bool> {
+        self.consumed.consume(nonce, self.ttl * 2)
     }
 }
 
@@ -324,8 +326,18 @@ pub(super) async fn by_input_required(
             ));
         }
     };
-    if !seal.consume(&pending.nonce) {
-        return refused("this confirmation state was already used; nothing was done again".into());
+    match seal.consume(&pending.nonce) {
+        Ok(true) => {}
+        Ok(false) => {
+            return refused(
+                "this confirmation state was already used; nothing was done again".into(),
+            );
+        }
+        Err(unavailable) => {
+            return CallToolResponse::Complete(into_result(Outcome::Failure(ToolFailure::from(
+                unavailable,
+            ))));
+        }
     }
     let answer = request
         .input_responses

@@ -25,37 +25,43 @@ use crate::catalog::search::{Entry, rank};
 use crate::catalog::{Catalog, Selection, Toggles};
 use crate::engine::Outcome;
 use crate::failure::{FailureKind, ToolFailure};
+use crate::state::{MemoryToggles, ToggleStore};
 
-/// One session's (or, sessionless, one principal's) list state.
+/// One session's (or, sessionless, one principal's) list state, kept in a [`ToggleStore`]:
+/// the view's own memory by default, the shared Redis under `--state redis://...` (so a
+/// sessionless principal sees one list on every replica).
 #[derive(Debug)]
 pub(super) struct SessionView {
-    /// Names the view in change announcements.
+    /// Names the view in change announcements and in the store.
     key: String,
-    toggles: Mutex<Toggles>,
+    toggles: Arc<dyn ToggleStore>,
 }
 
 impl SessionView {
-    /// A fresh view: nothing enabled or disabled yet.
-    pub(super) fn new(key: String) -> Arc<Self> {
-        Arc::new(Self {
-            key,
-            toggles: Mutex::new(Toggles::default()),
-        })
+    /// A fresh view: nothing enabled or disabled yet, in `shared` or in memory of its own.
+    pub(super) fn new(key: String, shared: Option<&Arc<dyn ToggleStore>>) -> Arc<Self> {
+        let toggles = shared.map_or_else(
+            || Arc::new(MemoryToggles::default()) as Arc<dyn ToggleStore>,
+            Arc::clone,
+        );
+        Arc::new(Self { key, toggles })
     }
 
+    /// The view's changes. A store that does not answer lists the defaults (reads keep
+    /// working while Redis is down); changing the list is refused meanwhile.
     pub(super) fn toggles(&self) -> Toggles {
-        self.toggles
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
+        self.toggles.load(&self.key).unwrap_or_else(|error| {
+            tracing::warn!(%error, "tool-list changes unavailable; listing the defaults");
+            Toggles::default()
+        })
     }
 
     pub(super) fn key(&self) -> &str {
         &self.key
     }
 
-    fn update(&self, change: impl FnOnce(&mut Toggles)) {
-        change(&mut self.toggles.lock().unwrap_or_else(|e| e.into_inner()));
+    fn set(&self, toolset: &str, enabled: bool) -> crate::state::Stored<()> {
+        self.toggles.set(&self.key, toolset, enabled)
     }
 }
 
@@ -64,26 +70,31 @@ impl SessionView {
 pub(super) struct Views {
     principals: Mutex<HashMap<String, Arc<SessionView>>>,
     changes: broadcast::Sender<String>,
+    shared: Option<Arc<dyn ToggleStore>>,
 }
 
 impl Views {
-    pub(super) fn new() -> Self {
+    pub(super) fn new(shared: Option<Arc<dyn ToggleStore>>) -> Self {
         let (changes, _) = broadcast::channel(64);
         Self {
             principals: Mutex::new(HashMap::new()),
             changes,
+            shared,
         }
+    }
+
+    /// A new session's view (in the shared store when there is one).
+    pub(super) fn of_session(&self, session: &str) -> Arc<SessionView> {
+        SessionView::new(format!("session:{session}"), self.shared.as_ref())
     }
 
     /// The view of a sessionless principal (bounded by the principals the server admits: one per
     /// bearer token).
     pub(super) fn of_principal(&self, principal: &str) -> Arc<SessionView> {
         let mut views = self.principals.lock().unwrap_or_else(|e| e.into_inner());
-        Arc::clone(
-            views
-                .entry(principal.to_string())
-                .or_insert_with(|| SessionView::new(format!("principal:{principal}"))),
-        )
+        Arc::clone(views.entry(principal.to_string()).or_insert_with(|| {
+            SessionView::new(format!("principal:{principal}"), self.shared.as_ref())
+        }))
     }
 
     /// Tells every `subscriptions/listen` stream of this view that its list changed.
@@ -285,13 +296,12 @@ impl Request<'_> {
             Err(result) => return (result, false),
         };
         let before = self.listed_names();
-        self.view.update(|toggles| {
-            if enable {
-                toggles.enable(&name);
-            } else {
-                toggles.disable(&name);
-            }
-        });
+        if let Err(unavailable) = self.view.set(&name, enable) {
+            return (
+                into_result(Outcome::Failure(ToolFailure::from(unavailable))),
+                false,
+            );
+        }
         let after = self.listed_names();
         let changed = before != after;
         if changed {

@@ -757,7 +757,12 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         ))
 }
 
-/// Serves until ctrl-c. Prints nothing on stdout except what the caller decides.
+/// How long shutdown waits for confirmations in flight before it closes the sessions anyway.
+const DRAIN_PATIENCE: Duration = Duration::from_secs(60);
+
+/// Serves until Ctrl-C or SIGTERM, then stops accepting, lets every request in flight finish
+/// (a confirmed execution runs to its end) and hands long operations over. Prints nothing on
+/// stdout except what the caller decides.
 pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Result<SocketAddr> {
     check_exposure(&options)?;
     let cancel = CancellationToken::new();
@@ -776,7 +781,7 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
     shared.pages_base_url(base.trim_end_matches('/').to_string());
-    let router = app(shared, &options, cancel.clone());
+    let router = app(Arc::clone(&shared), &options, cancel.clone());
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     // `writeln!`, not `eprintln!`: stderr on a full disk must not stop the server.
     let mut stderr = std::io::stderr();
@@ -785,12 +790,19 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         stderr,
         "skillgate: legacy SSE endpoint http://{address}/sse"
     );
-    let stop = cancel.clone();
+    // Shutdown in two steps: stop accepting and let every request in flight finish (a
+    // confirmation runs to its end and its answer is sent), then close the MCP sessions and
+    // their streams, which would otherwise hold their connections open.
+    let draining = CancellationToken::new();
+    let (drain, sessions, waiter) = (draining.clone(), cancel.clone(), Arc::clone(&shared));
     tokio::spawn(async move {
-        let _ = tokio::signal::ctrl_c().await;
-        stop.cancel();
+        super::shutdown_signal().await;
+        drain.cancel();
+        waiter.engine.confirmations_done(DRAIN_PATIENCE).await;
+        sessions.cancel();
     });
-    serve_connections(listener, router, &options.limits, cancel).await;
+    serve_connections(listener, router, &options.limits, draining).await;
+    shared.wind_down().await;
     Ok(address)
 }
 

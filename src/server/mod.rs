@@ -97,23 +97,63 @@ impl std::ops::Deref for Tasks {
     }
 }
 
+/// Resolves on Ctrl-C or SIGTERM (what an orchestrator sends a replica before it kills it).
+pub(crate) async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+                return;
+            }
+            Err(error) => tracing::warn!(%error, "cannot listen for SIGTERM; Ctrl-C still stops"),
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// How long shutdown waits for the operation runner to record the poll it is in.
+const HAND_OVER_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Shared {
+    /// The end of a graceful shutdown, once no request is in flight: the operation runner
+    /// records its poll and takes no other lease, so another replica follows what is left. The
+    /// audit log has nothing to flush: every record is written and fsync'd before its answer.
+    pub(crate) async fn wind_down(&self) {
+        self.engine.hand_over_operations(HAND_OVER_PATIENCE).await;
+        tracing::info!("stopped: requests finished, long operations handed over");
+    }
+}
+
 /// How long a task and its result are kept: longer than the longest cloud job a toolset follows
 /// (2-hour training jobs), so a task is never aborted by its own TTL.
 const TASK_TTL_MS: u64 = 3 * 60 * 60 * 1000;
 
 impl Shared {
     /// Renders every tool definition once.
-    pub fn new(engine: Engine, settings: ServerSettings) -> anyhow::Result<Arc<Self>> {
+    pub fn new(
+        engine: Engine,
+        settings: ServerSettings,
+        stores: crate::state::SessionStores,
+    ) -> anyhow::Result<Arc<Self>> {
         let tools = ToolDefinitions::new(engine.catalog());
         let selection = Arc::new(engine.selection().clone());
-        let seal = confirm::StateSeal::new(&settings.state_key, settings.confirmation_timeout)?;
+        let seal = confirm::StateSeal::new(
+            &settings.state_key,
+            settings.confirmation_timeout,
+            stores.nonces,
+        )?;
         let skills = skills::load(&engine.selection().toolset_names());
-        let pages = confirm_page::ConfirmPages::new(settings.confirmation_timeout);
+        let pages = confirm_page::ConfirmPages::new(settings.confirmation_timeout, stores.pages);
         let shared = Arc::new(Self {
             engine,
             tools,
             selection,
-            views: discovery::Views::new(),
+            views: discovery::Views::new(stores.toggles),
             stdio_session: uuid::Uuid::new_v4().to_string(),
             settings,
             seal,
@@ -192,10 +232,11 @@ pub struct Skillgate {
 impl Skillgate {
     /// A handler over shared state.
     pub fn new(shared: Arc<Shared>) -> Self {
+        let view = shared.views.of_session(&uuid::Uuid::new_v4().to_string());
         Self {
             shared,
             log_level: notify::SessionLogLevel::default(),
-            view: discovery::SessionView::new(format!("session:{}", uuid::Uuid::new_v4())),
+            view,
         }
     }
 

@@ -27,10 +27,19 @@ pub(super) const MAX_LINE_BYTES: usize = super::sse::MAX_BODY_BYTES;
 /// on stdout would break the framing.
 pub async fn serve_stdio(shared: Arc<Shared>) -> anyhow::Result<()> {
     let (stdin, stdout) = rmcp::transport::stdio();
-    let service = Skillgate::new(shared)
+    let service = Skillgate::new(Arc::clone(&shared))
         .serve(LineTransport::new(stdin, stdout))
         .await?;
-    service.waiting().await?;
+    let stop = service.cancellation_token();
+    tokio::select! {
+        ended = service.waiting() => { ended?; }
+        () = super::shutdown_signal() => {
+            // A confirmation in flight runs to its end before the session closes.
+            shared.engine.confirmations_done(std::time::Duration::from_secs(60)).await;
+            stop.cancel();
+        }
+    }
+    shared.wind_down().await;
     Ok(())
 }
 

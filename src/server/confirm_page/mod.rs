@@ -5,15 +5,14 @@
 //! link, and the README says so). Either way the human types the phrase on the page, and the plan
 //! runs through the same engine calls, checks and audit lines as every other path.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 mod readable;
 mod view;
@@ -22,31 +21,24 @@ use super::Shared;
 use crate::engine::{Channel, Outcome};
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Owner;
+use crate::state::{PageRecord, PageStore, Stored};
 
-/// One page: which plan, whose, what it shows, and what happened.
-#[derive(Clone, Debug)]
-struct Page {
-    plan_id: String,
-    owner: Owner,
-    plan: Value,
-    created: Instant,
-    outcome: Option<Value>,
-}
-
-/// Pending pages by secret.
-#[derive(Debug, Default)]
+/// Pending pages by secret, in a [`PageStore`] (memory, or the shared Redis so a link works on
+/// every replica).
+#[derive(Debug)]
 pub(super) struct ConfirmPages {
-    pages: Mutex<HashMap<String, Page>>,
+    pages: Arc<dyn PageStore>,
     /// Base URL of this server as the human's browser reaches it (`http://127.0.0.1:8765`).
     base_url: Mutex<Option<String>>,
     ttl: Duration,
 }
 
 impl ConfirmPages {
-    pub(super) fn new(ttl: Duration) -> Self {
+    pub(super) fn new(ttl: Duration, pages: Arc<dyn PageStore>) -> Self {
         Self {
+            pages,
+            base_url: Mutex::new(None),
             ttl,
-            ..Self::default()
         }
     }
 
@@ -63,7 +55,8 @@ impl ConfirmPages {
             .is_some()
     }
 
-    /// Registers a plan and returns the page's URL (with its 256-bit secret).
+    /// Registers a plan and returns the page's URL (with its 256-bit secret); `None` when no
+    /// listener serves pages or the page store does not answer.
     pub(super) fn open(&self, owner: &Owner, plan: &Value) -> Option<(String, String)> {
         let base = self
             .base_url
@@ -72,54 +65,43 @@ impl ConfirmPages {
             .clone()?;
         let secret = hex::encode(rand::random::<[u8; 32]>());
         let plan_id = plan["plan_id"].as_str()?.to_string();
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages.retain(|_, p| p.created.elapsed() < self.ttl * 2);
-        pages.insert(
-            secret.clone(),
-            Page {
-                plan_id: plan_id.clone(),
-                owner: owner.clone(),
-                plan: plan.clone(),
-                created: Instant::now(),
-                outcome: None,
-            },
-        );
+        let record = PageRecord {
+            plan_id: plan_id.clone(),
+            owner: owner.clone(),
+            plan: plan.clone(),
+            outcome: None,
+        };
+        if let Err(error) = self.pages.open(&secret, &record, self.ttl) {
+            tracing::warn!(%error, "cannot register a confirmation page");
+            return None;
+        }
         Some((format!("{base}/confirm/{secret}"), plan_id))
     }
 
     /// What happened on the page of a plan, if the human answered.
     pub(super) fn outcome_of(&self, plan_id: &str) -> Option<Value> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages
-            .values()
-            .find(|p| p.plan_id == plan_id)
-            .and_then(|p| p.outcome.clone())
+        self.pages.outcome_of(plan_id).ok().flatten()
     }
 
-    fn page(&self, secret: &str) -> Option<Page> {
-        let pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        pages
-            .get(secret)
-            .filter(|p| p.created.elapsed() < self.ttl)
-            .cloned()
+    fn page(&self, secret: &str) -> Stored<Option<PageRecord>> {
+        self.pages.get(secret)
     }
 
     /// Takes a page for answering: single use, one atomic step.
-    fn take_for_answer(&self, secret: &str) -> Option<Page> {
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        let page = pages
-            .get_mut(secret)
-            .filter(|p| p.created.elapsed() < self.ttl && p.outcome.is_none())?;
-        page.outcome = Some(json!({"status": "in_progress"}));
-        Some(page.clone())
+    fn take_for_answer(&self, secret: &str) -> Stored<Option<PageRecord>> {
+        self.pages.take_for_answer(secret)
     }
 
     fn record(&self, secret: &str, outcome: Value) {
-        let mut pages = self.pages.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(page) = pages.get_mut(secret) {
-            page.outcome = Some(outcome);
+        if let Err(error) = self.pages.record(secret, &outcome) {
+            tracing::warn!(%error, "cannot record a confirmation page's outcome");
         }
     }
+}
+
+/// The page shown while the state store does not answer: nothing was done.
+fn unavailable() -> Response {
+    page(StatusCode::SERVICE_UNAVAILABLE, view::unavailable_page())
 }
 
 /// A page with the headers every confirmation page carries: the strict policy, no caching
@@ -173,8 +155,10 @@ fn facts(shared: &Shared, plan: &Value) -> view::Facts {
 
 /// GET `/confirm/{secret}`: the plan, and a field for the phrase; a used link says so (410).
 async fn show(State(shared): State<Arc<Shared>>, Path(secret): Path<String>) -> Response {
-    let Some(entry) = shared.pages.page(&secret) else {
-        return gone();
+    let entry = match shared.pages.page(&secret) {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return gone(),
+        Err(_) => return unavailable(),
     };
     let facts = facts(&shared, &entry.plan);
     let summary = entry.plan["summary"].as_str().unwrap_or("a change");
@@ -200,8 +184,10 @@ async fn answer(
     Path(secret): Path<String>,
     Form(answer): Form<Answer>,
 ) -> Response {
-    let Some(entry) = shared.pages.take_for_answer(&secret) else {
-        return gone();
+    let entry = match shared.pages.take_for_answer(&secret) {
+        Ok(Some(entry)) => entry,
+        Ok(None) => return gone(),
+        Err(_) => return unavailable(),
     };
     let cancelling = answer.action == "cancel";
     let engine_shared = Arc::clone(&shared);

@@ -521,6 +521,18 @@ pub(super) fn gone_page() -> String {
     )
 }
 
+/// The state store did not answer: the link may still be good, nothing was done.
+pub(super) fn unavailable_page() -> String {
+    document(
+        "Try again shortly",
+        false,
+        "",
+        "<h1>The confirmation cannot be checked right now</h1>\
+         <p>The server's state store is not answering. Nothing was changed.</p>\
+         <p>Reload this page in a moment; the link stays valid until the plan expires.</p>",
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
