@@ -166,8 +166,28 @@ impl Engine {
         plan: Plan,
         error: AuditWriteError,
     ) -> ToolFailure {
-        let failure = ToolFailure::from(error);
         // Best effort: the log that just failed will most likely refuse this line too.
+        self.unused_confirmation(caller, plan, ToolFailure::from(error), "the audit log")
+    }
+
+    /// A confirmation whose execution journal entry could not be written: nothing is sent and
+    /// the plan goes back to the store, as for an unwritable audit log.
+    pub(super) fn unjournaled_confirmation(
+        &self,
+        caller: &Owner,
+        plan: Plan,
+        failure: ToolFailure,
+    ) -> ToolFailure {
+        self.unused_confirmation(caller, plan, failure, "the execution journal")
+    }
+
+    fn unused_confirmation(
+        &self,
+        caller: &Owner,
+        plan: Plan,
+        failure: ToolFailure,
+        what: &str,
+    ) -> ToolFailure {
         self.audit.record(
             self.events(caller)
                 .plan_failure(&plan, Decision::Refused, &failure),
@@ -175,7 +195,7 @@ impl Engine {
         let (id, expires) = (plan.id.clone(), crate::gate::rfc3339(plan.expires_at));
         match self.gate.restore(plan) {
             Ok(Restored::Pending) => failure.add_hint(format!(
-                "plan `{id}` was not used and stays pending until {expires}: confirm it again once the audit log can be written"
+                "plan `{id}` was not used and stays pending until {expires}: confirm it again once {what} can be written"
             )),
             Ok(Restored::Superseded { by }) => failure.add_hint(format!(
                 "plan `{id}` was superseded by the newer plan `{by}` for the same resource"

@@ -96,11 +96,7 @@ impl Engine {
         let calls = self.calls(toolset);
         let mut entry = match self.journal_entry(caller, &plan) {
             Ok(entry) => entry,
-            Err(failure) => {
-                self.audit
-                    .record(events.plan_failure(&plan, Decision::Refused, &failure));
-                return Err(failure);
-            }
+            Err(failure) => return Err(self.unjournaled_confirmation(caller, plan, failure)),
         };
         let executing = self.executing(&plan.id);
         self.pause(PausePoint::AfterTake).await;
