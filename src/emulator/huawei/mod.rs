@@ -26,4 +26,8 @@ pub use front::HuaweiFront;
 pub const PROVIDER: &str = "huawei";
 
 /// Every Huawei service the emulator serves.
-pub static SERVICES: &[&dyn ServiceApi] = &[&iam::SERVICE, &modelarts::SERVICE];
+pub static SERVICES: &[&dyn ServiceApi] = &[
+    &iam::SERVICE,
+    &modelarts::SERVICE,
+    &modelarts::infra_routes::SERVICE,
+];

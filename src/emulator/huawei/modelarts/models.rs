@@ -112,7 +112,8 @@ impl Phase {
         self.lifecycle.is_done(&self.progress, now)
     }
 
-    fn advance(&mut self, now: OffsetDateTime) -> Option<String> {
+    /// Moves a manual lifecycle one step; its new status.
+    pub fn advance(&mut self, now: OffsetDateTime) -> Option<String> {
         (self.progress.mode == Mode::Manual).then(|| {
             self.progress.advanced += 1;
             self.status(now).to_owned()
@@ -196,6 +197,8 @@ pub struct ModelArtsBackend {
     pub notebooks: Vec<Notebook>,
     /// Training jobs, in creation order.
     pub jobs: Vec<TrainingJob>,
+    /// Pools, networks, inference services and Lite Servers (`infra`).
+    pub infra: crate::emulator::huawei::modelarts::infra::InfraState,
 }
 
 /// Milliseconds since the epoch.
@@ -218,6 +221,7 @@ impl Backend for ModelArtsBackend {
         let mut out = Map::new();
         out.insert("modelarts_notebooks".into(), Value::from(notebooks));
         out.insert("modelarts_training_jobs".into(), Value::from(jobs));
+        out.extend(self.infra.to_json());
         out
     }
 
@@ -225,10 +229,10 @@ impl Backend for ModelArtsBackend {
         if let Some(notebook) = self.notebooks.iter_mut().find(|n| n.id == id) {
             return notebook.phase.advance(now);
         }
-        self.jobs
-            .iter_mut()
-            .find(|j| j.id == id)
-            .and_then(|job| job.phase.advance(now))
+        if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
+            return job.phase.advance(now);
+        }
+        self.infra.advance(id, now)
     }
 }
 

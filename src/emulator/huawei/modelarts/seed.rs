@@ -68,6 +68,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         uri: "obs://demo-bucket/datasets/".to_owned(),
     };
     ModelArtsBackend {
+        infra: super::infra_seed::state(short, now),
         notebooks: vec![
             notebook(
                 &format!("demo-{short}-running"),

@@ -2,7 +2,15 @@
 //! and the constant catalogs (flavors, engines, images).
 
 pub mod images;
+pub mod k8s;
+pub mod lite;
+pub mod networks;
+pub mod node_pools;
 pub mod notebooks;
+pub mod pool_nodes;
+pub mod pools;
+pub mod services;
+pub mod services_v1;
 pub mod storage;
 pub mod training;
 
