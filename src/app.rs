@@ -185,6 +185,19 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             ),
         }
     }
+    // Huawei tools default to the Huawei region of the credentials (the SDK's and the skill's
+    // variables), else the emulator's demo region, else the SDK's usual cn-north-4.
+    let huawei_region = env("MODELARTS_REGION")
+        .or_else(|| env("HUAWEICLOUD_SDK_REGION"))
+        .filter(|r| !r.trim().is_empty())
+        .or_else(|| {
+            accounts
+                .as_ref()
+                .and_then(|a| a.pointer("/huawei/region"))
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        })
+        .unwrap_or_else(|| "cn-north-4".to_string());
     let emulated = args.emulator || endpoints.values().any(|url| is_loopback_url(url));
     let confirm = args.confirm.unwrap_or_default();
     if args.confirm_url && args.transport.unwrap_or_default() != Transport::Http {
@@ -201,7 +214,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         audit,
         operations: operation_store(&args)?,
         settings: EngineSettings {
-            scope_defaults: [("region_id".to_string(), region)].into_iter().collect(),
+            scope_defaults: [
+                ("region_id".to_string(), region),
+                ("huawei.region_id".to_string(), huawei_region),
+            ]
+            .into_iter()
+            .collect(),
             emulator: emulated,
             operations: operation_settings(&args)?,
         },

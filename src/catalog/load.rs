@@ -223,6 +223,7 @@ impl Catalog {
                 validate_tool(file, &prefix, tool, registry, &services, &tool_names)?;
                 if let Some(service) = services.get(&tool.call.service) {
                     tool.scope = service.scope.clone();
+                    tool.provider = service.provider.clone();
                 }
             }
         }

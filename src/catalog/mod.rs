@@ -206,6 +206,10 @@ pub struct ToolSpec {
     /// The scope parameters of its service (`region_id`), filled in by the loader.
     #[serde(skip)]
     pub scope: Vec<String>,
+    /// The provider of its service, filled in by the loader: a scope default may be the
+    /// provider's own (`huawei.region_id`, a Huawei region, beside Alibaba's `region_id`).
+    #[serde(skip)]
+    pub provider: String,
 }
 
 impl ToolSpec {

@@ -35,7 +35,7 @@ impl ArgumentError {
 
 /// Checks `arguments` against the tool's parameters and returns them normalised: defaults filled
 /// in, node specs rewritten to the wire's `{Type, Count}` shape, the scope (`region_id`) resolved
-/// from the arguments or `scope_defaults`.
+/// from the arguments or `scope_defaults` (the tool's provider's own `<provider>.<scope>` first).
 pub fn validate_arguments(
     tool: &ToolSpec,
     arguments: &Map<String, Value>,
@@ -90,7 +90,8 @@ pub fn validate_arguments(
         if normalized.contains_key(scope) {
             continue;
         }
-        match scope_defaults.get(scope) {
+        let provider_default = scope_defaults.get(&format!("{}.{scope}", tool.provider));
+        match provider_default.or_else(|| scope_defaults.get(scope)) {
             Some(value) => {
                 normalized.insert(scope.clone(), Value::String(value.clone()));
             }

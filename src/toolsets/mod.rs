@@ -10,6 +10,7 @@
 pub mod autodl;
 pub mod common;
 pub mod ecs_extension;
+pub mod modelarts;
 mod operation_kind;
 pub mod pai_quota;
 mod reader;
@@ -35,6 +36,7 @@ const TOOLSETS: &[fn(&mut ToolsetRegistry)] = &[
     pai_quota::register,
     ecs_extension::register,
     autodl::register,
+    modelarts::register,
 ];
 
 /// Whether a guard runs for a new plan or to re-check a stored one before execution.

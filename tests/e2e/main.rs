@@ -11,6 +11,7 @@ mod ecs_extension;
 mod faults;
 mod gate;
 mod human;
+mod modelarts;
 mod recovery;
 mod refusals;
 mod secrets;

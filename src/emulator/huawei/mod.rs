@@ -29,5 +29,7 @@ pub const PROVIDER: &str = "huawei";
 pub static SERVICES: &[&dyn ServiceApi] = &[
     &iam::SERVICE,
     &modelarts::SERVICE,
+    &modelarts::SERVICE_V1,
     &modelarts::infra_routes::SERVICE,
+    &modelarts::infra_routes::SERVICE_V1,
 ];

@@ -75,13 +75,25 @@ pub fn match_path(template: &str, raw_path: &str) -> Option<(BTreeMap<String, St
     Some((params, literals))
 }
 
-/// The route of a request: among the host's service (or every service on other hosts).
+/// The first label of the host a service is served on, where it differs from the service's
+/// code: ModelArts v1 shares the ModelArts host, SWR's API is `swr-api.{region}`.
+const HOST_LABELS: &[(&str, &str)] = &[("modelarts-v1", "modelarts"), ("swr", "swr-api")];
+
+/// The host label of a service code.
+pub fn host_label(code: &str) -> &str {
+    HOST_LABELS
+        .iter()
+        .find(|(service, _)| *service == code)
+        .map_or(code, |(_, label)| label)
+}
+
+/// The route of a request: among the host's services (or every service on other hosts).
 pub fn find_route(raw: &RawRequest, host: &str) -> Result<Routed, ApiError> {
     let only = parse_host(host).map(|(service, _)| service);
     let mut best: Option<(usize, Routed)> = None;
     for service in SERVICES
         .iter()
-        .filter(|s| only.is_none_or(|code| code == s.code()))
+        .filter(|s| only.is_none_or(|label| label == host_label(s.code())))
     {
         for route in service.routes() {
             if !route.method.eq_ignore_ascii_case(&raw.method) {

@@ -15,14 +15,19 @@ use crate::signing::huawei::{self as signer, VerifyError, WireRequest};
 /// How far `X-Sdk-Date` may be from real time.
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 
-/// The project a ModelArts-style path names: `/v1/{project_id}/...`, `/v2/{project_id}/...`
-/// (not `/v1/auth-mode`, nor IAM's `/v3/projects`).
+/// Second segments of versioned paths that are not a project: ModelArts' `/v1/auth-mode`,
+/// SWR's `/v2/manage/...`, IAM's `/v3/projects/...` and `/v3/auth/...`.
+const NOT_PROJECTS: &[&str] = &["auth-mode", "manage", "projects", "auth"];
+
+/// The project a path names: `/v1|v2|v3/{project_id}/...` (ModelArts, VPC, KPS), none for
+/// the paths of [`NOT_PROJECTS`].
 pub fn path_project(raw_path: &str) -> Option<&str> {
     let mut segments = raw_path.trim_start_matches('/').split('/');
     let version = segments.next()?;
     let project = segments.next()?;
     let has_rest = segments.next().is_some();
-    (matches!(version, "v1" | "v2") && has_rest && project != "auth-mode").then_some(project)
+    (matches!(version, "v1" | "v2" | "v3") && has_rest && !NOT_PROJECTS.contains(&project))
+        .then_some(project)
 }
 
 fn gateway_error(error: &VerifyError) -> ApiError {
@@ -96,5 +101,8 @@ mod tests {
         assert_eq!(path_project("/v3/projects"), None);
         assert_eq!(path_project("/v1/auth-mode"), None);
         assert_eq!(path_project("/v1/abc"), None);
+        assert_eq!(path_project("/v2/manage/repos"), None);
+        assert_eq!(path_project("/v3/abc/keypairs"), Some("abc"));
+        assert_eq!(path_project("/v3/projects/abc"), None);
     }
 }

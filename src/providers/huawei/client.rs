@@ -621,7 +621,7 @@ impl Provider for HuaweiClient {
     fn permission_hint(&self, request: &ProviderRequest) -> String {
         format!(
             "grant this IAM user a policy allowing `{}:*:*` actions for `{}` (e.g. the system policy `ModelArts FullAccess`, or a custom policy with the exact action) in the project of {}, and check that ModelArts has an agency (`ma_authz_add`), then call again; this is not retried",
-            request.service,
+            endpoints::sdk_service(&request.service),
             request.action,
             self.region(request)
                 .unwrap_or_else(|| "the region".to_owned())

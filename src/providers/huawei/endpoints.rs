@@ -56,11 +56,24 @@ pub fn iam_host(region: &str) -> String {
     }
 }
 
+/// The SDK's name of a catalog service: the id without a version suffix (`modelarts-v1`,
+/// the catalog's ModelArts v1, is the SDK's `modelarts`).
+pub fn sdk_service(service: &str) -> &str {
+    match service.rsplit_once("-v") {
+        Some((name, version))
+            if !version.is_empty() && version.chars().all(|c| c.is_ascii_digit()) =>
+        {
+            name
+        }
+        _ => service,
+    }
+}
+
 /// The name of the SDK's per-service, per-region override variable.
 pub fn override_variable(service: &str, region: &str) -> String {
     format!(
         "HUAWEICLOUD_SDK_REGION_{}_{}",
-        service.to_ascii_uppercase(),
+        sdk_service(service).to_ascii_uppercase().replace('-', "_"),
         region.to_ascii_uppercase().replace('-', "_")
     )
 }
@@ -174,6 +187,11 @@ mod tests {
             override_variable("modelarts", "cn-north-4"),
             "HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"
         );
+        assert_eq!(
+            override_variable("modelarts-v1", "cn-north-4"),
+            "HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"
+        );
+        assert_eq!(sdk_service("swr"), "swr");
         let env = |name: &str| match name {
             "HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4" => {
                 Some(" http://127.0.0.1:9,http://127.0.0.1:10".to_owned())

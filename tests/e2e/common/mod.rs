@@ -86,10 +86,66 @@ pub struct Emulator {
     http: reqwest::Client,
 }
 
-/// How a server is pointed at the emulator for each provider other than Alibaba: the startup
-/// line's provider key, the field of its demo account, and the environment variable the
-/// provider reads it from.
-const PROVIDER_ENV: &[(&str, &str, &str)] = &[("autodl", "token", "AUTODL_TOKEN")];
+/// One value a server is handed from a provider's demo account in the startup line.
+struct ProviderEnv {
+    /// The startup line's provider key; the server also gets `--endpoint <provider>=<emulator>`.
+    provider: &'static str,
+    /// The field of the demo account: a JSON pointer below the provider's entry.
+    field: &'static str,
+    /// The field used instead when the spec asks for temporary credentials, if any.
+    temporary: Option<&'static str>,
+    /// The environment variable the provider reads it from.
+    var: &'static str,
+    /// Whether it is a credential, which must never appear in anything the server says.
+    secret: bool,
+}
+
+/// How a server is pointed at the emulator for each provider other than Alibaba.
+const PROVIDER_ENV: &[ProviderEnv] = &[
+    ProviderEnv {
+        provider: "autodl",
+        field: "/token",
+        temporary: None,
+        var: "AUTODL_TOKEN",
+        secret: true,
+    },
+    ProviderEnv {
+        provider: "huawei",
+        field: "/access_key",
+        temporary: Some("/temporary/access_key"),
+        var: "HUAWEICLOUD_SDK_AK",
+        secret: true,
+    },
+    ProviderEnv {
+        provider: "huawei",
+        field: "/secret_key",
+        temporary: Some("/temporary/secret_key"),
+        var: "HUAWEICLOUD_SDK_SK",
+        secret: true,
+    },
+    ProviderEnv {
+        provider: "huawei",
+        field: "/region",
+        temporary: Some("/region"),
+        var: "HUAWEICLOUD_SDK_REGION",
+        secret: false,
+    },
+];
+
+/// Credentials of the demo accounts that a server is handed only in some specs (temporary
+/// pairs and their tokens), which must never leak either.
+const PROVIDER_SECRETS: &[(&str, &str)] = &[
+    ("huawei", "/temporary/access_key"),
+    ("huawei", "/temporary/secret_key"),
+    ("huawei", "/temporary/security_token"),
+];
+
+/// What a temporary-credentials spec hands a server beyond [`PROVIDER_ENV`]: the security token.
+const TEMPORARY_ENV: &[(&str, &str, &str)] = &[(
+    "huawei",
+    "/temporary/security_token",
+    "HUAWEICLOUD_SDK_SECURITY_TOKEN",
+)];
 
 impl Emulator {
     /// Starts an emulator on an ephemeral loopback port and reads its one startup line.
@@ -134,21 +190,54 @@ impl Emulator {
         }
     }
 
-    /// A field of a provider's demo account in the startup line.
+    /// A field of a provider's demo account in the startup line (`token`, or a JSON pointer
+    /// such as `/temporary/security_token`).
     pub fn account_field(&self, provider: &str, field: &str) -> Option<String> {
+        let pointer = if field.starts_with('/') {
+            field.to_string()
+        } else {
+            format!("/{field}")
+        };
         self.accounts
             .get(provider)
-            .and_then(|a| a.get(field))
+            .and_then(|a| a.pointer(&pointer))
             .and_then(Value::as_str)
             .map(str::to_string)
     }
 
     /// Every demo secret of the other providers, which must never leak either.
     pub fn other_secrets(&self) -> Vec<String> {
-        PROVIDER_ENV
+        let handed = PROVIDER_ENV
             .iter()
-            .filter_map(|(provider, field, _)| self.account_field(provider, field))
+            .filter(|entry| entry.secret)
+            .map(|entry| (entry.provider, entry.field));
+        handed
+            .chain(PROVIDER_SECRETS.iter().copied())
+            .filter_map(|(provider, field)| self.account_field(provider, field))
             .collect()
+    }
+
+    /// The demo access keys of the other providers: besides the whole key, the part a mask
+    /// hides must not appear either.
+    pub fn other_access_keys(&self) -> Vec<String> {
+        ["/access_key", "/temporary/access_key"]
+            .iter()
+            .filter_map(|field| self.account_field("huawei", field))
+            .collect()
+    }
+
+    /// The Huawei demo project id of a region.
+    pub fn huawei_project(&self, region: &str) -> String {
+        self.account_field("huawei", &format!("/projects/{region}"))
+            .unwrap_or_else(|| panic!("the startup line has no Huawei project in {region}"))
+    }
+
+    /// The Huawei demo account's state in one region (`cn-north-4`, ...).
+    pub async fn huawei_state(&self, region: &str) -> Value {
+        let domain = self
+            .account_field("huawei", "/domain_id")
+            .expect("the startup line has the Huawei domain id");
+        self.accounts().await[&domain][region].clone()
     }
 
     fn admin_url(&self, path: &str) -> String {
@@ -565,6 +654,9 @@ pub struct ServerSpec {
     pub launcher: Vec<String>,
     /// The audit log is a symlink to `/dev/full`: every write fails with ENOSPC.
     pub audit_on_full_disk: bool,
+    /// Providers get their demo account's temporary credentials (Huawei: the temporary AK/SK
+    /// and its security token) instead of the permanent ones.
+    pub temporary_credentials: bool,
 }
 
 impl ServerSpec {
@@ -580,7 +672,14 @@ impl ServerSpec {
             emulator_args: Vec::new(),
             launcher: Vec::new(),
             audit_on_full_disk: false,
+            temporary_credentials: false,
         }
+    }
+
+    /// Hands the providers their temporary credentials (with the security token).
+    pub fn temporary_credentials(mut self) -> Self {
+        self.temporary_credentials = true;
+        self
     }
 
     /// Starts the binary through this launcher command (it must `exec "$0" "$@"`).
@@ -699,13 +798,28 @@ impl Server {
             audit.display().to_string(),
         ];
         let mut provider_env: Vec<(&str, String)> = Vec::new();
-        for (provider, field, var) in PROVIDER_ENV {
-            if let Some(value) = emulator.account_field(provider, field) {
-                args.extend([
-                    "--endpoint".to_string(),
-                    format!("{provider}={}", emulator.endpoint),
-                ]);
-                provider_env.push((var, value));
+        let mut pointed: Vec<&str> = Vec::new();
+        for entry in PROVIDER_ENV {
+            let field = match (spec.temporary_credentials, entry.temporary) {
+                (true, Some(temporary)) => temporary,
+                _ => entry.field,
+            };
+            if let Some(value) = emulator.account_field(entry.provider, field) {
+                if !pointed.contains(&entry.provider) {
+                    pointed.push(entry.provider);
+                    args.extend([
+                        "--endpoint".to_string(),
+                        format!("{}={}", entry.provider, emulator.endpoint),
+                    ]);
+                }
+                provider_env.push((entry.var, value));
+            }
+        }
+        if spec.temporary_credentials {
+            for (provider, field, var) in TEMPORARY_ENV {
+                if let Some(value) = emulator.account_field(provider, field) {
+                    provider_env.push((var, value));
+                }
             }
         }
         if spec.transport == Transport::Http {
@@ -1060,6 +1174,9 @@ impl Harness {
             haystacks.push((file.display().to_string(), text));
         }
         assert_no_credentials(&emu.key_id, &emu.secret, &haystacks);
+        for key in emu.other_access_keys() {
+            assert_no_access_key(&key, &haystacks);
+        }
         for secret in secrets.iter().chain(&emu.other_secrets()) {
             for (name, text) in &haystacks {
                 assert!(
@@ -1074,6 +1191,19 @@ impl Harness {
     }
 }
 
+/// Fails when another provider's access key, or the part of it a mask hides, appears in any of
+/// `haystacks`.
+pub fn assert_no_access_key(key_id: &str, haystacks: &[(String, String)]) {
+    assert!(key_id.len() > 8, "implausible access key");
+    assert_absent(
+        &[
+            ("access key", key_id),
+            ("masked part of an access key", &key_id[4..]),
+        ],
+        haystacks,
+    );
+}
+
 /// Fails when the emulator's secret, its full access key id, or the part of the key id a mask
 /// hides appears in any of `haystacks`.
 pub fn assert_no_credentials(key_id: &str, secret: &str, haystacks: &[(String, String)]) {
@@ -1082,12 +1212,20 @@ pub fn assert_no_credentials(key_id: &str, secret: &str, haystacks: &[(String, S
         "implausible credentials"
     );
     let hidden_tail = &key_id[4..];
-    for (name, text) in haystacks {
-        for (what, needle) in [
+    assert_absent(
+        &[
             ("access key secret", secret),
             ("access key id", key_id),
             ("masked part of the access key id", hidden_tail),
-        ] {
+        ],
+        haystacks,
+    );
+}
+
+/// Fails, with some context, when one of `needles` appears in one of `haystacks`.
+fn assert_absent(needles: &[(&str, &str)], haystacks: &[(String, String)]) {
+    for (name, text) in haystacks {
+        for &(what, needle) in needles {
             if let Some(at) = text.find(needle) {
                 let start = text[..at]
                     .char_indices()

@@ -1,7 +1,7 @@
 //! The routes of the resource side of ModelArts (pools, node pools, networks, pool jobs,
-//! inference services v2 and v1, Lite Server), as a second route table of the same
-//! `modelarts` service over the same backend: the front tries both tables, the most literal
-//! template wins, and the notebook half keeps its own table in `mod.rs`.
+//! inference services v2 and v1, Lite Server), as route tables of their own for the
+//! `modelarts` (v2) and `modelarts-v1` services over the same backend: the front tries every
+//! table, the most literal template wins, and the notebook half keeps its tables in `mod.rs`.
 
 use super::handlers::{lite, networks, node_pools, pool_nodes, pools, services, services_v1};
 use super::models::ModelArtsBackend;
@@ -9,16 +9,26 @@ use crate::emulator::core::service::{Route, ServiceDef};
 use crate::emulator::huawei::PROVIDER;
 use crate::emulator_route as route;
 
-/// The resource side of ModelArts: the `modelarts` service code and version, its own routes.
+/// The resource side's `/v2/...` routes, in the `modelarts` service (v2).
 pub static SERVICE: ServiceDef<ModelArtsBackend> = ServiceDef {
     provider: PROVIDER,
     code: "modelarts",
     product: "ModelArts",
     version: super::VERSION,
-    routes: ROUTES,
+    routes: V2_ROUTES,
 };
 
-static ROUTES: &[Route<ModelArtsBackend>] = &[
+/// The resource side's `/v1/...` routes (networks, resource flavors, v1 services, Lite
+/// Server), in the `modelarts-v1` service.
+pub static SERVICE_V1: ServiceDef<ModelArtsBackend> = ServiceDef {
+    provider: PROVIDER,
+    code: "modelarts-v1",
+    product: "ModelArts",
+    version: super::VERSION_V1,
+    routes: V1_ROUTES,
+};
+
+static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
     route!(
         ListPools,
         GET,
@@ -55,13 +65,6 @@ static ROUTES: &[Route<ModelArtsBackend>] = &[
         pools::delete_pool
     ),
     route!(
-        ListResourceFlavors,
-        GET,
-        "/v1/{project_id}/resourceflavors",
-        false,
-        pools::list_resource_flavors
-    ),
-    route!(
         ListPoolNodes,
         GET,
         "/v2/{project_id}/pools/{pool_name}/nodes",
@@ -95,34 +98,6 @@ static ROUTES: &[Route<ModelArtsBackend>] = &[
         "/v2/{project_id}/jobs",
         false,
         pool_nodes::list_jobs
-    ),
-    route!(
-        ListNetworks,
-        GET,
-        "/v1/{project_id}/networks",
-        false,
-        networks::list_networks
-    ),
-    route!(
-        CreateNetwork,
-        POST,
-        "/v1/{project_id}/networks",
-        true,
-        networks::create_network
-    ),
-    route!(
-        ShowNetwork,
-        GET,
-        "/v1/{project_id}/networks/{network_name}",
-        false,
-        networks::show_network
-    ),
-    route!(
-        DeleteNetwork,
-        DELETE,
-        "/v1/{project_id}/networks/{network_name}",
-        true,
-        networks::delete_network
     ),
     route!(
         ListNodePools,
@@ -221,6 +196,44 @@ static ROUTES: &[Route<ModelArtsBackend>] = &[
         "/v2/{project_id}/services/clusters/{id}",
         false,
         services::show_cluster
+    ),
+];
+
+static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        ListResourceFlavors,
+        GET,
+        "/v1/{project_id}/resourceflavors",
+        false,
+        pools::list_resource_flavors
+    ),
+    route!(
+        ListNetworks,
+        GET,
+        "/v1/{project_id}/networks",
+        false,
+        networks::list_networks
+    ),
+    route!(
+        CreateNetwork,
+        POST,
+        "/v1/{project_id}/networks",
+        true,
+        networks::create_network
+    ),
+    route!(
+        ShowNetwork,
+        GET,
+        "/v1/{project_id}/networks/{network_name}",
+        false,
+        networks::show_network
+    ),
+    route!(
+        DeleteNetwork,
+        DELETE,
+        "/v1/{project_id}/networks/{network_name}",
+        true,
+        networks::delete_network
     ),
     route!(
         CreateService,

@@ -23,19 +23,32 @@ use crate::emulator::core::service::{Route, ServiceDef};
 use crate::emulator::huawei::PROVIDER;
 use crate::emulator_route as route;
 
-/// The label of the service's API (its paths carry `v1` or `v2`).
+/// The version of the `/v2/{project_id}/...` API.
 pub const VERSION: &str = "v2";
 
-/// The ModelArts service.
+/// The version of the `/v1/{project_id}/...` API.
+pub const VERSION_V1: &str = "v1";
+
+/// ModelArts v2 (training jobs, and part B's pools and services): the catalog's `modelarts`.
 pub static SERVICE: ServiceDef<ModelArtsBackend> = ServiceDef {
     provider: PROVIDER,
     code: "modelarts",
     product: "ModelArts",
     version: VERSION,
-    routes: ROUTES,
+    routes: V2_ROUTES,
 };
 
-static ROUTES: &[Route<ModelArtsBackend>] = &[
+/// ModelArts v1 (notebooks, images, workspaces) on the same host and the same state: the
+/// catalog's `modelarts-v1`. Two services because the catalog names one version per service.
+pub static SERVICE_V1: ServiceDef<ModelArtsBackend> = ServiceDef {
+    provider: PROVIDER,
+    code: "modelarts-v1",
+    product: "ModelArts",
+    version: VERSION_V1,
+    routes: V1_ROUTES,
+};
+
+static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
     route!(
         CreateNotebook,
         POST,
@@ -120,6 +133,9 @@ static ROUTES: &[Route<ModelArtsBackend>] = &[
         false,
         images::show_image
     ),
+];
+
+static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
     route!(
         CreateTrainingJob,
         POST,
