@@ -217,7 +217,7 @@ async fn the_demo_pool_is_refused_while_its_service_runs_and_a_service_lives_its
         "ModelArts.3503"
     );
     let listed = hw.ok("GET", "v2/{p}/services", None).await;
-    assert_eq!(listed["total"], 2);
+    assert_eq!(listed["total"], 3, "the two demo services and this one");
     hw.advance(61).await;
     let running = hw.ok("GET", &format!("v2/{{p}}/services/{id}"), None).await;
     assert_eq!(running["status"], "RUNNING");
@@ -253,9 +253,11 @@ async fn the_demo_pool_is_refused_while_its_service_runs_and_a_service_lives_its
     assert_eq!((gone.status, gone.code()), (404, "ModelArts.3502"));
 
     let services = hw.ok("GET", "v2/{p}/services", None).await;
-    let demo = services["data"][0]["id"]
-        .as_str()
-        .expect("demo service")
+    let demo = services["data"]
+        .as_array()
+        .and_then(|all| all.iter().find(|s| s["status"] == "RUNNING"))
+        .and_then(|s| s["id"].as_str())
+        .expect("the running demo service")
         .to_owned();
     hw.ok("POST", &format!("v2/{{p}}/services/{demo}/stop"), None)
         .await;

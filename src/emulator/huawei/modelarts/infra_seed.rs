@@ -1,6 +1,7 @@
 //! The demo resources of one region: an Active OS network; a Running Dedicate pool on it
 //! with one node pool of two Available T4 nodes; a RUNNING v2 inference service on that
-//! pool (so the pool has a running workload and cannot be deleted); a finished reboot job;
+//! pool (so the pool has a running workload and cannot be deleted) and a STOPPED one; an idle
+//! Logical pool with two nodes and no workload; a finished reboot job;
 //! a running and a stopped v1 service; a RUNNING pay-per-use Lite Server.
 
 use serde_json::{Map, Value, json};
@@ -10,10 +11,27 @@ use crate::emulator::core::lifecycle::Mode;
 use crate::emulator::huawei::modelarts::infra::{
     DEV_SERVER_CREATE, DevServer, DevServerOperation, InferService, InfraState, NETWORK_CREATE,
     NODE_CREATE, Network, Node, NodePool, POOL_CREATE, POOL_JOB, Pool, PoolJob, SERVICE_DEPLOY,
-    SERVICE_V1_DEPLOY, SERVICE_V1_STOP, ServiceV1,
+    SERVICE_STOP, SERVICE_V1_DEPLOY, SERVICE_V1_STOP, ServiceV1,
 };
 use crate::emulator::huawei::modelarts::infra_catalog::{LITE_FLAVORS, LITE_IMAGES, azs};
 use crate::emulator::huawei::modelarts::models::Phase;
+
+/// A UUID that is the same on every start, so catalog examples can name demo resources.
+pub fn fixed_uuid(tag: &str, region: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let hex: String = Sha256::digest(format!("{tag}/{region}"))
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
 
 /// The flavor of the demo pool's nodes.
 pub const DEMO_FLAVOR: &str = "modelarts.vm.gpu.t4u8";
@@ -69,10 +87,15 @@ fn pool(short: &str, region: &str, network: &str, since: OffsetDateTime) -> Pool
     }
 }
 
-fn service(short: &str, pool_id: &str, since: OffsetDateTime) -> InferService {
+fn service(short: &str, pool_id: &str, since: OffsetDateTime, phase: Phase) -> InferService {
+    let tag = if phase.lifecycle.name == SERVICE_DEPLOY.name {
+        "service"
+    } else {
+        "service-stopped"
+    };
     InferService {
-        id: uuid::Uuid::new_v4().to_string(),
-        name: format!("demo-{short}-service"),
+        id: fixed_uuid(tag, short),
+        name: format!("demo-{short}-{tag}"),
         description: "demo real-time service".to_owned(),
         version: "1.0.0".to_owned(),
         kind: "REAL_TIME".to_owned(),
@@ -90,13 +113,13 @@ fn service(short: &str, pool_id: &str, since: OffsetDateTime) -> InferService {
         tags: json!([]),
         created: since,
         updated: since,
-        phase: Phase::enter(&SERVICE_DEPLOY, since, Mode::Timed),
+        phase,
     }
 }
 
 fn service_v1(name: &str, phase: Phase, since: OffsetDateTime) -> ServiceV1 {
     ServiceV1 {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: fixed_uuid(name, "v1"),
         name: name.to_owned(),
         description: "demo v1 service".to_owned(),
         infer_type: "real-time".to_owned(),
@@ -148,7 +171,26 @@ pub fn state(short: &str, now: OffsetDateTime) -> InfraState {
         phase: Phase::enter(&NETWORK_CREATE, since, Mode::Timed),
     };
     let pool = pool(short, short, &network.id, since);
-    let service = service(short, &pool.id, since);
+    let running = service(
+        short,
+        &pool.id,
+        since,
+        Phase::enter(&SERVICE_DEPLOY, since, Mode::Timed),
+    );
+    let stopped = service(
+        short,
+        &pool.id,
+        since,
+        Phase::enter(&SERVICE_STOP, since, Mode::Timed),
+    );
+    let mut idle = pool.clone();
+    idle.id = format!("pool-idle{}", short.replace('-', ""));
+    idle.display_name = format!("demo-{short}-idle-pool");
+    idle.pool_type = "Logical".to_owned();
+    idle.network = None;
+    for (index, node) in idle.nodes.iter_mut().enumerate() {
+        node.name = format!("os-node-created-idle{}", index + 1);
+    }
     let job = PoolJob {
         id: uuid::Uuid::new_v4().to_string(),
         kind: "reboot-node".to_owned(),
@@ -159,7 +201,7 @@ pub fn state(short: &str, now: OffsetDateTime) -> InfraState {
     };
     InfraState {
         networks: vec![network],
-        services: vec![service],
+        services: vec![running, stopped],
         pool_jobs: vec![job],
         services_v1: vec![
             service_v1(
@@ -174,6 +216,6 @@ pub fn state(short: &str, now: OffsetDateTime) -> InfraState {
             ),
         ],
         dev_servers: vec![lite(short, since)],
-        pools: vec![pool],
+        pools: vec![pool, idle],
     }
 }
