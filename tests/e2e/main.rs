@@ -12,6 +12,7 @@ mod faults;
 mod gate;
 mod human;
 mod modelarts;
+mod modelarts_infra;
 mod recovery;
 mod refusals;
 mod secrets;

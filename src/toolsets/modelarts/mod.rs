@@ -3,9 +3,17 @@
 //! notebooks and training jobs followed as long operations, and authorizations limited to
 //! agencies (raw access keys are refused).
 
+mod lite;
+mod node_pools;
+mod pools;
+mod services;
+
 use super::ToolsetRegistry;
 
 /// Registers the ModelArts guards, readers, executors and long-operation kinds.
 pub fn register(registry: &mut ToolsetRegistry) {
-    let _ = registry;
+    pools::register(registry);
+    node_pools::register(registry);
+    services::register(registry);
+    lite::register(registry);
 }
