@@ -7,16 +7,20 @@
 //!   window, token, project checks; [`routing`]: host or path -> service and route, project ->
 //!   region; [`errors`]: the gateway's and ModelArts' error shapes; [`seed`]: the demo data.
 //! - [`iam`]: IAM v3 projects and auth domains; [`modelarts`]: ModelArts v1/v2 notebooks (with
-//!   OBS storage mounts), training jobs, images, flavors and engines.
+//!   OBS storage mounts), training jobs, images, flavors and engines, workspaces, quotas and
+//!   authorizations; [`swr`], [`vpc`], [`kms`]: the lookups on their own hosts.
 
 pub mod account;
 pub mod errors;
 pub mod front;
 pub mod iam;
+pub mod kms;
 pub mod modelarts;
 pub mod routing;
 pub mod seed;
+pub mod swr;
 pub mod verify;
+pub mod vpc;
 
 use crate::emulator::core::service::ServiceApi;
 
@@ -32,4 +36,7 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::SERVICE_V1,
     &modelarts::infra_routes::SERVICE,
     &modelarts::infra_routes::SERVICE_V1,
+    &swr::SERVICE,
+    &vpc::SERVICE,
+    &kms::SERVICE,
 ];

@@ -7,7 +7,7 @@ use crate::emulator::core::world::World;
 use crate::emulator::huawei::account::DemoAccount;
 use crate::emulator::huawei::iam::IamBackend;
 use crate::emulator::huawei::routing::GLOBAL;
-use crate::emulator::huawei::{PROVIDER, modelarts};
+use crate::emulator::huawei::{PROVIDER, kms, modelarts, swr, vpc};
 
 /// Loads the demo seed.
 pub fn load(world: &mut World, account: &DemoAccount, now: OffsetDateTime) {
@@ -22,5 +22,9 @@ pub fn load(world: &mut World, account: &DemoAccount, now: OffsetDateTime) {
         world
             .region_mut(PROVIDER, &account.domain_id, region)
             .insert(modelarts::seed::backend(region, now));
+        let state = world.region_mut(PROVIDER, &account.domain_id, region);
+        state.insert(swr::seed(region));
+        state.insert(vpc::seed(region));
+        state.insert(kms::seed(region));
     }
 }

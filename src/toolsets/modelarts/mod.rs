@@ -1,19 +1,43 @@
 //! The ModelArts skill's rules (seed-operations.md section 6): billable creates that name their
 //! flavor and image explicitly (nothing is auto-selected), every input problem reported at once,
-//! notebooks and training jobs followed as long operations, and authorizations limited to
-//! agencies (raw access keys are refused).
+//! state checks before stops and deletes, notebooks and training jobs followed as long
+//! operations, and authorizations limited to agencies (raw access keys are refused by the
+//! catalog's hidden parameters).
 
+mod api;
 mod lite;
+mod lookups;
 mod node_pools;
+mod notebooks;
 mod pools;
 mod services;
+mod training;
+mod waits;
+
+use api::{
+    GET_JOB, GET_NOTEBOOK, LIST_ENGINES, LIST_IMAGES, LIST_JOBS, LIST_NB_FLAVORS, LIST_STORAGE,
+    LIST_TRAIN_FLAVORS, SWR_IMAGES,
+};
 
 use super::ToolsetRegistry;
+use crate::{guard, reader};
 
-/// Registers the ModelArts guards, readers, executors and long-operation kinds.
+/// Registers the ModelArts guards, readers and long-operation kinds.
 pub fn register(registry: &mut ToolsetRegistry) {
     pools::register(registry);
     node_pools::register(registry);
     services::register(registry);
     lite::register(registry);
+    registry.guards(&[
+        guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES], notebooks::check_create),
+        guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),
+        guard!("ma.load_storage", needs: [], provides: [], calls: [LIST_STORAGE], notebooks::load_storage),
+        guard!("ma.check_training_create", needs: [], provides: [], calls: [LIST_TRAIN_FLAVORS, LIST_ENGINES], training::check_create),
+        guard!("ma.load_training_job", needs: [], provides: [], calls: [GET_JOB], training::load_job),
+    ]);
+    registry.readers(&[
+        reader!("ma.list_training_jobs", calls: [LIST_JOBS], training::list_jobs),
+        reader!("ma.swr_train_images", calls: [SWR_IMAGES], lookups::train_images),
+    ]);
+    registry.operations(&[waits::notebook_kind(), waits::training_kind()]);
 }

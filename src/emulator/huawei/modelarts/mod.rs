@@ -16,7 +16,7 @@ pub mod infra_seed;
 pub mod models;
 pub mod seed;
 
-use handlers::{images, notebooks, storage, training};
+use handlers::{images, management, notebooks, storage, training};
 use models::ModelArtsBackend;
 
 use crate::emulator::core::service::{Route, ServiceDef};
@@ -49,6 +49,27 @@ pub static SERVICE_V1: ServiceDef<ModelArtsBackend> = ServiceDef {
 };
 
 static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        UpdateNotebook,
+        PUT,
+        "/v1/{project_id}/notebooks/{id}",
+        true,
+        notebooks::update_notebook
+    ),
+    route!(
+        CreateImage,
+        POST,
+        "/v1/{project_id}/notebooks/{id}/create-image",
+        true,
+        notebooks::create_image
+    ),
+    route!(
+        ListWorkspace,
+        GET,
+        "/v1/{project_id}/workspaces",
+        false,
+        management::list_workspaces
+    ),
     route!(
         CreateNotebook,
         POST,
@@ -136,6 +157,27 @@ static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
 ];
 
 static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        ShowTrainingQuotas,
+        GET,
+        "/v2/{project_id}/training-quotas",
+        false,
+        management::training_quotas
+    ),
+    route!(
+        GetAuthorizations,
+        GET,
+        "/v2/{project_id}/authorizations",
+        false,
+        management::list_authorizations
+    ),
+    route!(
+        CreateAuthorization,
+        POST,
+        "/v2/{project_id}/authorizations",
+        true,
+        management::create_authorization
+    ),
     route!(
         CreateTrainingJob,
         POST,

@@ -40,6 +40,15 @@ pub const NOTEBOOK_STOP: Lifecycle = Lifecycle {
     }],
     done: "STOPPED",
 };
+/// A running notebook saved as an image: SNAPSHOTTING, then RUNNING again.
+pub const NOTEBOOK_SNAPSHOT: Lifecycle = Lifecycle {
+    name: "modelarts.notebook.snapshot",
+    steps: &[Step {
+        status: "SNAPSHOTTING",
+        secs: 20,
+    }],
+    done: "RUNNING",
+};
 /// A training job from submission to completion.
 pub const TRAINING_RUN: Lifecycle = Lifecycle {
     name: "modelarts.training.run",
@@ -80,6 +89,7 @@ pub const LIFECYCLES: &[Lifecycle] = &[
     NOTEBOOK_CREATE,
     NOTEBOOK_START,
     NOTEBOOK_STOP,
+    NOTEBOOK_SNAPSHOT,
     TRAINING_RUN,
     TRAINING_STOP,
 ];
@@ -190,6 +200,38 @@ pub struct TrainingJob {
     pub phase: Phase,
 }
 
+/// A workspace (`0` is the default one every project has).
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// The id.
+    pub id: String,
+    /// The name.
+    pub name: String,
+    /// The description.
+    pub description: String,
+    /// `PUBLIC`, `PRIVATE` or `INTERNAL`.
+    pub auth_type: String,
+    /// Creation time, ms since the epoch.
+    pub create_time: i64,
+}
+
+/// An authorization: ModelArts may act for `user_id` through the agency `content`.
+#[derive(Debug, Clone)]
+pub struct Authorization {
+    /// The IAM user id, or `all`.
+    pub user_id: String,
+    /// The user name.
+    pub user_name: String,
+    /// `IAM`, `FEDERATE`, `GRANT` or `ALL-USERS`.
+    pub user_type: String,
+    /// `agency` (the emulator refuses `credential`, which carries raw keys).
+    pub kind: String,
+    /// The agency name.
+    pub content: String,
+    /// Creation time, ms since the epoch.
+    pub create_time: i64,
+}
+
 /// ModelArts in one account and region.
 #[derive(Debug, Default, Clone)]
 pub struct ModelArtsBackend {
@@ -199,6 +241,12 @@ pub struct ModelArtsBackend {
     pub jobs: Vec<TrainingJob>,
     /// Pools, networks, inference services and Lite Servers (`infra`).
     pub infra: crate::emulator::huawei::modelarts::infra::InfraState,
+    /// Workspaces, the default one first.
+    pub workspaces: Vec<Workspace>,
+    /// Authorizations, one per user.
+    pub authorizations: Vec<Authorization>,
+    /// Images saved from notebooks: `(image id, notebook id, rendered image)`.
+    pub saved_images: Vec<(String, String, Value)>,
 }
 
 /// Milliseconds since the epoch.
@@ -218,7 +266,25 @@ impl Backend for ModelArtsBackend {
             .iter()
             .map(|j| json!({"id": j.id, "name": j.name, "lifecycle": j.phase.lifecycle.name}))
             .collect();
+        let authorizations: Vec<Value> = self
+            .authorizations
+            .iter()
+            .map(|a| json!({"user_id": a.user_id, "type": a.kind, "content": a.content}))
+            .collect();
         let mut out = Map::new();
+        out.insert(
+            "modelarts_authorizations".into(),
+            Value::from(authorizations),
+        );
+        out.insert(
+            "modelarts_saved_images".into(),
+            Value::from(
+                self.saved_images
+                    .iter()
+                    .map(|(id, notebook, _)| json!({"id": id, "notebook_id": notebook}))
+                    .collect::<Vec<_>>(),
+            ),
+        );
         out.insert("modelarts_notebooks".into(), Value::from(notebooks));
         out.insert("modelarts_training_jobs".into(), Value::from(jobs));
         out.extend(self.infra.to_json());

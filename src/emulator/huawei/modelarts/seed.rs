@@ -5,10 +5,11 @@ use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
 use crate::emulator::core::lifecycle::{Lifecycle, Mode, Step};
+use crate::emulator::huawei::account::REGIONS;
 use crate::emulator::huawei::modelarts::catalog::IMAGES;
 use crate::emulator::huawei::modelarts::models::{
-    ModelArtsBackend, NOTEBOOK_CREATE, NOTEBOOK_STOP, Notebook, Phase, Storage, TRAINING_FAILED,
-    TRAINING_RUN, TrainingJob, millis,
+    Authorization, ModelArtsBackend, NOTEBOOK_CREATE, NOTEBOOK_STOP, Notebook, Phase, Storage,
+    TRAINING_FAILED, TRAINING_RUN, TrainingJob, Workspace, millis,
 };
 
 /// The seed's long job: it stays Running for a day of emulated time.
@@ -21,9 +22,42 @@ pub const TRAINING_LONG: Lifecycle = Lifecycle {
     done: "Completed",
 };
 
-fn notebook(name: &str, phase: Phase, now: OffsetDateTime, storages: Vec<Storage>) -> Notebook {
+/// A demo resource id: UUID-shaped, fixed per region and resource, so examples and tests can
+/// name the demo notebooks and jobs (`5eed0001-0000-4000-8000-000000000000` is the running
+/// notebook of the first region).
+pub fn seed_id(region: &str, n: u32) -> String {
+    let index = REGIONS
+        .iter()
+        .position(|r| *r == region)
+        .unwrap_or(REGIONS.len());
+    format!("5eed{n:04x}-0000-4000-8000-{index:012x}")
+}
+
+/// The numbers of the demo resources in [`seed_id`].
+pub mod ids {
+    /// The running notebook.
+    pub const RUNNING_NOTEBOOK: u32 = 1;
+    /// The stopped notebook.
+    pub const STOPPED_NOTEBOOK: u32 = 2;
+    /// The running notebook's OBS mount.
+    pub const STORAGE: u32 = 3;
+    /// The completed training job.
+    pub const COMPLETED_JOB: u32 = 0x11;
+    /// The training job that runs for a day.
+    pub const RUNNING_JOB: u32 = 0x12;
+    /// The failed training job.
+    pub const FAILED_JOB: u32 = 0x13;
+}
+
+fn notebook(
+    id: String,
+    name: &str,
+    phase: Phase,
+    now: OffsetDateTime,
+    storages: Vec<Storage>,
+) -> Notebook {
     Notebook {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         name: name.to_owned(),
         description: "demo notebook".to_owned(),
         flavor: "modelarts.vm.cpu.2u".to_owned(),
@@ -40,9 +74,9 @@ fn notebook(name: &str, phase: Phase, now: OffsetDateTime, storages: Vec<Storage
     }
 }
 
-fn job(name: &str, phase: Phase, now: OffsetDateTime) -> TrainingJob {
+fn job(id: String, name: &str, phase: Phase, now: OffsetDateTime) -> TrainingJob {
     TrainingJob {
-        id: uuid::Uuid::new_v4().to_string(),
+        id,
         name: name.to_owned(),
         description: "demo training job".to_owned(),
         workspace_id: "0".to_owned(),
@@ -58,25 +92,52 @@ fn job(name: &str, phase: Phase, now: OffsetDateTime) -> TrainingJob {
     }
 }
 
-/// The backend of one demo region; `short` names the region in the resource names.
+/// The backend of one demo region; `short` (the region) names the resources and their ids.
 pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
     let long_ago = now - Duration::days(1);
+    let id = |n: u32| seed_id(short, n);
     let mount = Storage {
-        id: uuid::Uuid::new_v4().to_string(),
+        id: id(ids::STORAGE),
         category: "OBS".to_owned(),
         mount_path: "/data/datasets/".to_owned(),
         uri: "obs://demo-bucket/datasets/".to_owned(),
     };
+    let workspace = |id: &str, name: &str, description: &str| Workspace {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        description: description.to_owned(),
+        auth_type: "PUBLIC".to_owned(),
+        create_time: millis(now - Duration::days(30)),
+    };
     ModelArtsBackend {
         infra: super::infra_seed::state(short, now),
+        workspaces: vec![
+            workspace("0", "default", "the project's default workspace"),
+            workspace(
+                "6f0c9d0b2b3e4c5f8a1d2e3f4a5b6c7d",
+                &format!("demo-{short}-team"),
+                "a team workspace",
+            ),
+        ],
+        authorizations: vec![Authorization {
+            user_id: "all".to_owned(),
+            user_name: "all-users".to_owned(),
+            user_type: "ALL-USERS".to_owned(),
+            kind: "agency".to_owned(),
+            content: "modelarts_agency".to_owned(),
+            create_time: millis(now - Duration::days(30)),
+        }],
+        saved_images: Vec::new(),
         notebooks: vec![
             notebook(
+                id(ids::RUNNING_NOTEBOOK),
                 &format!("demo-{short}-running"),
                 Phase::enter(&NOTEBOOK_CREATE, long_ago, Mode::Timed),
                 now,
                 vec![mount],
             ),
             notebook(
+                id(ids::STOPPED_NOTEBOOK),
                 &format!("demo-{short}-stopped"),
                 Phase::enter(&NOTEBOOK_STOP, long_ago, Mode::Timed),
                 now,
@@ -85,16 +146,19 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         ],
         jobs: vec![
             job(
+                id(ids::COMPLETED_JOB),
                 &format!("demo-{short}-completed"),
                 Phase::enter(&TRAINING_RUN, long_ago, Mode::Timed),
                 now,
             ),
             job(
+                id(ids::RUNNING_JOB),
                 &format!("demo-{short}-running"),
                 Phase::enter(&TRAINING_LONG, now, Mode::Timed),
                 now,
             ),
             job(
+                id(ids::FAILED_JOB),
                 &format!("demo-{short}-failed"),
                 Phase::enter(&TRAINING_FAILED, long_ago, Mode::Timed),
                 now,

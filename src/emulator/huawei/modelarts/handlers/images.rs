@@ -1,4 +1,5 @@
-//! Images v1: the built-in images, listed with filters and shown by id.
+//! Images v1: the built-in images and those saved from notebooks, listed with filters and
+//! shown by id.
 
 use serde_json::{Map, Value};
 
@@ -12,7 +13,7 @@ use crate::emulator::huawei::modelarts::models::ModelArtsBackend;
 /// `GET /v1/{project_id}/images`: `name` (exact, or contained with `name_fuzzy_match=true`),
 /// `type`, `service_type`, paged by `offset`/`limit` (default 200).
 pub fn list_images(
-    _ctx: &mut Ctx<'_, ModelArtsBackend>,
+    ctx: &mut Ctx<'_, ModelArtsBackend>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
     let (offset, limit) = page(req, 200, 1000)?;
@@ -36,13 +37,26 @@ pub fn list_images(
                 .is_none_or(|s| s == "DEV" || s == "COMMON")
         })
         .map(image)
+        .chain(
+            ctx.state
+                .saved_images
+                .iter()
+                .map(|(_, _, saved)| saved.clone())
+                .filter(|saved| {
+                    name.is_none_or(|n| {
+                        let own = saved["name"].as_str().unwrap_or_default();
+                        if fuzzy { own.contains(n) } else { own == n }
+                    })
+                })
+                .filter(|_| kind.is_none_or(|k| k == "DEDICATED")),
+        )
         .collect();
     Ok(v1_page(items, offset, limit))
 }
 
 /// `GET /v1/{project_id}/images/{id}`.
 pub fn show_image(
-    _ctx: &mut Ctx<'_, ModelArtsBackend>,
+    ctx: &mut Ctx<'_, ModelArtsBackend>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
     let id = req.path("id")?;
@@ -50,5 +64,12 @@ pub fn show_image(
         .iter()
         .find(|entry| entry.0 == id)
         .map(|entry| object(image(entry)))
+        .or_else(|| {
+            ctx.state
+                .saved_images
+                .iter()
+                .find(|(saved, _, _)| saved == id)
+                .map(|(_, _, rendered)| object(rendered.clone()))
+        })
         .ok_or_else(|| ApiError::new(404, "ModelArts.6404", format!("Image {id} does not exist.")))
 }

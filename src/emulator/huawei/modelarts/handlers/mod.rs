@@ -1,9 +1,10 @@
 //! The handlers of ModelArts, by resource: notebooks, their OBS storage mounts, training jobs,
-//! and the constant catalogs (flavors, engines, images).
+//! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
 pub mod images;
 pub mod k8s;
 pub mod lite;
+pub mod management;
 pub mod networks;
 pub mod node_pools;
 pub mod notebooks;

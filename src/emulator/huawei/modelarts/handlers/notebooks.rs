@@ -15,7 +15,8 @@ use crate::emulator::huawei::modelarts::catalog::{
     IMAGES, NOTEBOOK_FLAVORS, image, notebook_flavor,
 };
 use crate::emulator::huawei::modelarts::models::{
-    ModelArtsBackend, NOTEBOOK_CREATE, NOTEBOOK_START, NOTEBOOK_STOP, Notebook, Phase, millis,
+    ModelArtsBackend, NOTEBOOK_CREATE, NOTEBOOK_SNAPSHOT, NOTEBOOK_START, NOTEBOOK_STOP, Notebook,
+    Phase, millis,
 };
 
 fn not_found(id: &str) -> ApiError {
@@ -373,4 +374,126 @@ pub fn list_flavors(
     let mut out = v1_page(items.clone(), offset, limit);
     out.insert("flavors".into(), Value::from(items));
     Ok(out)
+}
+
+/// `PUT /v1/{project_id}/notebooks/{id}` with `{name?, description?, flavor?}`: a new flavor
+/// only on a stopped notebook (it takes effect at the next start).
+pub fn update_notebook(
+    ctx: &mut Ctx<'_, ModelArtsBackend>,
+    req: &ApiRequest,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = req.json_body()?;
+    let now = ctx.now;
+    let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
+    let (name, description, flavor) = (text("name"), text("description"), text("flavor"));
+    if let Some(id) = &flavor {
+        match NOTEBOOK_FLAVORS.iter().find(|f| f.0 == id) {
+            None => {
+                return Err(ApiError::invalid(
+                    "ModelArts.6323",
+                    format!("The flavor {id} is not supported."),
+                ));
+            }
+            Some(f) if f.4 => {
+                return Err(ApiError::invalid(
+                    "ModelArts.6329",
+                    format!("The flavor {id} is sold out."),
+                ));
+            }
+            Some(_) => {}
+        }
+    }
+    let id = req.path("id")?.to_owned();
+    if let Some(new_name) = &name
+        && ctx
+            .state
+            .notebooks
+            .iter()
+            .any(|n| &n.name == new_name && n.id != id)
+    {
+        return Err(ApiError::invalid(
+            "ModelArts.6301",
+            format!("The instance {new_name} already exists."),
+        ));
+    }
+    let notebook = find(ctx, &id)?;
+    let status = notebook.phase.status(now);
+    if let Some(error) = busy(status) {
+        return Err(error);
+    }
+    if flavor.is_some() && status != "STOPPED" {
+        return Err(ApiError::invalid(
+            "ModelArts.6357",
+            "Stop the instance before changing its flavor.",
+        ));
+    }
+    if let Some(name) = name {
+        notebook.name = name;
+    }
+    if let Some(description) = description {
+        notebook.description = description;
+    }
+    if let Some(flavor) = flavor {
+        notebook.flavor = flavor;
+    }
+    Ok(object(render(notebook, now)))
+}
+
+/// Whether an image name is lower-case letters, digits and `-_.` (what SWR accepts).
+fn valid_image_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 512
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "-_.".contains(c))
+}
+
+/// `POST /v1/{project_id}/notebooks/{id}/create-image` with `{name, namespace, tag?}`: a
+/// running notebook goes SNAPSHOTTING, then RUNNING; the image is listed at once (CREATING in
+/// the real service, ACTIVE here: nothing is built).
+pub fn create_image(
+    ctx: &mut Ctx<'_, ModelArtsBackend>,
+    req: &ApiRequest,
+) -> Result<Map<String, Value>, ApiError> {
+    let body = req.json_body()?;
+    let name = required_text(&body, "name", "ModelArts.0104")?.to_owned();
+    let namespace = required_text(&body, "namespace", "ModelArts.0104")?.to_owned();
+    if !valid_image_name(&name) {
+        return Err(ApiError::invalid(
+            "ModelArts.0104",
+            format!("The image name {name} must be lower-case letters, digits, '-', '_' or '.'."),
+        ));
+    }
+    let tag = body
+        .get("tag")
+        .and_then(Value::as_str)
+        .unwrap_or("latest")
+        .to_owned();
+    let (now, mode) = (ctx.now, ctx.lifecycles.mode(&NOTEBOOK_SNAPSHOT));
+    let id = req.path("id")?.to_owned();
+    let notebook = find(ctx, &id)?;
+    let status = notebook.phase.status(now);
+    if status != "RUNNING" {
+        return Err(ApiError::invalid(
+            "ModelArts.6357",
+            format!("Only a running instance can be saved as an image; it is {status}."),
+        ));
+    }
+    notebook.phase = Phase::enter(&NOTEBOOK_SNAPSHOT, now, mode);
+    let arch = IMAGES
+        .iter()
+        .find(|entry| entry.0 == notebook.image_id)
+        .map_or("x86_64", |entry| entry.4);
+    let image_id = uuid::Uuid::new_v4().to_string();
+    let image = json!({
+        "id": image_id, "name": name, "tag": tag, "namespace": namespace, "arch": arch,
+        "swr_path": format!("swr.cn-north-4.myhuaweicloud.com/{namespace}/{name}:{tag}"),
+        "type": "DEDICATED", "service_type": "DEV", "dev_services": ["NOTEBOOK", "SSH"],
+        "status": "ACTIVE", "visibility": "PRIVATE", "workspace_id": body.get("workspace_id").and_then(Value::as_str).unwrap_or("0"),
+        "origin": "NOTEBOOK", "size": 0, "create_at": millis(now), "update_at": millis(now),
+        "description": body.get("description").and_then(Value::as_str).unwrap_or_default(),
+        "resource_categories": ["GPU", "CPU"],
+    });
+    ctx.state.saved_images.push((image_id, id, image.clone()));
+    Ok(object(image))
 }
