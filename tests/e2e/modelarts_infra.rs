@@ -12,7 +12,14 @@ use crate::common::{ServerSpec, Transport, array, expect_error, str_of};
 const DEMO_POOL: &str = "pool-democnnorth4";
 
 fn spec(transport: Transport) -> ServerSpec {
-    ServerSpec::new(transport).args(&["--toolsets", "modelarts"])
+    ServerSpec::new(transport).args(&[
+        "--toolsets",
+        "modelarts",
+        "--operation-time-scale",
+        "0.01",
+        "--wait-timeout",
+        "10s",
+    ])
 }
 
 fn check<'a>(plan: &'a Value, name: &str) -> &'a Value {
@@ -68,6 +75,9 @@ async fn pool_lifecycle(transport: Transport) {
     h.emu
         .admin_post("clock/advance", json!({"seconds": 130}))
         .await;
+    let waited = h.ok("ma_pool_wait", json!({"pool_id": id})).await;
+    assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
+    assert_eq!(waited["report"]["pool"]["phase"], "Running", "{waited:#}");
     assert_eq!(
         h.ok("ma_pool_get", json!({"pool_id": id})).await["phase"],
         "Running"
@@ -166,6 +176,12 @@ async fn service_lifecycle(transport: Transport) {
     h.emu
         .admin_post("clock/advance", json!({"seconds": 61}))
         .await;
+    let waited = h.ok("ma_svc_wait", json!({"service_id": id})).await;
+    assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
+    assert_eq!(
+        waited["report"]["service"]["status"], "RUNNING",
+        "{waited:#}"
+    );
     assert_eq!(
         h.ok("ma_svc_get", json!({"service_id": id})).await["status"],
         "RUNNING"
