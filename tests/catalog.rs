@@ -69,8 +69,10 @@ fn every_tool_has_a_description_title_and_consistent_effect() {
                     .confirm
                     .as_ref()
                     .expect("mutations have a confirm rule");
+                // `确认删除 <service_name>` is the ModelArts skill's own phrase for a v1 delete.
                 assert!(
-                    confirm.phrase.starts_with("CONFIRM"),
+                    confirm.phrase.starts_with("CONFIRM")
+                        || confirm.phrase.starts_with("确认删除 "),
                     "{}: phrase",
                     tool.name
                 );

@@ -13,6 +13,7 @@ mod faults;
 mod gate;
 mod human;
 mod modelarts;
+mod modelarts_infra;
 mod recovery;
 mod refusals;
 mod secrets;

@@ -65,7 +65,13 @@ async fn every_mutation_is_gated_with_its_catalog_example() {
         );
 
         // A near miss is refused and cancels the plan; nothing changes.
-        let wrong = h.confirm(&plan_id, &phrase.to_lowercase()).await;
+        // A near miss: the phrase in lower case, or with a stray dot when it has no capitals
+        // (the v1 delete's `确认删除 <service_name>`).
+        let near_miss = match phrase.to_lowercase() {
+            lower if lower == phrase => format!("{phrase}."),
+            lower => lower,
+        };
+        let wrong = h.confirm(&plan_id, &near_miss).await;
         expect_error(
             &wrong,
             "confirmation_mismatch",

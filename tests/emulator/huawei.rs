@@ -8,25 +8,25 @@ use skillgate::emulator::{self, EmulatorOptions};
 use skillgate::signing::huawei::{self as signer, SignableRequest};
 use time::OffsetDateTime;
 
-struct Huawei {
+pub struct Huawei {
     handle: emulator::EmulatorHandle,
     account: Value,
     http: reqwest::Client,
 }
 
-struct Answer {
-    status: u16,
-    body: Value,
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
 }
 
 impl Answer {
-    fn code(&self) -> &str {
+    pub fn code(&self) -> &str {
         self.body["error_code"].as_str().unwrap_or_default()
     }
 }
 
 impl Huawei {
-    async fn start() -> Self {
+    pub async fn start() -> Self {
         let handle = emulator::start(([127, 0, 0, 1], 0).into(), EmulatorOptions::default())
             .await
             .expect("emulator starts");
@@ -116,7 +116,7 @@ impl Huawei {
         }
     }
 
-    async fn call(&self, method: &str, path_tail: &str, body: Option<Value>) -> Answer {
+    pub async fn call(&self, method: &str, path_tail: &str, body: Option<Value>) -> Answer {
         let project = self.project("cn-north-4");
         let path = format!("/{}", path_tail.replace("{p}", &project));
         let (ak, sk) = (self.text("/access_key"), self.text("/secret_key"));
@@ -132,13 +132,13 @@ impl Huawei {
         .await
     }
 
-    async fn ok(&self, method: &str, path_tail: &str, body: Option<Value>) -> Value {
+    pub async fn ok(&self, method: &str, path_tail: &str, body: Option<Value>) -> Value {
         let answer = self.call(method, path_tail, body).await;
         assert_eq!(answer.status, 200, "{method} {path_tail}: {}", answer.body);
         answer.body
     }
 
-    async fn advance(&self, seconds: u64) {
+    pub async fn advance(&self, seconds: u64) {
         let response = self
             .http
             .post(format!("{}/_emulator/clock/advance", self.handle.endpoint))

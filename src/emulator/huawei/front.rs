@@ -135,7 +135,12 @@ impl Front for HuaweiFront {
     }
 
     fn lifecycles(&self) -> Vec<Lifecycle> {
-        modelarts::models::LIFECYCLES.to_vec()
+        let infra = modelarts::infra::LIFECYCLES.iter();
+        modelarts::models::LIFECYCLES
+            .iter()
+            .chain(infra)
+            .copied()
+            .collect()
     }
 
     fn admin(&self, _state: &EmulatorState, _rest: &str, _raw: &RawRequest) -> Option<Response> {

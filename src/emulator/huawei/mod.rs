@@ -34,6 +34,8 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &iam::SERVICE,
     &modelarts::SERVICE,
     &modelarts::SERVICE_V1,
+    &modelarts::infra_routes::SERVICE,
+    &modelarts::infra_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

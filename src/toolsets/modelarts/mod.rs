@@ -5,8 +5,12 @@
 //! catalog's hidden parameters).
 
 mod api;
+mod lite;
 mod lookups;
+mod node_pools;
 mod notebooks;
+mod pools;
+mod services;
 mod training;
 mod waits;
 
@@ -20,6 +24,10 @@ use crate::{guard, reader};
 
 /// Registers the ModelArts guards, readers and long-operation kinds.
 pub fn register(registry: &mut ToolsetRegistry) {
+    pools::register(registry);
+    node_pools::register(registry);
+    services::register(registry);
+    lite::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),

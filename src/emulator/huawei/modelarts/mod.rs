@@ -3,9 +3,16 @@
 //!
 //! - [`models`]: the backend and the lifecycles; [`catalog`]: the constant flavors, engines
 //!   and images; [`handlers`]: one file per resource; [`seed`]: the demo data.
+//! - The resource side (pools, node pools, networks, inference services v2/v1, Lite Server)
+//!   has its own files: [`infra`] (state, lifecycles), [`infra_catalog`], [`infra_routes`]
+//!   (a second route table of this service) and [`infra_seed`].
 
 pub mod catalog;
 pub mod handlers;
+pub mod infra;
+pub mod infra_catalog;
+pub mod infra_routes;
+pub mod infra_seed;
 pub mod models;
 pub mod seed;
 

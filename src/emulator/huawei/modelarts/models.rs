@@ -122,7 +122,8 @@ impl Phase {
         self.lifecycle.is_done(&self.progress, now)
     }
 
-    fn advance(&mut self, now: OffsetDateTime) -> Option<String> {
+    /// Moves a manual lifecycle one step; its new status.
+    pub fn advance(&mut self, now: OffsetDateTime) -> Option<String> {
         (self.progress.mode == Mode::Manual).then(|| {
             self.progress.advanced += 1;
             self.status(now).to_owned()
@@ -238,6 +239,8 @@ pub struct ModelArtsBackend {
     pub notebooks: Vec<Notebook>,
     /// Training jobs, in creation order.
     pub jobs: Vec<TrainingJob>,
+    /// Pools, networks, inference services and Lite Servers (`infra`).
+    pub infra: crate::emulator::huawei::modelarts::infra::InfraState,
     /// Workspaces, the default one first.
     pub workspaces: Vec<Workspace>,
     /// Authorizations, one per user.
@@ -284,6 +287,7 @@ impl Backend for ModelArtsBackend {
         );
         out.insert("modelarts_notebooks".into(), Value::from(notebooks));
         out.insert("modelarts_training_jobs".into(), Value::from(jobs));
+        out.extend(self.infra.to_json());
         out
     }
 
@@ -291,10 +295,10 @@ impl Backend for ModelArtsBackend {
         if let Some(notebook) = self.notebooks.iter_mut().find(|n| n.id == id) {
             return notebook.phase.advance(now);
         }
-        self.jobs
-            .iter_mut()
-            .find(|j| j.id == id)
-            .and_then(|job| job.phase.advance(now))
+        if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
+            return job.phase.advance(now);
+        }
+        self.infra.advance(id, now)
     }
 }
 

@@ -110,6 +110,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         create_time: millis(now - Duration::days(30)),
     };
     ModelArtsBackend {
+        infra: super::infra_seed::state(short, now),
         workspaces: vec![
             workspace("0", "default", "the project's default workspace"),
             workspace(

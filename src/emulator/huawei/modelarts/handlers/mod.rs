@@ -2,8 +2,16 @@
 //! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
 pub mod images;
+pub mod k8s;
+pub mod lite;
 pub mod management;
+pub mod networks;
+pub mod node_pools;
 pub mod notebooks;
+pub mod pool_nodes;
+pub mod pools;
+pub mod services;
+pub mod services_v1;
 pub mod storage;
 pub mod training;
 

@@ -1,0 +1,336 @@
+//! The routes of the resource side of ModelArts (pools, node pools, networks, pool jobs,
+//! inference services v2 and v1, Lite Server), as route tables of their own for the
+//! `modelarts` (v2) and `modelarts-v1` services over the same backend: the front tries every
+//! table, the most literal template wins, and the notebook half keeps its tables in `mod.rs`.
+
+use super::handlers::{lite, networks, node_pools, pool_nodes, pools, services, services_v1};
+use super::models::ModelArtsBackend;
+use crate::emulator::core::service::{Route, ServiceDef};
+use crate::emulator::huawei::PROVIDER;
+use crate::emulator_route as route;
+
+/// The resource side's `/v2/...` routes, in the `modelarts` service (v2).
+pub static SERVICE: ServiceDef<ModelArtsBackend> = ServiceDef {
+    provider: PROVIDER,
+    code: "modelarts",
+    product: "ModelArts",
+    version: super::VERSION,
+    routes: V2_ROUTES,
+};
+
+/// The resource side's `/v1/...` routes (networks, resource flavors, v1 services, Lite
+/// Server), in the `modelarts-v1` service.
+pub static SERVICE_V1: ServiceDef<ModelArtsBackend> = ServiceDef {
+    provider: PROVIDER,
+    code: "modelarts-v1",
+    product: "ModelArts",
+    version: super::VERSION_V1,
+    routes: V1_ROUTES,
+};
+
+static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        ListPools,
+        GET,
+        "/v2/{project_id}/pools",
+        false,
+        pools::list_pools
+    ),
+    route!(
+        CreatePool,
+        POST,
+        "/v2/{project_id}/pools",
+        true,
+        pools::create_pool
+    ),
+    route!(
+        ShowPool,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}",
+        false,
+        pools::show_pool
+    ),
+    route!(
+        PatchPool,
+        PATCH,
+        "/v2/{project_id}/pools/{pool_name}",
+        true,
+        pools::patch_pool
+    ),
+    route!(
+        DeletePool,
+        DELETE,
+        "/v2/{project_id}/pools/{pool_name}",
+        true,
+        pools::delete_pool
+    ),
+    route!(
+        ListPoolNodes,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}/nodes",
+        false,
+        pool_nodes::list_pool_nodes
+    ),
+    route!(
+        BatchDeletePoolNodes,
+        POST,
+        "/v2/{project_id}/pools/{pool_name}/nodes/batch-delete",
+        true,
+        pool_nodes::batch_delete_nodes
+    ),
+    route!(
+        BatchRebootPoolNodes,
+        POST,
+        "/v2/{project_id}/pools/{pool_name}/nodes/batch-reboot",
+        true,
+        pool_nodes::batch_reboot_nodes
+    ),
+    route!(
+        ListWorkloads,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}/workloads",
+        false,
+        pool_nodes::list_workloads
+    ),
+    route!(
+        ListJobs,
+        GET,
+        "/v2/{project_id}/jobs",
+        false,
+        pool_nodes::list_jobs
+    ),
+    route!(
+        ListNodePools,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}/nodepools",
+        false,
+        node_pools::list_node_pools
+    ),
+    route!(
+        CreateNodePool,
+        POST,
+        "/v2/{project_id}/pools/{pool_name}/nodepools",
+        true,
+        node_pools::create_node_pool
+    ),
+    route!(
+        ShowNodePool,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}",
+        false,
+        node_pools::show_node_pool
+    ),
+    route!(
+        PatchNodePool,
+        PATCH,
+        "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}",
+        true,
+        node_pools::patch_node_pool
+    ),
+    route!(
+        DeleteNodePool,
+        DELETE,
+        "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}",
+        true,
+        node_pools::delete_node_pool
+    ),
+    route!(
+        ListNodePoolNodes,
+        GET,
+        "/v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}/nodes",
+        false,
+        node_pools::list_node_pool_nodes
+    ),
+    route!(
+        CreateInferService,
+        POST,
+        "/v2/{project_id}/services",
+        true,
+        services::create_service
+    ),
+    route!(
+        ListInferServices,
+        GET,
+        "/v2/{project_id}/services",
+        false,
+        services::list_services
+    ),
+    route!(
+        ShowInferService,
+        GET,
+        "/v2/{project_id}/services/{service_id}",
+        false,
+        services::show_service
+    ),
+    route!(
+        UpdateInferService,
+        PUT,
+        "/v2/{project_id}/services/{service_id}",
+        true,
+        services::update_service
+    ),
+    route!(
+        StartInferService,
+        POST,
+        "/v2/{project_id}/services/{service_id}/start",
+        true,
+        services::start_service
+    ),
+    route!(
+        StopInferService,
+        POST,
+        "/v2/{project_id}/services/{service_id}/stop",
+        true,
+        services::stop_service
+    ),
+    route!(
+        BatchDeleteInferServices,
+        POST,
+        "/v2/{project_id}/services/delete",
+        true,
+        services::delete_services
+    ),
+    route!(
+        ShowInferServiceCluster,
+        GET,
+        "/v2/{project_id}/services/clusters/{id}",
+        false,
+        services::show_cluster
+    ),
+];
+
+static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
+    route!(
+        ListResourceFlavors,
+        GET,
+        "/v1/{project_id}/resourceflavors",
+        false,
+        pools::list_resource_flavors
+    ),
+    route!(
+        ListNetworks,
+        GET,
+        "/v1/{project_id}/networks",
+        false,
+        networks::list_networks
+    ),
+    route!(
+        CreateNetwork,
+        POST,
+        "/v1/{project_id}/networks",
+        true,
+        networks::create_network
+    ),
+    route!(
+        ShowNetwork,
+        GET,
+        "/v1/{project_id}/networks/{network_name}",
+        false,
+        networks::show_network
+    ),
+    route!(
+        DeleteNetwork,
+        DELETE,
+        "/v1/{project_id}/networks/{network_name}",
+        true,
+        networks::delete_network
+    ),
+    route!(
+        CreateService,
+        POST,
+        "/v1/{project_id}/services",
+        true,
+        services_v1::create
+    ),
+    route!(
+        ListServices,
+        GET,
+        "/v1/{project_id}/services",
+        false,
+        services_v1::list
+    ),
+    route!(
+        ShowService,
+        GET,
+        "/v1/{project_id}/services/{service_id}",
+        false,
+        services_v1::show
+    ),
+    route!(
+        UpdateService,
+        PUT,
+        "/v1/{project_id}/services/{service_id}",
+        true,
+        services_v1::update
+    ),
+    route!(
+        DeleteService,
+        DELETE,
+        "/v1/{project_id}/services/{service_id}",
+        true,
+        services_v1::delete
+    ),
+    route!(
+        ListDevServers,
+        GET,
+        "/v1/{project_id}/dev-servers",
+        false,
+        lite::list
+    ),
+    route!(
+        CreateDevServer,
+        POST,
+        "/v1/{project_id}/dev-servers",
+        true,
+        lite::create
+    ),
+    route!(
+        ShowDevServer,
+        GET,
+        "/v1/{project_id}/dev-servers/{id}",
+        false,
+        lite::show
+    ),
+    route!(
+        StartDevServer,
+        PUT,
+        "/v1/{project_id}/dev-servers/{id}/start",
+        true,
+        lite::start
+    ),
+    route!(
+        StopDevServer,
+        PUT,
+        "/v1/{project_id}/dev-servers/{id}/stop",
+        true,
+        lite::stop
+    ),
+    route!(
+        DeleteDevServer,
+        DELETE,
+        "/v1/{project_id}/dev-servers/{id}",
+        true,
+        lite::delete
+    ),
+    route!(
+        ListDevServerFlavors,
+        GET,
+        "/v1/{project_id}/dev-servers/flavors",
+        false,
+        lite::list_flavors
+    ),
+    route!(
+        ListDevServerImages,
+        GET,
+        "/v1/{project_id}/dev-servers/images",
+        false,
+        lite::list_images
+    ),
+    route!(
+        GetDevServerOperation,
+        GET,
+        "/v1/{project_id}/dev-servers/{id}/operation/{operation_id}",
+        false,
+        lite::show_operation
+    ),
+];

@@ -1,0 +1,166 @@
+//! Node pools (seed-operations.md 6.3): a create with a checked name and flavor and its cost
+//! note; a scale that reads the node pool, edits `count`/`maxCount` (and the first AZ's
+//! count) and writes the whole resources object back, warning that a scale-down removes nodes
+//! the service picks at random; a delete that lists the pool's workloads and keeps the last
+//! node pool.
+
+use serde_json::{Value, json};
+
+use super::pools::{LIST_FLAVORS, k8s_name, problems, workloads};
+use crate::failure::{FailureKind, ToolFailure};
+use crate::gate::Check;
+use crate::toolsets::{DeclaredCall, GuardContext};
+
+pub(crate) const GET_NODE_POOL: &str = "ma_np_get";
+pub(crate) const LIST_NODE_POOLS: &str = "ma_np_list";
+
+fn call(tool: &'static str, args: Value) -> DeclaredCall {
+    DeclaredCall { tool, args }
+}
+
+/// `ma.np_create`: name rules, a known flavor; fills `metadata` and `spec`.
+pub(crate) async fn np_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let name = ctx.arg_str("node_pool").unwrap_or_default();
+    let flavor = ctx.arg_str("flavor").unwrap_or_default();
+    let count = ctx.args.get("count").and_then(Value::as_u64).unwrap_or(0);
+    let mut errors = Vec::new();
+    if !k8s_name(&name, 50) {
+        errors.push(format!("node_pool `{name}` must be 2-50 lowercase letters, digits or '-', starting with a letter"));
+    }
+    let flavors = ctx.read(&call(LIST_FLAVORS, json!({}))).await?.body;
+    let known: Vec<String> = flavors["items"]
+        .as_array()
+        .map(|i| {
+            i.iter()
+                .filter_map(|f| {
+                    f.pointer("/metadata/name")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    if !known.contains(&flavor) {
+        errors.push(format!(
+            "flavor `{flavor}` is not offered; the flavors: {}",
+            known.join(", ")
+        ));
+    }
+    problems(errors)?;
+    ctx.checks.push(Check::ok("cost", json!({"note": format!("{count} x {flavor} node(s), billed per hour (on demand) from when they are created")})));
+    ctx.args.insert("metadata".into(), json!({"name": name}));
+    ctx.args.insert(
+        "spec".into(),
+        json!({"resources": {"flavor": flavor, "count": count, "maxCount": count}}),
+    );
+    Ok(())
+}
+
+/// `ma.np_scale`: the current resources with the new count; a decrease is a warning naming
+/// the pool's workloads, since the nodes removed are the service's pick.
+pub(crate) async fn np_scale(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let pool = ctx.arg_str("pool_id").unwrap_or_default();
+    let name = ctx.arg_str("node_pool").unwrap_or_default();
+    let count = ctx.args.get("count").and_then(Value::as_u64).unwrap_or(0);
+    let np = ctx
+        .read(&call(
+            GET_NODE_POOL,
+            json!({"pool_id": pool, "node_pool": name}),
+        ))
+        .await?
+        .body;
+    let mut resources = np
+        .pointer("/spec/resources")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
+    let current = resources["count"].as_u64().unwrap_or(0);
+    if current == count {
+        return Err(ToolFailure::new(
+            FailureKind::ValidationError,
+            format!("node pool `{name}` already has {count} node(s)"),
+        ));
+    }
+    resources["count"] = json!(count);
+    resources["maxCount"] = json!(count);
+    let zones = resources
+        .get("azs")
+        .and_then(Value::as_array)
+        .map_or(0, Vec::len);
+    if zones == 1 {
+        resources["azs"][0]["count"] = json!(count);
+    } else if let Some(map) = resources.as_object_mut() {
+        // Several AZs: the counts per AZ no longer add up; the service spreads the new count.
+        map.remove("azs");
+    }
+    if let Some(map) = resources.as_object_mut() {
+        map.remove("nodePool");
+    }
+    ctx.state
+        .push(json!({"pool_id": pool, "node_pool": name, "count": current}));
+    ctx.diff
+        .insert("count".into(), json!({"current": current, "target": count}));
+    if count < current {
+        let running = workloads(ctx, &pool).await?;
+        ctx.checks.push(Check::warning("scale_down", json!({"remove": current - count, "note": "the service picks the nodes to remove at random; ma_pool_batch_delete_nodes removes chosen ones", "workloads": running})));
+    } else {
+        ctx.checks.push(Check::ok("cost", json!({"note": format!("{} more node(s), billed per hour from when they are created", count - current)})));
+    }
+    ctx.args
+        .insert("spec".into(), json!({"resources": resources}));
+    Ok(())
+}
+
+/// `ma.np_delete`: the node pool exists and is not the pool's last; workloads are listed.
+pub(crate) async fn np_delete(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let pool = ctx.arg_str("pool_id").unwrap_or_default();
+    let name = ctx.arg_str("node_pool").unwrap_or_default();
+    let all = ctx
+        .read(&call(LIST_NODE_POOLS, json!({"pool_id": pool})))
+        .await?
+        .body;
+    let items = all["items"].as_array().cloned().unwrap_or_default();
+    let Some(np) = items
+        .iter()
+        .find(|n| n.pointer("/metadata/name").and_then(Value::as_str) == Some(name.as_str()))
+    else {
+        return Err(ToolFailure::new(
+            FailureKind::NotFound,
+            format!("pool `{pool}` has no node pool `{name}`"),
+        )
+        .with_hint("ma_np_list lists them"));
+    };
+    if items.len() == 1 {
+        return Err(ToolFailure::new(
+            FailureKind::InUse,
+            format!("`{name}` is the last node pool of pool `{pool}`"),
+        )
+        .with_hint("ma_pool_delete removes the whole pool; nothing was planned"));
+    }
+    let running = workloads(ctx, &pool).await?;
+    ctx.checks.push(Check::ok(
+        "node_pool",
+        json!({"pool_id": pool, "node_pool": name, "resources": np.pointer("/spec/resources")}),
+    ));
+    if !running.is_empty() {
+        ctx.checks.push(Check::warning(
+            "workloads",
+            json!({"note": "workloads on these nodes are evicted", "workloads": running}),
+        ));
+    }
+    ctx.state.push(json!({"pool_id": pool, "node_pool": name}));
+    ctx.diff.insert(
+        "node_pool".into(),
+        json!({"current": name, "target": "deleted with its nodes"}),
+    );
+    Ok(())
+}
+
+/// Registers the node-pool guards.
+pub(crate) fn register(registry: &mut crate::toolsets::ToolsetRegistry) {
+    use super::pools::LIST_WORKLOADS;
+    registry.guards(&[
+        crate::guard!("ma.np_create", needs: [], provides: [], calls: [LIST_FLAVORS], np_create),
+        crate::guard!("ma.np_scale", needs: [], provides: [], calls: [GET_NODE_POOL, LIST_WORKLOADS], np_scale),
+        crate::guard!("ma.np_delete", needs: [], provides: [], calls: [LIST_NODE_POOLS, LIST_WORKLOADS], np_delete),
+    ]);
+}
