@@ -677,7 +677,12 @@ struct BodyGate {
 
 /// The axum app: `/mcp` (streamable HTTP), `/sse` + `/message` (legacy HTTP+SSE), all behind the
 /// auth layer and the Host/Origin allow-lists.
-pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken) -> axum::Router {
+pub fn app(
+    shared: Arc<Shared>,
+    options: &HttpOptions,
+    cancel: CancellationToken,
+    in_flight: InFlight,
+) -> axum::Router {
     let mut hosts: Vec<String> = LOOPBACK_HOSTS.iter().map(|h| h.to_string()).collect();
     hosts.extend(options.allowed_hosts.iter().cloned());
     let rules = Rebinding::new(&hosts, &options.allowed_origins);
@@ -755,6 +760,62 @@ pub fn app(shared: Arc<Shared>, options: &HttpOptions, cancel: CancellationToken
         .layer(axum::middleware::from_fn(
             super::limits::close_unless_drained,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            in_flight,
+            count_in_flight,
+        ))
+}
+
+/// Requests being answered (every method but `GET`, whose SSE streams last as long as their
+/// session), counted until their answer's body is sent or dropped. A graceful shutdown waits
+/// for zero before it closes the MCP sessions: the engine finishing a confirmation is not
+/// enough, its answer must also have left through rmcp's session, which closing the sessions
+/// would cut (an executed change answered with a 500).
+#[derive(Clone, Debug, Default)]
+pub struct InFlight(Arc<std::sync::atomic::AtomicUsize>);
+
+impl InFlight {
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits until no request is being answered, at most `patience`.
+    async fn drained(&self, patience: Duration) {
+        let deadline = tokio::time::Instant::now() + patience;
+        while self.count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// One counted request; uncounted when dropped with the answer's body.
+struct Counted(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+async fn count_in_flight(
+    State(in_flight): State<InFlight>,
+    request: Request,
+    next: Next,
+) -> Response {
+    use http_body_util::BodyExt;
+    if request.method() == Method::GET {
+        return next.run(request).await;
+    }
+    in_flight
+        .0
+        .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let counted = Counted(Arc::clone(&in_flight.0));
+    let (parts, body) = next.run(request).await.into_parts();
+    let body = body.map_frame(move |frame| {
+        let _held = &counted;
+        frame
+    });
+    Response::from_parts(parts, Body::new(body))
 }
 
 /// How long shutdown waits for confirmations in flight before it closes the sessions anyway.
@@ -781,7 +842,13 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         .clone()
         .unwrap_or_else(|| format!("http://{address}"));
     shared.pages_base_url(base.trim_end_matches('/').to_string());
-    let router = app(Arc::clone(&shared), &options, cancel.clone());
+    let in_flight = InFlight::default();
+    let router = app(
+        Arc::clone(&shared),
+        &options,
+        cancel.clone(),
+        in_flight.clone(),
+    );
     tracing::info!(%address, "streamable HTTP MCP endpoint at http://{address}/mcp, legacy SSE at /sse");
     // `writeln!`, not `eprintln!`: stderr on a full disk must not stop the server.
     let mut stderr = std::io::stderr();
@@ -799,6 +866,7 @@ pub async fn serve_http(shared: Arc<Shared>, options: HttpOptions) -> anyhow::Re
         super::shutdown_signal().await;
         drain.cancel();
         waiter.engine.confirmations_done(DRAIN_PATIENCE).await;
+        in_flight.drained(DRAIN_PATIENCE).await;
         sessions.cancel();
     });
     serve_connections(listener, router, &options.limits, draining).await;
