@@ -156,8 +156,11 @@ pub struct ToolSpec {
     /// Overrides the default idempotency hint (reads are idempotent, mutations are not).
     #[serde(default)]
     pub idempotent: Option<bool>,
-    /// The provider call this tool maps to (its first step).
-    pub call: CallSpec,
+    /// The provider call this tool maps to (its first step). A read tool answered by the server
+    /// itself (a planning rule, a comparison of other tools' reads) has none and names a `read`
+    /// hook instead.
+    #[serde(default)]
+    pub call: Option<CallSpec>,
     /// The call that undoes `call` if a later step fails (e.g. deletes what it created).
     #[serde(default)]
     pub rollback: Option<StepSpec>,
@@ -217,6 +220,17 @@ impl ToolSpec {
     /// The parameter with this name, if any.
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The tool's own provider call, or a failure naming the tool when it has none (the loader
+    /// allows that only for read tools answered by a reader, so a mutation always has one).
+    pub fn own_call(&self) -> Result<&CallSpec, crate::failure::ToolFailure> {
+        self.call.as_ref().ok_or_else(|| {
+            crate::failure::ToolFailure::new(
+                crate::failure::FailureKind::ConfigError,
+                format!("`{}` makes no provider call of its own", self.name),
+            )
+        })
     }
 }
 

@@ -343,7 +343,7 @@ impl Engine {
             return self.wait_operation(caller, toolset, tool, &args).await;
         }
         if !tool.effect.is_mutation() {
-            return self.read(toolset, tool, args).await;
+            return self.read(caller, toolset, tool, args).await;
         }
         let digest = canonical_digest(&Value::Object(args.clone()));
         match self.plan(caller, toolset, tool, args, &digest).await {
@@ -379,12 +379,14 @@ impl Engine {
 
     async fn read(
         &self,
+        caller: &Owner,
         toolset: &ToolsetSpec,
         tool: &ToolSpec,
         args: Map<String, Value>,
     ) -> Result<Value, ToolFailure> {
         let calls = self.calls(toolset);
-        let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan);
+        let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan)
+            .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
         if let Some(name) = &tool.read {
             let reader = self.registry.reader(name).ok_or_else(|| {
@@ -393,7 +395,7 @@ impl Engine {
             return (reader.run)(&mut ctx).await.map(Value::Object);
         }
         let request = calls.build(tool, &ctx.args)?;
-        progress::step(&format!("sending {}", tool.call.action));
+        progress::step(&format!("sending {}", tool.own_call()?.action));
         let response = calls
             .send(&request, crate::providers::RetryMode::Safe)
             .await

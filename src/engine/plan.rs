@@ -41,7 +41,8 @@ impl Engine {
             ToolFailure::new(FailureKind::ConfigError, "mutation without a confirm rule")
         })?;
         let calls = self.calls(toolset);
-        let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan);
+        let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan)
+            .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
         let id = new_plan_id();
         let steps = self.steps(calls, tool, &ctx.args, &id)?;
@@ -130,7 +131,7 @@ impl Engine {
         let mut steps = vec![self.step(
             MAIN_STEP,
             main,
-            &tool.call,
+            tool.own_call()?,
             retry,
             tool.execute.clone(),
             main_rollback,
