@@ -439,3 +439,306 @@ async fn run_command_is_refused_for_stopped_or_unknown_instances_and_ram_denials
             .is_some_and(|r| r.contains("product=Ecs"))
     );
 }
+
+fn hz(emu: &Emu, action: &str) -> crate::support::Call {
+    emu.ecs(action).query("RegionId", "cn-hangzhou")
+}
+
+/// The `Value`s of `AvailableZones.AvailableZone[zone].…SupportedResource[]` with their status.
+fn supported(body: &Value, zone: &str) -> Vec<(String, String)> {
+    body["AvailableZones"]["AvailableZone"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|z| z["ZoneId"] == zone)
+        .flat_map(|z| {
+            z["AvailableResources"]["AvailableResource"][0]["SupportedResources"]
+                ["SupportedResource"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .map(|r| {
+            (
+                r["Value"].as_str().unwrap_or_default().to_owned(),
+                r["StatusCategory"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn the_catalog_lists_zones_types_families_and_images() {
+    let emu = Emu::start().await;
+    let zones = emu
+        .ok(hz(&emu, "DescribeZones").query("AcceptLanguage", "en-US"))
+        .await;
+    let zones = zones["Zones"]["Zone"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(zones.len(), 4);
+    let h = zones
+        .iter()
+        .find(|z| z["ZoneId"] == "cn-hangzhou-h")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(h["LocalName"], "China (Hangzhou) Zone H");
+    let offered = h["AvailableInstanceTypes"]["InstanceTypes"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(offered.contains(&json!("ecs.g7.large")));
+    assert!(
+        !offered.contains(&json!("ecs.gn7i-c8g1.2xlarge")),
+        "sold out in h"
+    );
+    let types = emu
+        .ok(emu
+            .ecs("DescribeInstanceTypes")
+            .query("MinimumCpuCoreCount", "2")
+            .query("MaximumCpuCoreCount", "2")
+            .query("InstanceTypeFamily", "ecs.g7"))
+        .await;
+    let items = types["InstanceTypes"]["InstanceType"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(items.len(), 1);
+    assert_eq!(
+        (
+            items[0]["InstanceTypeId"].as_str(),
+            items[0]["MemorySize"].as_f64()
+        ),
+        (Some("ecs.g7.large"), Some(8.0))
+    );
+    let gpus = emu
+        .ok(emu
+            .ecs("DescribeInstanceTypes")
+            .query("MinimumGPUAmount", "1")
+            .query("MaxResults", "2"))
+        .await;
+    assert_eq!(
+        gpus["InstanceTypes"]["InstanceType"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert!(
+        gpus["NextToken"].as_str().is_some_and(|t| !t.is_empty()),
+        "more GPU types on the next page"
+    );
+    let families = emu
+        .ok(hz(&emu, "DescribeInstanceTypeFamilies").query("Generation", "ecs-5"))
+        .await;
+    let ids: Vec<&str> = families["InstanceTypeFamilies"]["InstanceTypeFamily"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["InstanceTypeFamilyId"].as_str())
+        .collect();
+    assert!(ids.contains(&"ecs.g7") && !ids.contains(&"ecs.g8i"));
+    let images = emu
+        .ok(hz(&emu, "DescribeImages")
+            .query("ImageFamily", "acs:alibaba_cloud_linux_3_2104_lts_x64"))
+        .await;
+    assert_eq!(images["TotalCount"], 2);
+    assert_eq!(
+        images["Images"]["Image"][0]["ImageId"], "aliyun_3_x64_20G_alibase_20250117.vhd",
+        "newest first"
+    );
+    let ubuntu = emu
+        .ok(hz(&emu, "DescribeImages").query("ImageFamily", "acs:ubuntu_22_04_x64"))
+        .await;
+    assert_eq!(ubuntu["Images"]["Image"][0]["OSType"], "linux");
+    emu.fails(emu.ecs("DescribeZones"), 400, "MissingRegionId")
+        .await;
+}
+
+#[tokio::test]
+async fn stock_runs_out_per_zone_and_recommendations_skip_sold_out_zones() {
+    let emu = Emu::start().await;
+    let available = |t: &str| {
+        hz(&emu, "DescribeAvailableResource")
+            .query("DestinationResource", "InstanceType")
+            .query("InstanceType", t)
+    };
+    let a10 = emu.ok(available("ecs.gn7i-c8g1.2xlarge")).await;
+    assert_eq!(
+        supported(&a10, "cn-hangzhou-h"),
+        vec![(
+            "ecs.gn7i-c8g1.2xlarge".to_owned(),
+            "WithoutStock".to_owned()
+        )],
+        "seeded sold out"
+    );
+    assert_eq!(supported(&a10, "cn-hangzhou-i")[0].1, "WithStock");
+    assert!(
+        supported(&a10, "cn-hangzhou-k").is_empty(),
+        "k does not offer A10s"
+    );
+    let (status, _) = emu
+        .admin(
+            "POST",
+            "/_emulator/alibaba/ecs/stock",
+            Some(json!({"zone_id": "cn-hangzhou-i", "instance_type": "ecs.gn7i-c8g1.2xlarge", "available": 2})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let low = emu
+        .ok(available("ecs.gn7i-c8g1.2xlarge").query("ZoneId", "cn-hangzhou-i"))
+        .await;
+    assert_eq!(supported(&low, "cn-hangzhou-i")[0].1, "ClosedWithStock");
+    let recommend = |strategy: &str| {
+        hz(&emu, "DescribeRecommendInstanceType")
+            .query("NetworkType", "vpc")
+            .query("Cores", "2")
+            .query("Memory", "4")
+            .query("PriorityStrategy", strategy)
+    };
+    let body = emu.ok(recommend("PriceFirst")).await;
+    let items = body["Data"]["RecommendInstanceType"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        items
+            .iter()
+            .all(|i| i["InstanceType"]["Cores"] == 2 && i["InstanceType"]["Memory"] == 4096)
+    );
+    assert_eq!(items[0]["Priority"], 1);
+    assert_eq!(
+        items[0]["InstanceType"]["InstanceType"], "ecs.t6-c1m2.large",
+        "cheapest first"
+    );
+    assert!(
+        !items
+            .iter()
+            .any(|i| i["InstanceType"]["InstanceType"] == "ecs.c7.large"
+                && i["ZoneId"] == "cn-hangzhou-k"),
+        "c7.large is sold out in k"
+    );
+    assert!(
+        items
+            .iter()
+            .all(|i| i["Zones"]["zone"][0]["ZoneNo"] == i["ZoneId"])
+    );
+    emu.fails(
+        hz(&emu, "DescribeRecommendInstanceType").query("Cores", "2"),
+        400,
+        "MissingParameter.NetworkType",
+    )
+    .await;
+    emu.fails(
+        available("ecs.nope.large"),
+        404,
+        "InvalidInstanceType.NotFound",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn prices_are_deterministic_per_type_disk_bandwidth_and_term_and_can_be_changed() {
+    let emu = Emu::start().await;
+    let price = |t: &str| {
+        hz(&emu, "DescribePrice")
+            .query("InstanceType", t)
+            .query("SystemDisk.Category", "cloud_essd")
+            .query("SystemDisk.Size", "40")
+    };
+    let hourly = emu.ok(price("ecs.g7.large")).await;
+    let p = &hourly["PriceInfo"]["Price"];
+    assert_eq!(
+        (
+            p["TradePrice"].as_f64(),
+            p["OriginalPrice"].as_f64(),
+            p["DiscountPrice"].as_f64()
+        ),
+        (Some(0.7), Some(0.7), Some(0.0))
+    );
+    assert_eq!(p["Currency"], "CNY");
+    let details = p["DetailInfos"]["DetailInfo"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        details
+            .iter()
+            .filter_map(|d| d["Resource"].as_str())
+            .collect::<Vec<_>>(),
+        vec!["instanceType", "systemDisk", "bandwidth"]
+    );
+    let again = emu.ok(price("ecs.g7.large")).await;
+    assert_eq!(again["PriceInfo"], hourly["PriceInfo"], "deterministic");
+    let bigger = emu.ok(price("ecs.g7.xlarge")).await;
+    assert!(bigger["PriceInfo"]["Price"]["TradePrice"].as_f64() > p["TradePrice"].as_f64());
+    let month = emu
+        .ok(price("ecs.g7.large")
+            .query("PriceUnit", "Month")
+            .query("Amount", "2"))
+        .await;
+    let m = &month["PriceInfo"]["Price"];
+    let (original, discount, trade) = (
+        m["OriginalPrice"].as_f64().unwrap_or_default(),
+        m["DiscountPrice"].as_f64().unwrap_or_default(),
+        m["TradePrice"].as_f64().unwrap_or_default(),
+    );
+    assert_eq!(original, 1008.0, "(0.64 + 0.06) x 720 h x 2");
+    assert!(discount > 0.0 && (original - discount - trade).abs() < 1e-6);
+    assert_eq!(
+        month["PriceInfo"]["Rules"]["Rule"].as_array().map(Vec::len),
+        Some(1)
+    );
+    let bandwidth = emu
+        .ok(price("ecs.g7.large")
+            .query("InternetChargeType", "PayByBandwidth")
+            .query("InternetMaxBandwidthOut", "5"))
+        .await;
+    assert!(bandwidth["PriceInfo"]["Price"]["TradePrice"].as_f64() > p["TradePrice"].as_f64());
+    emu.fails(
+        price("ecs.g8i.large").query("SystemDisk.Category", "cloud_efficiency"),
+        400,
+        "InvalidSystemDiskCategory",
+    )
+    .await;
+    emu.fails(price("ecs.nope"), 404, "InvalidInstanceType.NotFound")
+        .await;
+    emu.fails(
+        price("ecs.gn7i-c8g1.2xlarge").query("ZoneId", "cn-hangzhou-k"),
+        400,
+        "InvalidInstanceType.NotSupported",
+    )
+    .await;
+    emu.fails(
+        price("ecs.g7.large").query("PriceUnit", "Decade"),
+        400,
+        "InvalidParameter.PriceUnit",
+    )
+    .await;
+    let (status, _) = emu
+        .admin(
+            "POST",
+            "/_emulator/alibaba/ecs/price",
+            Some(json!({"instance_type": "ecs.g7.large", "hourly_price": 0.9})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let changed = emu.ok(price("ecs.g7.large")).await;
+    assert_eq!(
+        changed["PriceInfo"]["Price"]["TradePrice"].as_f64(),
+        Some(0.96),
+        "0.9 + the disk"
+    );
+    let shanghai = emu
+        .ok(emu
+            .ecs("DescribePrice")
+            .query("RegionId", "cn-shanghai")
+            .query("InstanceType", "ecs.g7.large")
+            .query("SystemDisk.Category", "cloud_essd"))
+        .await;
+    assert_eq!(
+        shanghai["PriceInfo"]["Price"]["TradePrice"].as_f64(),
+        Some(0.7),
+        "the change is per region"
+    );
+}

@@ -25,7 +25,7 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
         .collect();
     assert_eq!(keys.len(), routes.len(), "no duplicate route");
     let alibaba = routes.iter().filter(|r| r.provider == "alibaba").count();
-    assert_eq!(alibaba, 30, "the Alibaba routes");
+    assert_eq!(alibaba, 37, "the Alibaba routes");
     assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
     assert!(routes.contains(&RouteInfo {
         provider: "alibaba",

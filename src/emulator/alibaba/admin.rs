@@ -4,16 +4,19 @@
 //! | method | path | body | answer |
 //! |---|---|---|---|
 //! | POST | `/_emulator/alibaba/workloads` | `{quota_id, workspace_id, user_id, user_name, gpu, cpu, memory, status, access_key_id?, region?, ...}` | the workload |
+//! | POST | `/_emulator/alibaba/ecs/stock`, `ecs/price`, `ecs/quota` | see `ecs::admin` | what was set |
 
 use axum::response::Response;
 
 use crate::emulator::alibaba::aiworkspace::models::WorkspaceBackend;
+use crate::emulator::alibaba::ecs::admin as ecs_admin;
 use crate::emulator::alibaba::pai::handlers::workloads;
 use crate::emulator::alibaba::pai::models::PaiBackend;
 use crate::emulator::alibaba::{AlibabaFront, PROVIDER, seed};
 use crate::emulator::core::admin::{Target, api_error, bad_request, ok, parse};
 use crate::emulator::core::server::EmulatorState;
-use crate::emulator::core::wire::RawRequest;
+use crate::emulator::core::wire::{ApiError, RawRequest};
+use crate::emulator::core::world::Services;
 
 /// Serves `/_emulator/alibaba/<rest>`.
 pub fn handle(
@@ -24,7 +27,39 @@ pub fn handle(
 ) -> Option<Response> {
     match (raw.method.as_str(), rest) {
         ("POST", "workloads") => Some(add_workload(front, state, &raw.body)),
+        ("POST", "ecs/stock") => Some(in_region(front, state, &raw.body, |s, region, set| {
+            ecs_admin::set_stock(s, region, set)
+        })),
+        ("POST", "ecs/price") => Some(in_region(front, state, &raw.body, |s, _, set| {
+            ecs_admin::set_price(s, set)
+        })),
+        ("POST", "ecs/quota") => Some(in_region(front, state, &raw.body, |s, _, set| {
+            Ok(ecs_admin::set_quota(s, set))
+        })),
         _ => None,
+    }
+}
+
+/// Parses a body of `T` plus its [`Target`] and runs `apply` on that account and region.
+fn in_region<T: serde::de::DeserializeOwned>(
+    front: &AlibabaFront,
+    state: &EmulatorState,
+    body: &[u8],
+    apply: impl FnOnce(&mut Services, &str, T) -> Result<serde_json::Value, ApiError>,
+) -> Response {
+    let (set, target) = match (parse::<T>(body), parse::<Target>(body)) {
+        (Ok(set), Ok(target)) => (set, target),
+        (Err(message), _) | (_, Err(message)) => return bad_request(message),
+    };
+    let ak = target
+        .access_key_id
+        .unwrap_or_else(|| front.account().access_key_id.clone());
+    let region = target.region.unwrap_or_else(|| seed::REGION.to_owned());
+    match state.with_services(PROVIDER, &ak, &region, |services, _| {
+        apply(services, &region, set)
+    }) {
+        Ok(answer) => ok(answer),
+        Err(error) => api_error(error),
     }
 }
 

@@ -59,3 +59,58 @@ pub fn instance_ids_malformed(detail: &str) -> ApiError {
 pub fn invalid(name: &str, message: impl Into<String>) -> ApiError {
     ApiError::invalid(format!("InvalidParameter.{name}"), message)
 }
+
+/// 404 `InvalidInstanceType.NotFound`: the type does not exist at all.
+pub fn instance_type_not_found(id: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "InvalidInstanceType.NotFound",
+        format!(
+            "The specified InstanceType \"{id}\" does not exist; DescribeInstanceTypes lists the types."
+        ),
+    )
+}
+
+/// 400 `InvalidInstanceType.NotSupported`: the zone does not offer the type.
+pub fn instance_type_not_supported(id: &str, zone: &str) -> ApiError {
+    ApiError::invalid(
+        "InvalidInstanceType.NotSupported",
+        format!(
+            "The specified InstanceType \"{id}\" is not supported in zone {zone}; DescribeAvailableResource lists the types each zone offers."
+        ),
+    )
+}
+
+/// 400 `InvalidSystemDiskCategory`: the category does not exist or the type's family does
+/// not take it.
+pub fn invalid_disk_category(
+    category: &str,
+    instance_type: Option<&crate::emulator::alibaba::ecs::catalog::instance_types::InstanceType>,
+) -> ApiError {
+    let allowed = match instance_type {
+        Some(t) => format!(
+            "{} takes {}",
+            t.id,
+            crate::emulator::alibaba::ecs::rules::pricing::disk_categories(t.family).join(", ")
+        ),
+        None => {
+            "valid values: cloud_essd, cloud_auto, cloud_essd_entry, cloud_ssd, cloud_efficiency"
+                .to_owned()
+        }
+    };
+    ApiError::invalid(
+        "InvalidSystemDiskCategory",
+        format!("The disk category \"{category}\" is not supported here; {allowed}."),
+    )
+}
+
+/// 404 `InvalidZoneId.NotFound`.
+pub fn zone_not_found(zone: &str, region: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "InvalidZoneId.NotFound",
+        format!(
+            "The specified ZoneId \"{zone}\" does not exist in region {region}; DescribeZones lists the zones."
+        ),
+    )
+}

@@ -7,6 +7,8 @@
 //! backend of the same account and region as a sibling, to answer version checks from
 //! the installed packages.
 
+pub mod admin;
+pub mod catalog;
 pub mod errors;
 pub mod handlers;
 pub mod models;

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::emulator::alibaba::ecs::catalog::instance_types;
 use crate::emulator::alibaba::ecs::models::{
     Instance, InstanceStatus, Invocation, InvocationTarget, OsType,
 };
@@ -82,18 +83,18 @@ pub fn instance_item(i: &Instance) -> Value {
         "InstanceTypeFamily": i.instance_type_family,
         "Cpu": i.cpu,
         "Memory": i.memory_mib,
-        "GPUAmount": if i.instance_type.contains("gn7i") { 1 } else { 0 },
-        "GPUSpec": if i.instance_type.contains("gn7i") { "NVIDIA A10" } else { "" },
+        "GPUAmount": instance_types::find(&i.instance_type).map_or(0, |t| t.gpu),
+        "GPUSpec": instance_types::find(&i.instance_type).map_or("", |t| t.gpu_spec),
     }));
     out.extend(object(json!({
         "CreationTime": minute_time(i.created),
         "StartTime": minute_time(i.started),
         "ExpiredTime": "2099-12-31T15:59Z",
         "AutoReleaseTime": "",
-        "InstanceChargeType": "PostPaid",
-        "InternetChargeType": "PayByTraffic",
+        "InstanceChargeType": i.charge_type,
+        "InternetChargeType": i.internet_charge_type,
         "InternetMaxBandwidthIn": 100,
-        "InternetMaxBandwidthOut": if i.public_ip.is_some() { 5 } else { 0 },
+        "InternetMaxBandwidthOut": i.internet_max_bandwidth_out,
         "InstanceNetworkType": "vpc",
         "IoOptimized": true,
         "StoppedMode": if i.status == InstanceStatus::Stopped { "KeepCharging" } else { "Not-applicable" },

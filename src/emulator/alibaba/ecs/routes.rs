@@ -1,7 +1,13 @@
-//! Every ECS route used by the ECS extension workflow. RPC style: `POST /` with the
-//! parameters in the query (GET and a form body are accepted too, see the front).
+//! Every ECS route: the ECS extension workflow (regions, instances, Cloud Assistant) and
+//! compute provisioning (catalog, stock, prices, images, security groups, instance
+//! create and release). RPC style: `POST /` with the parameters in the query (GET and a
+//! form body are accepted too, see the front). Every handler that reads instances
+//! first brings booting ones to their current status (`EcsBackend::settle`).
 
-use super::handlers::{cloud_assistant, commands, instances, invocations, regions};
+use super::handlers::{
+    availability, catalog, cloud_assistant, commands, images, instances, invocations, price,
+    regions,
+};
 use super::models::EcsBackend;
 use crate::emulator::core::service::Route;
 use crate::emulator_route as route;
@@ -10,6 +16,13 @@ use crate::emulator_route as route;
 #[rustfmt::skip]
 pub static ROUTES: &[Route<EcsBackend>] = &[
     route!(DescribeRegions, POST, "/", false, regions::describe_regions),
+    route!(DescribeZones, POST, "/", false, catalog::describe_zones),
+    route!(DescribeInstanceTypes, POST, "/", false, catalog::describe_instance_types),
+    route!(DescribeInstanceTypeFamilies, POST, "/", false, catalog::describe_instance_type_families),
+    route!(DescribeAvailableResource, POST, "/", false, availability::describe_available_resource),
+    route!(DescribeRecommendInstanceType, POST, "/", false, availability::describe_recommend_instance_type),
+    route!(DescribePrice, POST, "/", false, price::describe_price),
+    route!(DescribeImages, POST, "/", false, images::describe_images),
     route!(DescribeInstances, POST, "/", false, instances::describe_instances),
     route!(DescribeCloudAssistantStatus, POST, "/", false, cloud_assistant::describe_cloud_assistant_status),
     route!(RunCommand, POST, "/", true, commands::run_command),

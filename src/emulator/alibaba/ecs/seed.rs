@@ -16,13 +16,20 @@
 //! | [`I_SH_GPU_01`] | `i-uf6d828q90rb13dx23ci` | cn-shanghai | sh-gpu-01 | Starting | Ubuntu 22.04 | false | still booting: not Running |
 //! | [`I_SH_BUILD_01`] | `i-uf6c1w7xbogy28eyybtt` | cn-shanghai | sh-build-01 | Stopped | Alibaba Cloud Linux 3 | false | stopped, second region |
 //!
+//! Each region has one demo VPC, VSwitch and security group ([`VPC_HANGZHOU`],
+//! [`VSW_HANGZHOU`], [`SG_HANGZHOU`] and their Shanghai twins) that every demo instance
+//! uses, so deleting them in that order is refused with `DependencyViolation`. Stock and
+//! prices come from `rules::stock` and `rules::pricing` (two zone/type pairs are sold out
+//! from the start, listed there).
+//!
 //! An instance id of one region is unknown in the other (`EntityNotExists.Instance` from
 //! OOS, an empty `DescribeInstances`), which is how "wrong region" shows.
 
 use time::{Duration, OffsetDateTime};
 
 use crate::emulator::alibaba::ecs::models::{
-    CloudAssistant, EcsBackend, Instance, InstanceStatus, OsType,
+    CloudAssistant, Direction, EcsBackend, Instance, InstanceStatus, OsType, SecurityGroup,
+    SecurityGroupRule,
 };
 
 /// web-01 (cn-hangzhou): Running, Nginx installed.
@@ -176,19 +183,99 @@ fn instance(
         },
         system_disk_gib: 40,
         disk_used_percent: spec.disk_used_percent,
+        system_disk_category: "cloud_essd".into(),
+        charge_type: "PostPaid".into(),
+        internet_max_bandwidth_out: if spec.public_ip.is_some() { 5 } else { 0 },
+        internet_charge_type: "PayByTraffic".into(),
+        user_data_bytes: 0,
+        boot: None,
+        seeded: true,
     }
 }
 
-const HZ_NETWORK: (&str, &str, &str) = (
-    "vpc-bp1opxu1zkhn00gzv26cl",
-    "vsw-bp1ddbrxdlrcbim46v6j7",
-    "sg-bp1fg655nh68xyz9i2mf",
-);
-const SH_NETWORK: (&str, &str, &str) = (
-    "vpc-uf6f7l4fg90oxs9gsj2lm",
-    "vsw-uf6hgsb6yc7b5mj6ab2gs",
-    "sg-uf6d3y4ikbxqrvr7x0jn",
-);
+/// The demo VPC of cn-hangzhou (`demo-vpc`, 172.16.0.0/12; its VSwitches are in `vpc::seed`).
+pub const VPC_HANGZHOU: &str = "vpc-bp1opxu1zkhn00gzv26cl";
+/// The demo VSwitch of cn-hangzhou (cn-hangzhou-h, 172.16.0.0/16) every demo instance uses.
+pub const VSW_HANGZHOU: &str = "vsw-bp1ddbrxdlrcbim46v6j7";
+/// The demo security group of cn-hangzhou (`demo-sg`: 22 from 10.0.0.0/8, 80 and 443 from
+/// anywhere, all egress); every demo instance is in it, so it cannot be deleted.
+pub const SG_HANGZHOU: &str = "sg-bp1fg655nh68xyz9i2mf";
+/// The demo VPC of cn-shanghai (`demo-vpc`, 192.168.0.0/16).
+pub const VPC_SHANGHAI: &str = "vpc-uf6f7l4fg90oxs9gsj2lm";
+/// The demo VSwitch of cn-shanghai (cn-shanghai-l, 192.168.0.0/20).
+pub const VSW_SHANGHAI: &str = "vsw-uf6hgsb6yc7b5mj6ab2gs";
+/// The demo security group of cn-shanghai (`demo-sg`, same rules as cn-hangzhou's).
+pub const SG_SHANGHAI: &str = "sg-uf6d3y4ikbxqrvr7x0jn";
+
+const HZ_NETWORK: (&str, &str, &str) = (VPC_HANGZHOU, VSW_HANGZHOU, SG_HANGZHOU);
+const SH_NETWORK: (&str, &str, &str) = (VPC_SHANGHAI, VSW_SHANGHAI, SG_SHANGHAI);
+
+fn rule(
+    id: &str,
+    direction: Direction,
+    (protocol, ports, cidr): (&str, &str, &str),
+    description: &str,
+    created: OffsetDateTime,
+) -> SecurityGroupRule {
+    SecurityGroupRule {
+        id: id.into(),
+        direction,
+        ip_protocol: protocol.into(),
+        port_range: ports.into(),
+        cidr: cidr.into(),
+        policy: "Accept".into(),
+        priority: 1,
+        description: description.into(),
+        created,
+    }
+}
+
+/// The demo group of a region: SSH from the private range only, the web ports open,
+/// everything out.
+fn demo_group(id: &str, vpc_id: &str, now: OffsetDateTime) -> SecurityGroup {
+    let created = now - Duration::days(200);
+    let rid = |n: u32| format!("sgr-{}demo{n:012}", &id[3..6]);
+    SecurityGroup {
+        id: id.into(),
+        name: "demo-sg".into(),
+        description: "Demo instances: SSH from the office range, web from anywhere".into(),
+        vpc_id: vpc_id.into(),
+        group_type: "normal".into(),
+        created,
+        tags: vec![("env".into(), "demo".into())],
+        rules: vec![
+            rule(
+                &rid(1),
+                Direction::Ingress,
+                ("TCP", "22/22", "10.0.0.0/8"),
+                "SSH from the office range",
+                created,
+            ),
+            rule(
+                &rid(2),
+                Direction::Ingress,
+                ("TCP", "80/80", "0.0.0.0/0"),
+                "HTTP",
+                created,
+            ),
+            rule(
+                &rid(3),
+                Direction::Ingress,
+                ("TCP", "443/443", "0.0.0.0/0"),
+                "HTTPS",
+                created,
+            ),
+            rule(
+                &rid(4),
+                Direction::Egress,
+                ("ALL", "-1/-1", "0.0.0.0/0"),
+                "all outbound",
+                created,
+            ),
+        ],
+        seeded: true,
+    }
+}
 
 const fn running(
     id: &'static str,
@@ -322,6 +409,7 @@ pub fn demo_hangzhou(now: OffsetDateTime) -> EcsBackend {
             .iter()
             .map(|s| instance(crate::emulator::alibaba::seed::REGION, HZ_NETWORK, s, now))
             .collect(),
+        security_groups: vec![demo_group(SG_HANGZHOU, VPC_HANGZHOU, now)],
         ..EcsBackend::default()
     }
 }
@@ -386,6 +474,7 @@ pub fn demo_shanghai(now: OffsetDateTime) -> EcsBackend {
             .iter()
             .map(|s| instance(REGION_SHANGHAI, SH_NETWORK, s, now))
             .collect(),
+        security_groups: vec![demo_group(SG_SHANGHAI, VPC_SHANGHAI, now)],
         ..EcsBackend::default()
     }
 }

@@ -15,6 +15,7 @@ pub fn describe_cloud_assistant_status(
     ctx: &mut Ctx<'_>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
+    ctx.state.settle(ctx.now);
     let region = region::required(req)?;
     let ids = req.repeat_list("InstanceId");
     let missing: Vec<String> = ids

@@ -44,6 +44,7 @@ fn script(req: &ApiRequest) -> Result<String, ApiError> {
 
 /// `RunCommand` on `InstanceId.N` (1 to 100 Running instances of the region).
 pub fn run_command(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
+    ctx.state.settle(ctx.now);
     let region = region::required(req)?;
     let command_type = req
         .query_nonempty("Type")

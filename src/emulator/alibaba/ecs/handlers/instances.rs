@@ -102,6 +102,7 @@ pub fn describe_instances(
     ctx: &mut Ctx<'_>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
+    ctx.state.settle(ctx.now);
     region::required(req)?;
     let filters = Filters::from_request(req)?;
     let page = page(req, 10, 100)?;

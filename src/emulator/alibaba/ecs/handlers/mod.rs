@@ -2,10 +2,14 @@
 //! the deprecated `PageNumber` + `PageSize`; the answer carries `NextToken`, `PageNumber`,
 //! `PageSize` and `TotalCount` either way.
 
+pub mod availability;
+pub mod catalog;
 pub mod cloud_assistant;
 pub mod commands;
+pub mod images;
 pub mod instances;
 pub mod invocations;
+pub mod price;
 pub mod regions;
 
 use serde_json::{Map, Value, json};

@@ -1,6 +1,15 @@
 //! The ECS data model the emulator keeps per account and region: instances (with the
-//! facts an install depends on: OS, Cloud Assistant, disk usage) and Cloud Assistant
-//! invocations. Plain data; the wire shapes are in `render`, the rules in `rules`.
+//! facts an install depends on: OS, Cloud Assistant, disk usage; and, for instances made
+//! by `RunInstances`, where they are in [`INSTANCE_CREATE`]), Cloud Assistant
+//! invocations, [`security_group`]s, and the account's [`capacity`] (stock and price
+//! overrides, quota, ClientTokens). Plain data; the wire shapes are in `render`, the rules
+//! in `rules`.
+
+pub mod capacity;
+pub mod security_group;
+
+pub use capacity::Capacity;
+pub use security_group::{Direction, SecurityGroup, SecurityGroupRule};
 
 use std::collections::BTreeMap;
 
@@ -25,6 +34,28 @@ pub const INVOCATION_RUN: Lifecycle = Lifecycle {
     done: "Finished",
 };
 
+/// Emulated seconds a new instance is `Pending`, then `Starting`.
+pub const INSTANCE_PENDING_SECS: i64 = 10;
+/// Emulated seconds a new instance is `Starting` before it is `Running`.
+pub const INSTANCE_STARTING_SECS: i64 = 20;
+
+/// A `RunInstances` instance: `Pending`, `Starting`, then `Running` (its Cloud Assistant
+/// agent comes online with it).
+pub const INSTANCE_CREATE: Lifecycle = Lifecycle {
+    name: "ecs.instance.create",
+    steps: &[
+        Step {
+            status: "Pending",
+            secs: INSTANCE_PENDING_SECS,
+        },
+        Step {
+            status: "Starting",
+            secs: INSTANCE_STARTING_SECS,
+        },
+    ],
+    done: "Running",
+};
+
 /// Everything one account has in ECS in one region.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct EcsBackend {
@@ -37,6 +68,12 @@ pub struct EcsBackend {
     /// `RunCommand` ClientToken -> InvokeId, so a retried call starts nothing new.
     #[serde(rename = "ecs_run_command_tokens")]
     pub run_command_tokens: BTreeMap<String, String>,
+    /// Security groups, in creation order.
+    #[serde(rename = "ecs_security_groups")]
+    pub security_groups: Vec<SecurityGroup>,
+    /// Stock, prices, quota and the answers of ClientToken calls.
+    #[serde(rename = "ecs_capacity")]
+    pub capacity: Capacity,
 }
 
 impl Backend for EcsBackend {
@@ -48,6 +85,17 @@ impl Backend for EcsBackend {
     }
 
     fn advance_lifecycle(&mut self, id: &str, now: OffsetDateTime) -> Option<String> {
+        if let Some(instance) = self
+            .instances
+            .iter_mut()
+            .find(|i| i.id == id && i.boot.is_some_and(|b| b.mode == Mode::Manual))
+        {
+            if let Some(boot) = instance.boot.as_mut() {
+                boot.advanced += 1;
+            }
+            instance.settle(now);
+            return Some(instance.status.as_str().to_owned());
+        }
         let invocation = self
             .invocations
             .iter_mut()
@@ -74,6 +122,19 @@ impl EcsBackend {
     /// An invocation by id.
     pub fn invocation(&self, invoke_id: &str) -> Option<&Invocation> {
         self.invocations.iter().find(|i| i.invoke_id == invoke_id)
+    }
+
+    /// A security group by id.
+    pub fn security_group(&self, id: &str) -> Option<&SecurityGroup> {
+        self.security_groups.iter().find(|g| g.id == id)
+    }
+
+    /// Brings every booting instance to its status at `now` (see [`INSTANCE_CREATE`]).
+    /// Every ECS handler calls this first, so stored statuses are never stale on the wire.
+    pub fn settle(&mut self, now: OffsetDateTime) {
+        for instance in &mut self.instances {
+            instance.settle(now);
+        }
     }
 }
 
@@ -203,9 +264,43 @@ pub struct Instance {
     pub system_disk_gib: u32,
     /// How full the system disk is, in percent (100: an install cannot write anything).
     pub disk_used_percent: u8,
+    /// `cloud_essd`, `cloud_efficiency` ...
+    pub system_disk_category: String,
+    /// `PostPaid` or `PrePaid`.
+    pub charge_type: String,
+    /// Outbound public bandwidth in Mbit/s (0: no public IP).
+    pub internet_max_bandwidth_out: u32,
+    /// `PayByTraffic` or `PayByBandwidth`.
+    pub internet_charge_type: String,
+    /// The size of the UserData received (it is stored as a size only and never run).
+    pub user_data_bytes: usize,
+    /// Where a `RunInstances` instance is in [`INSTANCE_CREATE`]; `None` once it runs
+    /// (and for the demo instances).
+    pub boot: Option<Progress>,
+    /// Whether the demo seed made it (the admin resource listing leaves these out).
+    pub seeded: bool,
 }
 
 impl Instance {
+    /// Moves a booting instance to its status at `now`; once `Running`, its Cloud
+    /// Assistant agent is online and the boot record is dropped.
+    pub fn settle(&mut self, now: OffsetDateTime) {
+        let Some(boot) = self.boot else {
+            return;
+        };
+        let status = INSTANCE_CREATE.status(&boot, now);
+        self.status = InstanceStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str() == status)
+            .unwrap_or(InstanceStatus::Pending);
+        if self.status == InstanceStatus::Running {
+            self.boot = None;
+            self.started = now;
+            self.cloud_assistant.online = true;
+            self.cloud_assistant.last_heartbeat = now;
+        }
+    }
+
     /// Whether `CloudAssistantStatus` is "true": the agent answers and the instance runs.
     pub fn cloud_assistant_ok(&self) -> bool {
         self.cloud_assistant.online && self.status == InstanceStatus::Running
