@@ -458,6 +458,11 @@ pub struct ConfirmSpec {
     /// Phrase template required when a guard finds the change forceful (e.g. below usage).
     #[serde(default)]
     pub force_phrase: Option<String>,
+    /// Phrase template used when a guard accepted the user's explicit waiver of the confirmation
+    /// (the compute skill's "no confirmation needed"): still a confirmation step, with a phrase
+    /// that puts the waiver on record. Ignored when the human confirms in the client's form.
+    #[serde(default)]
+    pub waived_phrase: Option<String>,
     /// Resource key template: one open plan per key.
     pub target: String,
     /// One-line summary template for previews and the audit log.

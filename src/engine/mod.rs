@@ -349,6 +349,15 @@ impl Engine {
         match self.plan(caller, toolset, tool, args, &digest).await {
             Ok(mut plan) => {
                 plan.human_only = channel == Channel::Human;
+                if plan.human_only && plan.waiver.take().is_some() {
+                    // The human confirms in their own form: a waiver the model relayed changes
+                    // nothing there, so the plain phrase stands.
+                    plan.confirm_phrase = plan.plain_phrase.clone();
+                    plan.checks.push(crate::gate::Check::warning(
+                        "waiver_ignored",
+                        json!("the human confirms in the client's form, so the relayed waiver is not used"),
+                    ));
+                }
                 let view = serde_json::to_value(plan.view()).map_err(|error| {
                     ToolFailure::new(
                         FailureKind::InternalError,

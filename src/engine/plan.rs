@@ -52,8 +52,13 @@ impl Engine {
             .collect::<Result<Vec<_>, _>>()?;
         let forced = ctx.force.is_some();
         let plain_phrase = render(&confirm.phrase, &ctx.args);
-        let confirm_phrase = match (&ctx.force, &confirm.force_phrase) {
-            (Some(_), Some(force)) => render(force, &ctx.args),
+        let waiver = ctx
+            .waiver
+            .clone()
+            .filter(|_| confirm.waived_phrase.is_some());
+        let confirm_phrase = match (&ctx.force, &confirm.force_phrase, &confirm.waived_phrase) {
+            (Some(_), Some(force), _) => render(force, &ctx.args),
+            (None, _, Some(waived)) if waiver.is_some() => render(waived, &ctx.args),
             _ => plain_phrase.clone(),
         };
         let now = SystemTime::now();
@@ -71,6 +76,7 @@ impl Engine {
             confirm_phrase,
             plain_phrase,
             forced,
+            waiver,
             human_only: false,
             arguments_digest: digest.to_string(),
             dry_run,
