@@ -742,3 +742,287 @@ async fn prices_are_deterministic_per_type_disk_bandwidth_and_term_and_can_be_ch
         "the change is per region"
     );
 }
+
+fn instance_status(body: &Value) -> String {
+    body["Instances"]["Instance"][0]["Status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn instances_boot_on_the_clock_honour_client_tokens_and_release_cleanly() {
+    let emu = Emu::start().await;
+    let sg = emu
+        .ok(hz(&emu, "CreateSecurityGroup")
+            .query("VpcId", VPC_HANGZHOU)
+            .query("SecurityGroupName", "acf-sg")
+            .query("ClientToken", "plan-7-sg"))
+        .await;
+    let sg = sg["SecurityGroupId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let again = emu
+        .ok(hz(&emu, "CreateSecurityGroup")
+            .query("VpcId", VPC_HANGZHOU)
+            .query("ClientToken", "plan-7-sg"))
+        .await;
+    assert_eq!(again["SecurityGroupId"], sg.as_str());
+    emu.ok(hz(&emu, "AuthorizeSecurityGroup")
+        .query("SecurityGroupId", &sg)
+        .query("IpProtocol", "tcp")
+        .query("PortRange", "8080/8080")
+        .query("SourceCidrIp", "0.0.0.0/0"))
+        .await;
+    emu.ok(hz(&emu, "AuthorizeSecurityGroup")
+        .query("SecurityGroupId", &sg)
+        .query("IpProtocol", "tcp")
+        .query("PortRange", "8080/8080")
+        .query("SourceCidrIp", "0.0.0.0/0"))
+        .await;
+    emu.ok(hz(&emu, "AuthorizeSecurityGroupEgress")
+        .query("SecurityGroupId", &sg)
+        .query("IpProtocol", "all")
+        .query("PortRange", "-1/-1")
+        .query("DestCidrIp", "0.0.0.0/0"))
+        .await;
+    emu.fails(
+        hz(&emu, "AuthorizeSecurityGroup")
+            .query("SecurityGroupId", &sg)
+            .query("IpProtocol", "tcp")
+            .query("PortRange", "0/99999")
+            .query("SourceCidrIp", "0.0.0.0/0"),
+        400,
+        "InvalidPortRange.Malformed",
+    )
+    .await;
+    let rules = emu
+        .ok(hz(&emu, "DescribeSecurityGroupAttribute").query("SecurityGroupId", &sg))
+        .await;
+    let rules = rules["Permissions"]["Permission"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(rules.len(), 2, "the repeated rule is not added twice");
+    assert_eq!(
+        (
+            rules[0]["Direction"].as_str(),
+            rules[0]["IpProtocol"].as_str(),
+            rules[1]["DestCidrIp"].as_str()
+        ),
+        (Some("ingress"), Some("TCP"), Some("0.0.0.0/0"))
+    );
+    let run = || {
+        hz(&emu, "RunInstances")
+            .query("InstanceType", "ecs.c7.large")
+            .query("ImageFamily", "acs:alibaba_cloud_linux_3_2104_lts_x64")
+            .query("VSwitchId", VSW_HANGZHOU)
+            .query("SecurityGroupId", &sg)
+            .query("SystemDisk.Category", "cloud_essd")
+            .query("SystemDisk.Size", "40")
+            .query("InternetMaxBandwidthOut", "5")
+            .query("InstanceName", "acf-instance")
+            .query("UserData", "IyEvYmluL2Jhc2gKcm0gLXJmIC8K")
+            .query("Tag.1.Key", "skillgate:plan")
+            .query("Tag.1.Value", "plan-7")
+            .query("ClientToken", "plan-7-run")
+    };
+    let created = emu.ok(run()).await;
+    let ids = created["InstanceIdSets"]["InstanceIdSet"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(ids.len(), 1);
+    let id = ids[0].as_str().unwrap_or_default().to_owned();
+    assert!(created["TradePrice"].as_f64().is_some_and(|p| p > 0.0));
+    assert_eq!(
+        emu.ok(run()).await["InstanceIdSets"],
+        created["InstanceIdSets"],
+        "a repeated ClientToken returns the first answer"
+    );
+    let describe = || {
+        hz(&emu, "DescribeInstances")
+            .query("Tag.1.Key", "skillgate:plan")
+            .query("Tag.1.Value", "plan-7")
+    };
+    let pending = emu.ok(describe()).await;
+    assert_eq!(pending["TotalCount"], 1, "one instance for two calls");
+    assert_eq!(instance_status(&pending), "Pending");
+    let item = &pending["Instances"]["Instance"][0];
+    assert_eq!(
+        (
+            item["InstanceId"].as_str(),
+            item["ZoneId"].as_str(),
+            item["ImageId"].as_str()
+        ),
+        (
+            Some(id.as_str()),
+            Some("cn-hangzhou-h"),
+            Some("aliyun_3_x64_20G_alibase_20250117.vhd")
+        )
+    );
+    assert_eq!(item["Tags"]["Tag"][0]["TagValue"], "plan-7");
+    assert!(
+        item["PublicIpAddress"]["IpAddress"][0]
+            .as_str()
+            .is_some_and(|ip| ip.starts_with("47."))
+    );
+    let delete = |force: bool| {
+        hz(&emu, "DeleteInstances")
+            .query("InstanceId.1", &id)
+            .query("Force", if force { "true" } else { "false" })
+    };
+    emu.fails(delete(false), 403, "IncorrectInstanceStatus")
+        .await;
+    emu.fails(
+        hz(&emu, "DeleteSecurityGroup").query("SecurityGroupId", &sg),
+        403,
+        "DependencyViolation",
+    )
+    .await;
+    emu.advance_clock(10).await;
+    assert_eq!(instance_status(&emu.ok(describe()).await), "Starting");
+    emu.advance_clock(20).await;
+    assert_eq!(instance_status(&emu.ok(describe()).await), "Running");
+    let script = BASE64.encode("#!/bin/bash\necho \"hello from the job\"\npython3 train.py\n");
+    let run_command = emu
+        .ok(hz(&emu, "RunCommand")
+            .query("Type", "RunShellScript")
+            .query("CommandContent", &script)
+            .query("ContentEncoding", "Base64")
+            .query("InstanceId.1", &id))
+        .await;
+    emu.advance_clock(6).await;
+    let output = results(&emu, run_command["InvokeId"].as_str().unwrap_or_default()).await;
+    assert_eq!(
+        (
+            output[0]["InvocationStatus"].as_str(),
+            output[0]["Output"].as_str()
+        ),
+        (Some("Success"), Some("hello from the job\n")),
+        "synthesised, never run"
+    );
+    emu.fails(delete(false), 403, "IncorrectInstanceStatus")
+        .await;
+    emu.ok(delete(true).query("ClientToken", "plan-7-release"))
+        .await;
+    emu.ok(delete(true).query("ClientToken", "plan-7-release"))
+        .await;
+    emu.fails(delete(true), 404, "InvalidInstanceId.NotFound")
+        .await;
+    assert_eq!(emu.ok(describe()).await["TotalCount"], 0);
+    emu.ok(hz(&emu, "DeleteSecurityGroup").query("SecurityGroupId", &sg))
+        .await;
+    assert_eq!(
+        emu.created_resources().await,
+        Vec::<Value>::new(),
+        "nothing left behind"
+    );
+    let (_, state) = emu.admin("GET", "/_emulator/state", None).await;
+    assert!(
+        !state.to_string().contains("IyEvYmluL2Jhc2gK"),
+        "UserData is kept as a size only"
+    );
+}
+
+#[tokio::test]
+async fn run_instances_refuses_sold_out_unsupported_wrong_disk_and_over_quota_orders() {
+    let emu = Emu::start().await;
+    emu.lifecycle_mode("vpc.vpc.create", "immediate").await;
+    emu.lifecycle_mode("vpc.vswitch.create", "immediate").await;
+    let vsw_k = emu
+        .ok(emu
+            .vpc("CreateVSwitch")
+            .query("RegionId", "cn-hangzhou")
+            .query("VpcId", VPC_HANGZHOU)
+            .query("ZoneId", "cn-hangzhou-k")
+            .query("CidrBlock", "172.17.0.0/24"))
+        .await;
+    let vsw_k = vsw_k["VSwitchId"].as_str().unwrap_or_default().to_owned();
+    let order = |t: &str, vsw: &str| {
+        hz(&emu, "RunInstances")
+            .query("InstanceType", t)
+            .query("ImageId", "ubuntu_22_04_x64_20G_alibase_20250113.vhd")
+            .query("VSwitchId", vsw)
+            .query("SecurityGroupId", SG_HANGZHOU)
+    };
+    let sold_out = emu
+        .fails(
+            order("ecs.c7.large", &vsw_k),
+            403,
+            "OperationDenied.NoStock",
+        )
+        .await;
+    assert!(sold_out.message().contains("cn-hangzhou-k"));
+    emu.fails(
+        order("ecs.gn7i-c8g1.2xlarge", &vsw_k),
+        400,
+        "InvalidInstanceType.NotSupported",
+    )
+    .await;
+    emu.fails(
+        order("ecs.gn7i-c8g1.2xlarge", VSW_HANGZHOU),
+        403,
+        "OperationDenied.NoStock",
+    )
+    .await;
+    emu.fails(
+        order("ecs.g8i.large", VSW_HANGZHOU).query("SystemDisk.Category", "cloud_efficiency"),
+        400,
+        "InvalidSystemDiskCategory",
+    )
+    .await;
+    emu.fails(
+        order("ecs.g7.large", VSW_HANGZHOU).query("ZoneId", "cn-hangzhou-i"),
+        400,
+        "InvalidParameter.Mismatch",
+    )
+    .await;
+    emu.fails(
+        order("ecs.g7.2xlarge", VSW_HANGZHOU).query("Amount", "30"),
+        403,
+        "QuotaExceed",
+    )
+    .await;
+    emu.fails(
+        order("ecs.g7.large", VSW_HANGZHOU).query("DryRun", "true"),
+        400,
+        "DryRunOperation",
+    )
+    .await;
+    emu.admin(
+        "POST",
+        "/_emulator/alibaba/ecs/stock",
+        Some(json!({"zone_id": "cn-hangzhou-h", "instance_type": "ecs.g7.large", "available": 1})),
+    )
+    .await;
+    emu.lifecycle_mode("ecs.instance.create", "immediate").await;
+    let one = emu.ok(order("ecs.g7.large", VSW_HANGZHOU)).await;
+    emu.fails(
+        order("ecs.g7.large", VSW_HANGZHOU),
+        403,
+        "OperationDenied.NoStock",
+    )
+    .await;
+    let id = one["InstanceIdSets"]["InstanceIdSet"][0]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let running = emu
+        .ok(hz(&emu, "DescribeInstances").query("InstanceIds", &json!([id]).to_string()))
+        .await;
+    assert_eq!(instance_status(&running), "Running", "immediate mode");
+    emu.ok(hz(&emu, "DeleteInstances")
+        .query("InstanceId.1", &id)
+        .query("Force", "true"))
+        .await;
+    emu.ok(order("ecs.g7.large", VSW_HANGZHOU).query("DryRun", "false"))
+        .await;
+    let created = emu.created_resources().await;
+    assert_eq!(
+        created.iter().filter(|r| r["type"] == "instance").count(),
+        1,
+        "the release gave the stock back: {created:?}"
+    );
+}

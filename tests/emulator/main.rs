@@ -1,7 +1,8 @@
 //! The emulator over real HTTP with real signatures, in one test binary: [`support`] (a
 //! tiny ACS3 client built only from `skillgate::signing`), [`routes`] (authentication,
 //! routing, read routes), [`quotas`] (PAI Studio mutating routes), [`workspaces`]
-//! (AIWorkSpace), [`oos`] and [`ecs`] (the RPC services of the ECS extension workflow),
+//! (AIWorkSpace), [`oos`] and [`ecs`] (the RPC services of the ECS extension workflow and of compute provisioning), [`vpc`]
+//! (VPC and STS),
 //! [`admin`] (the admin API and faults), [`seam`] (route table, startup line, dispatch by host,
 //! faults by provider, lifecycle modes) and [`autodl`] (the AutoDL front over plain HTTP).
 
@@ -14,4 +15,5 @@ mod quotas;
 mod routes;
 mod seam;
 mod support;
+mod vpc;
 mod workspaces;

@@ -25,7 +25,7 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
         .collect();
     assert_eq!(keys.len(), routes.len(), "no duplicate route");
     let alibaba = routes.iter().filter(|r| r.provider == "alibaba").count();
-    assert_eq!(alibaba, 37, "the Alibaba routes");
+    assert_eq!(alibaba, 52, "the Alibaba routes");
     assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
     assert!(routes.contains(&RouteInfo {
         provider: "alibaba",
@@ -223,11 +223,11 @@ async fn a_manual_lifecycle_moves_only_when_advanced_and_reset_restores_timed() 
         all.iter()
             .filter(|l| {
                 let name = l["name"].as_str().or(l.as_str()).unwrap_or_default();
-                ["paistudio.", "oos.", "ecs."]
+                ["paistudio.", "oos.", "ecs.", "vpc."]
                     .iter()
                     .any(|p| name.starts_with(p))
             })
             .count()
     });
-    assert_eq!(alibaba, Some(4), "the Alibaba lifecycles: {lifecycles}");
+    assert_eq!(alibaba, Some(7), "the Alibaba lifecycles: {lifecycles}");
 }

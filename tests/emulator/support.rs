@@ -13,6 +13,8 @@ pub const PAI: &str = "2022-01-12";
 pub const AIWS: &str = "2021-02-04";
 pub const OOS: &str = "2019-06-01";
 pub const ECS: &str = "2014-05-26";
+pub const VPC: &str = "2016-04-28";
+pub const STS: &str = "2015-04-01";
 
 /// A running emulator plus an HTTP client.
 pub struct Emu {
@@ -190,6 +192,25 @@ impl Emu {
     /// An ECS 2014-05-26 RPC call: `POST /`, parameters in the query.
     pub fn ecs(&self, action: &str) -> Call {
         self.call(action, ECS, "POST", "/")
+    }
+
+    /// A VPC 2016-04-28 RPC call.
+    pub fn vpc(&self, action: &str) -> Call {
+        self.call(action, VPC, "POST", "/")
+    }
+
+    /// An STS 2015-04-01 RPC call.
+    pub fn sts(&self, action: &str) -> Call {
+        self.call(action, STS, "POST", "/")
+    }
+
+    /// The account's resources the demo seed did not make (`/_emulator/alibaba/resources`).
+    pub async fn created_resources(&self) -> Vec<Value> {
+        let (status, body) = self
+            .admin("GET", "/_emulator/alibaba/resources?created=true", None)
+            .await;
+        assert_eq!(status, 200, "{body}");
+        body["resources"].as_array().cloned().unwrap_or_default()
     }
 
     /// Signs a call the way the official SDK does (host, x-acs-*, content-type signed).

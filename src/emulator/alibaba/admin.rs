@@ -5,13 +5,16 @@
 //! |---|---|---|---|
 //! | POST | `/_emulator/alibaba/workloads` | `{quota_id, workspace_id, user_id, user_name, gpu, cpu, memory, status, access_key_id?, region?, ...}` | the workload |
 //! | POST | `/_emulator/alibaba/ecs/stock`, `ecs/price`, `ecs/quota` | see `ecs::admin` | what was set |
+//! | GET | `/_emulator/alibaba/resources` | `?created=true&access_key_id=AK` | `{"resources": [{region, type, id, name, status, tags, seeded}]}`: every ECS instance, security group, VPC and VSwitch of the account in every region, settled to the emulated now; `created=true` leaves out the demo seed, so an empty list means a workflow left nothing behind |
 
 use axum::response::Response;
 
 use crate::emulator::alibaba::aiworkspace::models::WorkspaceBackend;
 use crate::emulator::alibaba::ecs::admin as ecs_admin;
+use crate::emulator::alibaba::ecs::models::EcsBackend;
 use crate::emulator::alibaba::pai::handlers::workloads;
 use crate::emulator::alibaba::pai::models::PaiBackend;
+use crate::emulator::alibaba::vpc::models::VpcBackend;
 use crate::emulator::alibaba::{AlibabaFront, PROVIDER, seed};
 use crate::emulator::core::admin::{Target, api_error, bad_request, ok, parse};
 use crate::emulator::core::server::EmulatorState;
@@ -27,6 +30,7 @@ pub fn handle(
 ) -> Option<Response> {
     match (raw.method.as_str(), rest) {
         ("POST", "workloads") => Some(add_workload(front, state, &raw.body)),
+        ("GET", "resources") => Some(resources(front, state, &raw.raw_query)),
         ("POST", "ecs/stock") => Some(in_region(front, state, &raw.body, |s, region, set| {
             ecs_admin::set_stock(s, region, set)
         })),
@@ -38,6 +42,55 @@ pub fn handle(
         })),
         _ => None,
     }
+}
+
+fn tag_map(tags: &[(String, String)]) -> serde_json::Value {
+    serde_json::Value::Object(
+        tags.iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+            .collect(),
+    )
+}
+
+/// Every resource one account holds that costs money or blocks a delete, per region.
+fn resources(front: &AlibabaFront, state: &EmulatorState, raw_query: &str) -> Response {
+    let query = crate::signing::encoding::parse_raw_query(raw_query);
+    let get = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    };
+    let created_only = get("created").is_some_and(|c| c.eq_ignore_ascii_case("true"));
+    let ak = get("access_key_id").unwrap_or_else(|| front.account().access_key_id.clone());
+    let mut out = Vec::new();
+    state.for_each_region(PROVIDER, &ak, |region, services, now| {
+        let keep = |seeded: bool| !(created_only && seeded);
+        let mut row = |kind: &str, id: &str, name: &str, status: &str, tags: &[(String, String)], seeded: bool| {
+            if keep(seeded) {
+                out.push(serde_json::json!({"region": region, "type": kind, "id": id, "name": name, "status": status, "tags": tag_map(tags), "seeded": seeded}));
+            }
+        };
+        if services.get::<EcsBackend>().is_some() {
+            let ecs = services.get_mut::<EcsBackend>();
+            ecs.settle(now);
+            for i in &ecs.instances {
+                row("instance", &i.id, &i.name, i.status.as_str(), &i.tags, i.seeded);
+            }
+            for g in &ecs.security_groups {
+                row("security_group", &g.id, &g.name, "Available", &g.tags, g.seeded);
+            }
+        }
+        if let Some(vpc) = services.get::<VpcBackend>() {
+            for v in &vpc.vpcs {
+                row("vpc", &v.id, &v.name, v.status(now), &v.tags, v.seeded);
+            }
+            for s in &vpc.vswitches {
+                row("vswitch", &s.id, &s.name, s.status(now), &s.tags, s.seeded);
+            }
+        }
+    });
+    ok(serde_json::json!({"resources": out}))
 }
 
 /// Parses a body of `T` plus its [`Target`] and runs `apply` on that account and region.

@@ -150,10 +150,19 @@ impl Front for AlibabaFront {
     }
 
     fn lifecycles(&self) -> Vec<Lifecycle> {
-        use crate::emulator::alibaba::ecs::models::INVOCATION_RUN;
+        use crate::emulator::alibaba::ecs::models::{INSTANCE_CREATE, INVOCATION_RUN};
         use crate::emulator::alibaba::oos::models::EXECUTION_RUN;
         use crate::emulator::alibaba::pai::models::{QUOTA_CREATE, QUOTA_SCALE};
-        vec![QUOTA_CREATE, QUOTA_SCALE, EXECUTION_RUN, INVOCATION_RUN]
+        use crate::emulator::alibaba::vpc::models::{VPC_CREATE, VSWITCH_CREATE};
+        vec![
+            QUOTA_CREATE,
+            QUOTA_SCALE,
+            EXECUTION_RUN,
+            INVOCATION_RUN,
+            INSTANCE_CREATE,
+            VPC_CREATE,
+            VSWITCH_CREATE,
+        ]
     }
 
     fn admin(&self, state: &EmulatorState, rest: &str, raw: &RawRequest) -> Option<Response> {

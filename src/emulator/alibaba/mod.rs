@@ -7,7 +7,8 @@
 //!   product shares and the POP shape; [`body`]: ROA JSON body fields; [`admin`]:
 //!   `/_emulator/alibaba/*`; [`seed`]: the demo account.
 //! - [`pai`]: PAI Studio 2022-01-12; [`aiworkspace`]: AIWorkSpace 2021-02-04 (ROA);
-//!   [`oos`]: OOS 2019-06-01 and [`ecs`]: ECS 2014-05-26 (RPC). Each has `routes`,
+//!   [`oos`]: OOS 2019-06-01, [`ecs`]: ECS 2014-05-26 and [`vpc`]: VPC 2016-04-28 (RPC);
+//!   [`sts`]: STS 2015-04-01 `GetCallerIdentity`. Each has `routes`,
 //!   `handlers`, `models`, `rules`, `errors`, `render` and `seed`.
 
 pub mod admin;
@@ -20,7 +21,9 @@ pub mod oos;
 pub mod pai;
 pub mod routing;
 pub mod seed;
+pub mod sts;
 pub mod verify;
+pub mod vpc;
 
 use crate::emulator::core::service::ServiceApi;
 
@@ -36,6 +39,10 @@ pub const AIWORKSPACE_VERSION: &str = aiworkspace::VERSION;
 pub const OOS_VERSION: &str = oos::VERSION;
 /// ECS's API version.
 pub const ECS_VERSION: &str = ecs::VERSION;
+/// STS's API version.
+pub const STS_VERSION: &str = sts::VERSION;
+/// VPC's API version.
+pub const VPC_VERSION: &str = vpc::VERSION;
 
 /// Every Alibaba service the emulator serves.
 pub static SERVICES: &[&dyn ServiceApi] = &[
@@ -43,4 +50,6 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &aiworkspace::SERVICE,
     &oos::SERVICE,
     &ecs::SERVICE,
+    &vpc::SERVICE,
+    &sts::SERVICE,
 ];

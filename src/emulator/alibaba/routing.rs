@@ -53,6 +53,8 @@ pub fn ram_action(action: &str) -> String {
         .map_or("pai", |s| match s.code() {
             "oos" => "oos",
             "ecs" => "ecs",
+            "vpc" => "vpc",
+            "sts" => "sts",
             _ => "pai",
         });
     format!("{prefix}:{action}")
@@ -100,7 +102,8 @@ pub fn match_path(template: &str, raw_path: &str) -> Option<BTreeMap<String, Str
     Some(params)
 }
 
-/// The region named by the Host header (`pai.`, `aiworkspace.`, `oos.`, `ecs.` and the
+/// The region named by the Host header (`pai.`, `aiworkspace.`, `oos.`, `ecs.`, `vpc.`,
+/// `sts.` and the
 /// SDK's `ecs-cn-hangzhou.` forms, with their `-vpc` variants); any other host (e.g.
 /// `127.0.0.1:PORT`, `ecs.aliyuncs.com`) is `cn-hangzhou`, the demo account's region.
 pub fn region_from_host(host: &str) -> String {
@@ -120,6 +123,10 @@ pub fn region_from_host(host: &str) -> String {
         "ecs-vpc.",
         "ecs.",
         "ecs-",
+        "vpc-vpc.",
+        "vpc.",
+        "sts-vpc.",
+        "sts.",
     ] {
         if let Some(rest) = host.strip_prefix(prefix)
             && let Some(region) = rest.strip_suffix(".aliyuncs.com")
@@ -191,6 +198,12 @@ mod tests {
         assert_eq!(region_from_host("ecs.aliyuncs.com"), "cn-hangzhou");
         assert_eq!(
             region_from_host("vpc.cn-shanghai.aliyuncs.com"),
+            "cn-shanghai"
+        );
+        assert_eq!(region_from_host("vpc.aliyuncs.com"), "cn-hangzhou");
+        assert_eq!(region_from_host("sts.aliyuncs.com"), "cn-hangzhou");
+        assert_eq!(
+            region_from_host("cs.cn-shanghai.aliyuncs.com"),
             "cn-hangzhou"
         );
     }

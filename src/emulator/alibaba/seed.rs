@@ -15,6 +15,7 @@ pub use crate::emulator::alibaba::aiworkspace::seed::*;
 pub use crate::emulator::alibaba::ecs::seed::*;
 pub use crate::emulator::alibaba::oos::seed::*;
 pub use crate::emulator::alibaba::pai::seed::*;
+pub use crate::emulator::alibaba::vpc::seed::*;
 
 /// The region the demo data lives in.
 pub const REGION: &str = "cn-hangzhou";
@@ -34,8 +35,10 @@ pub fn load(world: &mut World, access_key_id: &str, now: OffsetDateTime) {
     let ecs = demo_hangzhou(now);
     services.insert(demo_oos_hangzhou(now, &ecs));
     services.insert(ecs);
+    services.insert(demo_vpc_hangzhou(now));
     let shanghai = world.region_mut(PROVIDER, access_key_id, REGION_SHANGHAI);
     let ecs = demo_shanghai(now);
     shanghai.insert(demo_oos_shanghai(now, &ecs));
     shanghai.insert(ecs);
+    shanghai.insert(demo_vpc_shanghai(now));
 }

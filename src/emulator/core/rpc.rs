@@ -110,6 +110,18 @@ impl ApiRequest {
         items.into_values().collect()
     }
 
+    /// Tags `Tag.N.Key` / `Tag.N.Value` as `(key, value)` pairs, in index order (a tag
+    /// without a key is dropped; one without a value has an empty value).
+    pub fn tag_pairs(&self, name: &str) -> Vec<(String, String)> {
+        self.repeat_objects(name)
+            .into_iter()
+            .filter_map(|t| {
+                let key = t.get("Key").filter(|k| !k.is_empty())?.clone();
+                Some((key, t.get("Value").cloned().unwrap_or_default()))
+            })
+            .collect()
+    }
+
     /// A JSON value carried in one string parameter; `None` when absent or empty.
     pub fn json_param(&self, name: &str) -> Result<Option<Value>, ParamError> {
         let Some(raw) = self.query_nonempty(name) else {

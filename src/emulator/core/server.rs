@@ -127,6 +127,21 @@ impl EmulatorState {
         f(world.region_mut(provider, account, region), now)
     }
 
+    /// Runs `f` on each region one account has state in, at the current emulated time,
+    /// under the lock (regions are not created by this).
+    pub fn for_each_region(
+        &self,
+        provider: &str,
+        account: &str,
+        mut f: impl FnMut(&str, &mut Services, time::OffsetDateTime),
+    ) {
+        let now = self.inner.clock.now();
+        let mut world = self.inner.world.lock().unwrap_or_else(|e| e.into_inner());
+        for (region, services) in world.account_regions_mut(provider, account) {
+            f(region, services, now);
+        }
+    }
+
     /// Advances the resource `id` of `provider` one manual lifecycle step; its new status.
     pub fn advance_lifecycle(&self, provider: &str, id: &str) -> Option<String> {
         let now = self.inner.clock.now();

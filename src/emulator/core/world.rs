@@ -126,6 +126,18 @@ impl World {
             .or_default()
     }
 
+    /// Every region `account` of `provider` has state in, with its services.
+    pub fn account_regions_mut(
+        &mut self,
+        provider: &str,
+        account: &str,
+    ) -> impl Iterator<Item = (&str, &mut Services)> {
+        self.accounts
+            .get_mut(&(provider.to_owned(), account.to_owned()))
+            .into_iter()
+            .flat_map(|regions| regions.iter_mut().map(|(r, s)| (r.as_str(), s)))
+    }
+
     /// Forgets everything.
     pub fn clear(&mut self) {
         self.accounts.clear();

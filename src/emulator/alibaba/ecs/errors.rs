@@ -114,3 +114,36 @@ pub fn zone_not_found(zone: &str, region: &str) -> ApiError {
         ),
     )
 }
+
+/// 404 `InvalidSecurityGroupId.NotFound`.
+pub fn security_group_not_found(id: &str, region: &str) -> ApiError {
+    ApiError::new(
+        404,
+        "InvalidSecurityGroupId.NotFound",
+        format!("The specified SecurityGroupId \"{id}\" does not exist in region {region}."),
+    )
+}
+
+/// 403 `DependencyViolation`: something still uses the resource.
+pub fn dependency_violation(what: &str, users: &[String]) -> ApiError {
+    ApiError::new(
+        403,
+        "DependencyViolation",
+        format!(
+            "The {what} is still in use by {}; release those first.",
+            users.join(", ")
+        ),
+    )
+}
+
+/// 403 `IncorrectInstanceStatus`.
+pub fn incorrect_instance_status(details: &[String]) -> ApiError {
+    ApiError::new(
+        403,
+        "IncorrectInstanceStatus",
+        format!(
+            "The current status of the resource does not support this operation: {}.",
+            details.join(", ")
+        ),
+    )
+}

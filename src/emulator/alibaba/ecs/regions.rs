@@ -182,6 +182,30 @@ pub fn short_code(id: &str) -> &'static str {
     }
 }
 
+/// The three characters ECS and VPC put after the prefix of a resource id in a region
+/// (`i-bp1...` in cn-hangzhou, `vpc-uf6...` in cn-shanghai).
+pub fn id_prefix(id: &str) -> &'static str {
+    match id {
+        "cn-hangzhou" => "bp1",
+        "cn-shanghai" => "uf6",
+        "cn-beijing" => "2ze",
+        "cn-shenzhen" => "wz9",
+        "cn-qingdao" => "m5e",
+        "cn-zhangjiakou" => "8vb",
+        "ap-southeast-1" => "t4n",
+        _ => "gw8",
+    }
+}
+
+/// A new resource id: `<kind>-<region prefix><random>`, `len` characters after the dash.
+pub fn new_id(kind: &str, region: &str, len: usize) -> String {
+    let prefix = id_prefix(region);
+    crate::emulator::core::wire::random_id(
+        &format!("{kind}-{prefix}"),
+        len.saturating_sub(prefix.len()),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

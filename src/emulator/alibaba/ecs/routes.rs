@@ -6,7 +6,7 @@
 
 use super::handlers::{
     availability, catalog, cloud_assistant, commands, images, instances, invocations, price,
-    regions,
+    provisioning, regions, security_groups,
 };
 use super::models::EcsBackend;
 use crate::emulator::core::service::Route;
@@ -23,6 +23,14 @@ pub static ROUTES: &[Route<EcsBackend>] = &[
     route!(DescribeRecommendInstanceType, POST, "/", false, availability::describe_recommend_instance_type),
     route!(DescribePrice, POST, "/", false, price::describe_price),
     route!(DescribeImages, POST, "/", false, images::describe_images),
+    route!(CreateSecurityGroup, POST, "/", true, security_groups::create_security_group),
+    route!(AuthorizeSecurityGroup, POST, "/", true, security_groups::authorize_security_group),
+    route!(AuthorizeSecurityGroupEgress, POST, "/", true, security_groups::authorize_security_group_egress),
+    route!(DescribeSecurityGroups, POST, "/", false, security_groups::describe_security_groups),
+    route!(DescribeSecurityGroupAttribute, POST, "/", false, security_groups::describe_security_group_attribute),
+    route!(DeleteSecurityGroup, POST, "/", true, security_groups::delete_security_group),
+    route!(RunInstances, POST, "/", true, provisioning::run_instances),
+    route!(DeleteInstances, POST, "/", true, provisioning::delete_instances),
     route!(DescribeInstances, POST, "/", false, instances::describe_instances),
     route!(DescribeCloudAssistantStatus, POST, "/", false, cloud_assistant::describe_cloud_assistant_status),
     route!(RunCommand, POST, "/", true, commands::run_command),

@@ -10,7 +10,9 @@ pub mod images;
 pub mod instances;
 pub mod invocations;
 pub mod price;
+pub mod provisioning;
 pub mod regions;
+pub mod security_groups;
 
 use serde_json::{Map, Value, json};
 

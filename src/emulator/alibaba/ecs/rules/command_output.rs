@@ -1,7 +1,11 @@
 //! What a Cloud Assistant command reports on one instance. The emulator NEVER runs the
 //! script: it reads it as text, recognises version checks (`node -v`, `python3
 //! --version`, `java -version` ...) and answers them from the packages OOS installed on
-//! the instance; any other script succeeds with empty output.
+//! the instance; it prints what `echo`/`printf` (shell) or `print(...)` (Python) lines
+//! print when their argument is a literal, answers `hostname`, `whoami`, `nproc` and
+//! `pwd` from the instance's facts, and ends at `exit N` with that code. Anything else
+//! prints nothing. (Cloud Assistant has no Python type: a Python script travels as a
+//! shell script, e.g. a heredoc to `python3`.)
 
 use serde_json::{Map, Value};
 
@@ -57,6 +61,47 @@ fn not_found(probe: &Probe, os: OsType, line_number: usize) -> (String, i64) {
     }
 }
 
+/// What one line does besides version checks.
+enum LineEffect {
+    Print(String),
+    Exit(i64),
+}
+
+/// A quoted or bare literal, without its quotes; `None` when it expands something.
+fn literal(text: &str) -> Option<String> {
+    let text = text.trim();
+    let unquoted = ['"', '\'']
+        .iter()
+        .find_map(|q| text.strip_prefix(*q).and_then(|t| t.strip_suffix(*q)));
+    let value = unquoted.unwrap_or(text);
+    (!value.contains('$') && !value.contains('`')).then(|| value.replace("\\n", "\n"))
+}
+
+fn line_effect(instance: &Instance, command_type: &str, line: &str) -> Option<LineEffect> {
+    let line = line.trim();
+    if command_type != "RunShellScript" {
+        return None;
+    }
+    if let Some(code) = line.strip_prefix("exit ") {
+        return code.trim().parse().ok().map(LineEffect::Exit);
+    }
+    if let Some(arg) = line.strip_prefix("echo ") {
+        let arg = arg.trim_start_matches("-e ").trim_start_matches("-n ");
+        return literal(arg).map(LineEffect::Print);
+    }
+    if let Some(arg) = line.strip_prefix("printf ") {
+        return literal(arg).map(|t| LineEffect::Print(t.trim_end_matches('\n').to_owned()));
+    }
+    let fact = match line {
+        "hostname" => instance.host_name.clone(),
+        "whoami" => "root".to_owned(),
+        "pwd" => "/root".to_owned(),
+        "nproc" => instance.cpu.to_string(),
+        _ => return None,
+    };
+    Some(LineEffect::Print(fact))
+}
+
 /// The outcome of `script` (already decoded) of `command_type` on `instance`, given the
 /// packages installed there.
 pub fn synthesise(
@@ -91,6 +136,14 @@ pub fn synthesise(
     let mut exit_code = 0;
     for (index, line) in script.lines().enumerate() {
         let Some(probe) = probe_for(line) else {
+            match line_effect(instance, command_type, line) {
+                Some(LineEffect::Print(text)) => lines.push(text),
+                Some(LineEffect::Exit(code)) => {
+                    exit_code = code;
+                    break;
+                }
+                None => {}
+            }
             continue;
         };
         let (text, code) = match installed(probe, states) {
@@ -164,6 +217,24 @@ mod tests {
         assert!(missing.output.contains("python3: command not found"));
         let other = synthesise(app, "RunShellScript", "rm -rf / --no-preserve-root", &[]);
         assert!(other.succeeded() && other.output.is_empty());
+        let echo = synthesise(
+            app,
+            "RunShellScript",
+            "echo \"training done\"\necho $HOME\nnproc\nexit 3\necho never",
+            &[],
+        );
+        assert_eq!(echo.output, "training done\n4\n");
+        assert_eq!(
+            (echo.exit_code, echo.error_code.as_str()),
+            (3, "ExitCodeNonzero")
+        );
+        let quoted = synthesise(
+            app,
+            "RunShellScript",
+            "echo 'single quoted'\nprintf \"no newline\"",
+            &[],
+        );
+        assert_eq!(quoted.output, "single quoted\nno newline\n");
     }
 
     #[test]

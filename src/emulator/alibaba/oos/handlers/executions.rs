@@ -114,6 +114,9 @@ pub fn start_execution(
         return Ok(started(existing, &template, ctx.now));
     }
     let request = start_parameters::parse(&params, region)?;
+    if ctx.siblings.get::<EcsBackend>().is_some() {
+        ctx.siblings.get_mut::<EcsBackend>().settle(ctx.now);
+    }
     let ecs = ctx.siblings.get::<EcsBackend>();
     let missing: Vec<String> = request
         .instance_ids

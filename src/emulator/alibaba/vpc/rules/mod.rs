@@ -1,0 +1,3 @@
+//! VPC's rules: [`cidr`] (blocks, containment, overlap).
+
+pub mod cidr;
