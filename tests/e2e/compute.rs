@@ -41,7 +41,7 @@ async fn plan_a_one_shot_run(transport: Transport) {
     assert_eq!(checked["language"], "shell");
     assert_eq!(checked["long_running"], false);
     assert!(
-        !str_of(&checked).contains("numpy.arange"),
+        !checked.to_string().contains("numpy.arange"),
         "the script is never echoed"
     );
 
@@ -141,7 +141,7 @@ async fn the_planning_refusals(transport: Transport) {
         )
         .await;
     assert!(
-        str_of(&missing).contains("Script not found: /nonexistent/train.py"),
+        str_of(&missing["message"]).contains("Script not found: /nonexistent/train.py"),
         "{missing:#}"
     );
     h.refused(
@@ -265,7 +265,7 @@ async fn the_cost_gate(transport: Transport) {
         )
         .await;
     assert!(
-        refused.to_string().contains("9.99"),
+        refused["details"]["unit_price_per_hour"].as_f64() > quote["unit_price_per_hour"].as_f64(),
         "the new price is shown: {refused:#}"
     );
 
@@ -351,3 +351,52 @@ async fn the_cost_gate(transport: Transport) {
     h.finish().await;
 }
 both_transports!(the_cost_gate, the_cost_gate);
+
+/// A confirmed create behind the cost gate makes one tagged instance, even when the answer to
+/// RunInstances is lost (the plan's ClientToken makes the resend safe), and a release outside a
+/// one-shot plan needs CONFIRM <IDS>.
+async fn a_confirmed_create_and_release(transport: Transport) {
+    let h = Harness::start(spec(transport)).await;
+    h.emu
+        .fault("RunInstances", "server_error_after_commit", 1)
+        .await;
+    let plan = h
+        .plan(
+            "cp_ecs_run_instances",
+            run_args(json!({"instance_name": "acf-lost-answer"})),
+        )
+        .await;
+    let done = h.execute(&plan).await;
+    let ids = array(&done["result"]["instance_ids"]);
+    assert_eq!(ids.len(), 1, "{done:#}");
+    let listed = h
+        .ok(
+            "cp_ecs_describe_instances",
+            json!({"region_id": "cn-hangzhou", "instance_name": "acf-lost-answer"}),
+        )
+        .await;
+    assert_eq!(
+        listed["total_count"], 1,
+        "one instance despite the lost answer: {listed:#}"
+    );
+    let tags = listed["instances"][0]["tags"].to_string();
+    assert!(
+        tags.contains("skillgate.plan") && tags.contains(str_of(&plan["plan_id"]).as_str()),
+        "provenance tag: {listed:#}"
+    );
+
+    let id = str_of(&ids[0]);
+    let release = h
+        .plan(
+            "cp_ecs_delete_instances",
+            json!({"region_id": "cn-hangzhou", "instance_ids": [id]}),
+        )
+        .await;
+    assert_eq!(release["confirm_phrase"], format!("CONFIRM {id}"));
+    h.execute(&release).await;
+    h.finish().await;
+}
+both_transports!(
+    a_confirmed_create_and_release,
+    a_confirmed_create_and_release
+);

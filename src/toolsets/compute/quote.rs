@@ -287,7 +287,7 @@ pub async fn smaller_types(calls: Calls<'_>, spec: &Spec) -> Result<Vec<String>,
                 .collect()
         })
         .unwrap_or_default();
-    smaller.sort_by(|a, b| b.0.cmp(&a.0));
+    smaller.sort_by_key(|(cpu, _)| std::cmp::Reverse(*cpu));
     Ok(smaller.into_iter().map(|(_, id)| id).collect())
 }
 
