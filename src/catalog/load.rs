@@ -221,7 +221,7 @@ impl Catalog {
             let prefix = toolset.tool_prefix();
             for tool in tools.iter_mut() {
                 validate_tool(file, &prefix, tool, registry, &services, &tool_names)?;
-                if let Some(service) = services.get(&tool.call.service) {
+                if let Some(service) = tool.call.as_ref().and_then(|c| services.get(&c.service)) {
                     tool.scope = service.scope.clone();
                     tool.provider = service.provider.clone();
                 }
@@ -374,16 +374,26 @@ fn validate_tool(
     if tool.description.trim().is_empty() || tool.description.len() > 240 {
         return fail("description", "must be 1 to 240 characters".into());
     }
-    let Some(service) = services.get(&tool.call.service) else {
-        return fail(
-            "call.service",
-            format!(
-                "unknown service `{}`; declare it in a [[service]] block",
-                tool.call.service
-            ),
-        );
+    let service = match &tool.call {
+        None => {
+            validate_server_answered(tool).or_else(|(field, message)| fail(&field, message))?;
+            None
+        }
+        Some(own_call) => {
+            let Some(service) = services.get(&own_call.service) else {
+                return fail(
+                    "call.service",
+                    format!(
+                        "unknown service `{}`; declare it in a [[service]] block",
+                        own_call.service
+                    ),
+                );
+            };
+            validate_call(own_call, service).or_else(|(field, message)| fail(&field, message))?;
+            Some(service)
+        }
     };
-    validate_call(&tool.call, service).or_else(|(field, message)| fail(&field, message))?;
+    let scope: &[String] = service.map(|s| s.scope.as_slice()).unwrap_or_default();
     let rollbacks = tool
         .steps
         .iter()
@@ -409,12 +419,16 @@ fn validate_tool(
         validate_call(&step.call, step_service)
             .or_else(|(field, message)| fail(&format!("step.{}.{field}", step.id), message))?;
     }
-    validate_params(tool, service).or_else(|(field, message)| fail(&field, message))?;
+    let provider_fills: &[String] = service
+        .map(|s| s.provider_fills.as_slice())
+        .unwrap_or_default();
+    validate_params(tool, scope, provider_fills)
+        .or_else(|(field, message)| fail(&field, message))?;
     let param_names: HashSet<&str> = tool
         .params
         .iter()
         .map(|p| p.name.as_str())
-        .chain(service.scope.iter().map(String::as_str))
+        .chain(scope.iter().map(String::as_str))
         .collect();
     for guard in &tool.guards {
         let Some(call) = GuardCall::parse(guard) else {
@@ -545,6 +559,43 @@ fn validate_tool(
     Ok(())
 }
 
+/// A tool without a provider call of its own is a read the server answers (a planning rule):
+/// it names a reader, and has nothing that only a call can carry (steps, wire names, guards that
+/// send a call on its behalf are fine).
+fn validate_server_answered(tool: &ToolSpec) -> Result<(), (String, String)> {
+    if tool.effect.is_mutation() {
+        return Err((
+            "call".into(),
+            "a write or destroy tool needs a provider call".into(),
+        ));
+    }
+    if tool.read.is_none() {
+        return Err((
+            "read".into(),
+            "a tool without a call is answered by a reader; name one".into(),
+        ));
+    }
+    if !tool.steps.is_empty() || tool.rollback.is_some() || tool.wait.is_some() {
+        return Err((
+            "call".into(),
+            "steps, rollbacks and waits need the tool's own call".into(),
+        ));
+    }
+    if let Some(param) = tool.params.iter().find(|p| p.wire.is_some()) {
+        return Err((
+            format!("params.{}", param.name),
+            "a tool without a call sends nothing, so no parameter has a wire name".into(),
+        ));
+    }
+    if !tool.constants.is_empty() {
+        return Err((
+            "constants".into(),
+            "a tool without a call sends nothing".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_call(call: &super::CallSpec, service: &ServiceSpec) -> Result<(), (String, String)> {
     if !["GET", "POST", "PUT", "PATCH", "DELETE"].contains(&call.method()) {
         return Err((
@@ -564,17 +615,20 @@ fn validate_call(call: &super::CallSpec, service: &ServiceSpec) -> Result<(), (S
     Ok(())
 }
 
-fn validate_params(tool: &ToolSpec, service: &ServiceSpec) -> Result<(), (String, String)> {
+fn validate_params(
+    tool: &ToolSpec,
+    scope: &[String],
+    provider_fills: &[String],
+) -> Result<(), (String, String)> {
     let mut names = HashSet::new();
     let mut wire_names = HashSet::new();
     for param in &tool.params {
         let field = format!("params.{}", param.name);
-        if !names.insert(param.name.as_str()) || service.scope.contains(&param.name) {
+        if !names.insert(param.name.as_str()) || scope.contains(&param.name) {
             return Err((
                 field,
                 format!(
-                    "duplicate parameter (the service's scope parameters {:?} are added to every tool)",
-                    service.scope
+                    "duplicate parameter (the service's scope parameters {scope:?} are added to every tool)"
                 ),
             ));
         }
@@ -600,9 +654,13 @@ fn validate_params(tool: &ToolSpec, service: &ServiceSpec) -> Result<(), (String
             return Err((field, format!("wire name `{}` used twice", wire.name)));
         }
     }
-    let path_params: Vec<&str> = template_fields(tool.call.path());
+    let path_params: Vec<&str> = tool
+        .call
+        .as_ref()
+        .map(|call| template_fields(call.path()))
+        .unwrap_or_default();
     for field in &path_params {
-        if service.provider_fills.iter().any(|filled| filled == field) {
+        if provider_fills.iter().any(|filled| filled == field) {
             continue;
         }
         let found = tool.params.iter().any(|p| {

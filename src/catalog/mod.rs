@@ -156,8 +156,11 @@ pub struct ToolSpec {
     /// Overrides the default idempotency hint (reads are idempotent, mutations are not).
     #[serde(default)]
     pub idempotent: Option<bool>,
-    /// The provider call this tool maps to (its first step).
-    pub call: CallSpec,
+    /// The provider call this tool maps to (its first step). A read tool answered by the server
+    /// itself (a planning rule, a comparison of other tools' reads) has none and names a `read`
+    /// hook instead.
+    #[serde(default)]
+    pub call: Option<CallSpec>,
     /// The call that undoes `call` if a later step fails (e.g. deletes what it created).
     #[serde(default)]
     pub rollback: Option<StepSpec>,
@@ -221,6 +224,17 @@ impl ToolSpec {
     /// The parameter with this name, if any.
     pub fn param(&self, name: &str) -> Option<&ParamSpec> {
         self.params.iter().find(|p| p.name == name)
+    }
+
+    /// The tool's own provider call, or a failure naming the tool when it has none (the loader
+    /// allows that only for read tools answered by a reader, so a mutation always has one).
+    pub fn own_call(&self) -> Result<&CallSpec, crate::failure::ToolFailure> {
+        self.call.as_ref().ok_or_else(|| {
+            crate::failure::ToolFailure::new(
+                crate::failure::FailureKind::ConfigError,
+                format!("`{}` makes no provider call of its own", self.name),
+            )
+        })
     }
 }
 
@@ -448,6 +462,11 @@ pub struct ConfirmSpec {
     /// Phrase template required when a guard finds the change forceful (e.g. below usage).
     #[serde(default)]
     pub force_phrase: Option<String>,
+    /// Phrase template used when a guard accepted the user's explicit waiver of the confirmation
+    /// (the compute skill's "no confirmation needed"): still a confirmation step, with a phrase
+    /// that puts the waiver on record. Ignored when the human confirms in the client's form.
+    #[serde(default)]
+    pub waived_phrase: Option<String>,
     /// Resource key template: one open plan per key.
     pub target: String,
     /// One-line summary template for previews and the audit log.

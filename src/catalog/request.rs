@@ -53,7 +53,13 @@ pub fn build_request(
                     value: &constant.value,
                 }),
         );
-    build_call(service, &tool.call, user_agent, arguments, values)
+    let Some(call) = &tool.call else {
+        return Err(BuildError(format!(
+            "`{}` makes no provider call of its own",
+            tool.name
+        )));
+    };
+    build_call(service, call, user_agent, arguments, values)
 }
 
 /// A request from explicit wire values (the later steps of a composite plan).

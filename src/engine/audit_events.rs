@@ -69,7 +69,11 @@ impl Events<'_> {
             arguments_digest: Some(plan.arguments_digest.clone()),
             plan_id: Some(plan.id.clone()),
             target: Some(plan.target.clone()),
-            reason: plan.forced.then(|| "force phrase required".to_string()),
+            reason: match (&plan.waiver, plan.forced) {
+                (Some(words), _) => Some(format!("confirmation waived by the user: {words}")),
+                (None, true) => Some("force phrase required".to_string()),
+                (None, false) => None,
+            },
             ..self.base(&plan.tool, Decision::Planned)
         }
     }
@@ -122,6 +126,10 @@ impl Events<'_> {
             arguments_digest: Some(plan.arguments_digest.clone()),
             plan_id: Some(plan.id.clone()),
             target: Some(plan.target.clone()),
+            reason: plan
+                .waiver
+                .as_ref()
+                .map(|words| format!("confirmation waived by the user: {words}")),
             ..self.base(gate_tool, decision)
         }
     }

@@ -154,7 +154,7 @@ impl Engine {
                 .record(events.plan_failure(&plan, Decision::Refused, &failure));
             return Err(self.keep_if_fault(caller, plan, failure));
         }
-        progress::step(&format!("sending {}", tool.call.action));
+        progress::step(&format!("sending {}", tool.own_call()?.action));
         match self
             .execute_steps(calls, &plan, entry, Vec::new(), None)
             .await
@@ -363,7 +363,8 @@ impl Engine {
             )
             .with_hint("plan again to see the current state")
         };
-        let mut ctx = GuardContext::new(calls, tool, plan.arguments.clone(), Phase::Recheck);
+        let mut ctx = GuardContext::new(calls, tool, plan.arguments.clone(), Phase::Recheck)
+            .with_memory(self.gate.memory().for_owner(&plan.owner));
         if let Err(failure) = self.run_guards(&mut ctx, tool).await {
             // A fault of the provider (permission, throttling, outage) says nothing about the state:
             // report it as it is, so a RAM denial still names the action to grant.

@@ -364,12 +364,21 @@ impl Engine {
             return self.wait_operation(caller, toolset, tool, &args).await;
         }
         if !tool.effect.is_mutation() {
-            return self.read(toolset, tool, args).await;
+            return self.read(caller, toolset, tool, args).await;
         }
         let digest = canonical_digest(&Value::Object(args.clone()));
         match self.plan(caller, toolset, tool, args, &digest).await {
             Ok(mut plan) => {
                 plan.human_only = channel == Channel::Human;
+                if plan.human_only && plan.waiver.take().is_some() {
+                    // The human confirms in their own form: a waiver the model relayed changes
+                    // nothing there, so the plain phrase stands.
+                    plan.confirm_phrase = plan.plain_phrase.clone();
+                    plan.checks.push(crate::gate::Check::warning(
+                        "waiver_ignored",
+                        json!("the human confirms in the client's form, so the relayed waiver is not used"),
+                    ));
+                }
                 let view = serde_json::to_value(plan.view()).map_err(|error| {
                     ToolFailure::new(
                         FailureKind::InternalError,
@@ -400,12 +409,14 @@ impl Engine {
 
     async fn read(
         &self,
+        caller: &Owner,
         toolset: &ToolsetSpec,
         tool: &ToolSpec,
         args: Map<String, Value>,
     ) -> Result<Value, ToolFailure> {
         let calls = self.calls(toolset);
-        let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan);
+        let mut ctx = GuardContext::new(calls, tool, args, crate::toolsets::Phase::Plan)
+            .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
         if let Some(name) = &tool.read {
             let reader = self.registry.reader(name).ok_or_else(|| {
@@ -414,7 +425,7 @@ impl Engine {
             return (reader.run)(&mut ctx).await.map(Value::Object);
         }
         let request = calls.build(tool, &ctx.args)?;
-        progress::step(&format!("sending {}", tool.call.action));
+        progress::step(&format!("sending {}", tool.own_call()?.action));
         let response = calls
             .send(&request, crate::providers::RetryMode::Safe)
             .await

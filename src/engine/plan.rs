@@ -41,7 +41,8 @@ impl Engine {
             ToolFailure::new(FailureKind::ConfigError, "mutation without a confirm rule")
         })?;
         let calls = self.calls(toolset);
-        let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan);
+        let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan)
+            .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
         let id = new_plan_id();
         let steps = self.steps(calls, tool, &ctx.args, &id)?;
@@ -51,8 +52,13 @@ impl Engine {
             .collect::<Result<Vec<_>, _>>()?;
         let forced = ctx.force.is_some();
         let plain_phrase = render(&confirm.phrase, &ctx.args);
-        let confirm_phrase = match (&ctx.force, &confirm.force_phrase) {
-            (Some(_), Some(force)) => render(force, &ctx.args),
+        let waiver = ctx
+            .waiver
+            .clone()
+            .filter(|_| confirm.waived_phrase.is_some());
+        let confirm_phrase = match (&ctx.force, &confirm.force_phrase, &confirm.waived_phrase) {
+            (Some(_), Some(force), _) => render(force, &ctx.args),
+            (None, _, Some(waived)) if waiver.is_some() => render(waived, &ctx.args),
             _ => plain_phrase.clone(),
         };
         let now = SystemTime::now();
@@ -70,6 +76,7 @@ impl Engine {
             confirm_phrase,
             plain_phrase,
             forced,
+            waiver,
             human_only: false,
             arguments_digest: digest.to_string(),
             dry_run,
@@ -130,7 +137,7 @@ impl Engine {
         let mut steps = vec![self.step(
             MAIN_STEP,
             main,
-            &tool.call,
+            tool.own_call()?,
             retry,
             tool.execute.clone(),
             main_rollback,

@@ -4,9 +4,11 @@
 //! it will send, and only [`Gate::claim`] (phrase right, same owner, not expired, not used) hands it
 //! back for execution, once. Transport-agnostic: it knows owners, not MCP sessions.
 
+mod memory;
 mod plan;
 mod store;
 
+pub use memory::{Memory, NOTE_TTL, SessionMemory};
 pub use plan::{Check, Owner, Plan, PlanView, Step};
 pub use store::{MemoryPlanStore, PlanStore, Restored, Tombstone, replaced_by};
 
@@ -75,6 +77,7 @@ pub enum GateRefusal {
 pub struct Gate {
     store: Arc<dyn PlanStore>,
     ttl: Duration,
+    memory: SessionMemory,
 }
 
 impl std::fmt::Debug for Gate {
@@ -88,7 +91,16 @@ impl std::fmt::Debug for Gate {
 impl Gate {
     /// A gate over a store, with the plan lifetime.
     pub fn new(store: Arc<dyn PlanStore>, ttl: Duration) -> Self {
-        Self { store, ttl }
+        Self {
+            store,
+            ttl,
+            memory: SessionMemory::default(),
+        }
+    }
+
+    /// What sessions decided that their later calls must respect (a product lock).
+    pub fn memory(&self) -> &SessionMemory {
+        &self.memory
     }
 
     /// How long a plan stays valid.

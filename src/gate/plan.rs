@@ -101,6 +101,11 @@ pub struct Plan {
     pub plain_phrase: String,
     /// True when a guard found the change forceful (below usage).
     pub forced: bool,
+    /// The user's own words waiving the confirmation (recorded by a guard from the tool's explicit
+    /// waiver argument): the plan still needs its phrase, which says so; the estimate is still
+    /// shown. None when no waiver was given, or when a human channel ignored it.
+    #[serde(default)]
+    pub waiver: Option<String>,
     /// True when the human confirms it in the client's own form (elicitation): the `confirm` tool,
     /// which the model calls, may not confirm it, and the phrase is never shown to the model.
     #[serde(default)]
@@ -141,6 +146,8 @@ pub struct PlanView<'a> {
     dry_run: &'a [Value],
     checks: &'a [Check],
     diff: &'a Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiver: Option<&'a str>,
     expires_at: String,
     next_step: String,
 }
@@ -158,11 +165,18 @@ impl Plan {
             dry_run: &self.dry_run,
             checks: &self.checks,
             diff: &self.diff,
+            waiver: self.waiver.as_deref(),
             expires_at: rfc3339(self.expires_at),
-            next_step: format!(
-                "Nothing has changed. Show this plan to the user and wait for them to type `{}` in their own message; then call `confirm` with plan_id and that exact phrase. Any other reply: call `cancel`.",
-                self.confirm_phrase
-            ),
+            next_step: match &self.waiver {
+                None => format!(
+                    "Nothing has changed. Show this plan to the user and wait for them to type `{}` in their own message; then call `confirm` with plan_id and that exact phrase. Any other reply: call `cancel`.",
+                    self.confirm_phrase
+                ),
+                Some(_) => format!(
+                    "Nothing has changed. The user waived the confirmation in this conversation (recorded in the plan and the audit log): show them this plan and its estimate for the record, then call `confirm` with plan_id and `{}`. If they object, call `cancel`.",
+                    self.confirm_phrase
+                ),
+            },
         }
     }
 

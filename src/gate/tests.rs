@@ -14,6 +14,7 @@ fn owner(principal: &str, session: Option<&str>) -> Owner {
 
 fn plan(id: &str, target: &str, owner: Owner, now: SystemTime) -> Plan {
     Plan {
+        waiver: None,
         id: id.into(),
         owner,
         tool: "pai_quota_scale".into(),

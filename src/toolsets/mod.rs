@@ -9,6 +9,7 @@
 
 pub mod autodl;
 pub mod common;
+pub mod compute;
 pub mod ecs_extension;
 pub mod modelarts;
 mod operation_kind;
@@ -24,7 +25,7 @@ use serde_json::{Map, Value};
 
 use crate::catalog::{Catalog, GuardInfo, Registry, ToolSpec, build_request, validate_arguments};
 use crate::failure::{FailureKind, ToolFailure};
-use crate::gate::Check;
+use crate::gate::{Check, Memory};
 use crate::providers::{
     BoxFuture, ProviderError, ProviderRequest, ProviderResponse, Providers, RetryMode,
 };
@@ -37,6 +38,7 @@ const TOOLSETS: &[fn(&mut ToolsetRegistry)] = &[
     ecs_extension::register,
     autodl::register,
     modelarts::register,
+    compute::register,
 ];
 
 /// Whether a guard runs for a new plan or to re-check a stored one before execution.
@@ -153,10 +155,11 @@ impl<'a> Calls<'a> {
         tool: &ToolSpec,
         args: &Map<String, Value>,
     ) -> Result<ProviderRequest, ToolFailure> {
-        let service = self.catalog.service(&tool.call.service).ok_or_else(|| {
+        let call = tool.own_call()?;
+        let service = self.catalog.service(&call.service).ok_or_else(|| {
             ToolFailure::new(
                 FailureKind::ConfigError,
-                format!("unknown service `{}`", tool.call.service),
+                format!("unknown service `{}`", call.service),
             )
         })?;
         build_request(service, tool, self.user_agent, args)
@@ -247,6 +250,13 @@ pub struct GuardContext<'a> {
     facts: HashMap<&'static str, Value>,
     /// Plan or re-check.
     pub phase: Phase,
+    /// The caller's session notes (a product lock), when the engine hands them down.
+    pub memory: Option<Memory>,
+    /// The user's own words waiving the confirmation a guard would otherwise ask for (the compute
+    /// skill's "no confirmation needed"), when a guard accepted the tool's explicit waiver
+    /// argument: the plan records it and uses the tool's `waived_phrase`. The server never sets
+    /// it by itself, and a human confirmation channel ignores it.
+    pub waiver: Option<String>,
 }
 
 impl<'a> GuardContext<'a> {
@@ -268,7 +278,15 @@ impl<'a> GuardContext<'a> {
             force: None,
             facts: HashMap::new(),
             phase,
+            memory: None,
+            waiver: None,
         }
+    }
+
+    /// The same context with the caller's session notes.
+    pub fn with_memory(mut self, memory: Memory) -> Self {
+        self.memory = Some(memory);
+        self
     }
 
     /// The region of this call.

@@ -6,6 +6,7 @@
 mod audit;
 mod autodl;
 mod common;
+mod compute;
 mod crash;
 mod economy;
 mod ecs_extension;

@@ -18,9 +18,10 @@ fn catalog() -> Catalog {
 
 /// Whether a gated tool's call is a read on the wire (the emulator's route does not mutate).
 fn reads_on_the_wire(tool: &skillgate::catalog::ToolSpec) -> bool {
+    let call = tool.call.as_ref().expect("a gated tool has a call");
     skillgate::emulator::route_table().iter().any(|route| {
-        route.action == tool.call.action
-            && route.method.eq_ignore_ascii_case(tool.call.method())
+        route.action == call.action
+            && route.method.eq_ignore_ascii_case(call.method())
             && !route.mutating
     })
 }
@@ -89,13 +90,14 @@ async fn every_mutation_is_gated_with_its_catalog_example() {
 
         // The exact phrase executes it, once; a replay is refused and sends nothing more.
         let plan = h.plan(name, example.clone()).await;
-        let calls_before = h.emu.requests_for(&tool.call.action).await.len();
+        let action = &tool.call.as_ref().expect("a gated tool has a call").action;
+        let calls_before = h.emu.requests_for(action).await.len();
         h.execute(&plan).await;
         let sent = h.emu.mutating_requests().await.len();
         if reads_on_the_wire(tool) {
             // A gated read (a confirmed password reveal) changes nothing: its call was sent.
             assert!(
-                h.emu.requests_for(&tool.call.action).await.len() > calls_before,
+                h.emu.requests_for(action).await.len() > calls_before,
                 "`{name}`: the confirmed plan was sent"
             );
         } else {

@@ -77,7 +77,13 @@ pub fn match_path(template: &str, raw_path: &str) -> Option<(BTreeMap<String, St
 
 /// The first label of the host a service is served on, where it differs from the service's
 /// code: ModelArts v1 shares the ModelArts host, SWR's API is `swr-api.{region}`.
-const HOST_LABELS: &[(&str, &str)] = &[("modelarts-v1", "modelarts"), ("swr", "swr-api")];
+/// Service codes whose host label differs: a second version of a service, SWR's API host, and
+/// a service named after its provider because catalog service ids are global (Alibaba has `vpc`).
+const HOST_LABELS: &[(&str, &str)] = &[
+    ("modelarts-v1", "modelarts"),
+    ("swr", "swr-api"),
+    ("vpc-huawei", "vpc"),
+];
 
 /// The host label of a service code.
 pub fn host_label(code: &str) -> &str {

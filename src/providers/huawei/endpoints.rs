@@ -59,6 +59,9 @@ pub fn iam_host(region: &str) -> String {
 /// The SDK's name of a catalog service: the id without a version suffix (`modelarts-v1`,
 /// the catalog's ModelArts v1, is the SDK's `modelarts`).
 pub fn sdk_service(service: &str) -> &str {
+    // Catalog service ids are global, so a Huawei service whose name another provider already
+    // uses carries the provider (`vpc-huawei`); the SDK knows it as `vpc`.
+    let service = service.strip_suffix("-huawei").unwrap_or(service);
     match service.rsplit_once("-v") {
         Some((name, version))
             if !version.is_empty() && version.chars().all(|c| c.is_ascii_digit()) =>
@@ -192,6 +195,7 @@ mod tests {
             "HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"
         );
         assert_eq!(sdk_service("swr"), "swr");
+        assert_eq!(sdk_service("vpc-huawei"), "vpc");
         let env = |name: &str| match name {
             "HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4" => {
                 Some(" http://127.0.0.1:9,http://127.0.0.1:10".to_owned())

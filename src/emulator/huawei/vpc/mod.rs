@@ -33,13 +33,13 @@ impl Backend for VpcBackend {
 }
 
 impl ServiceBackend for VpcBackend {
-    const SERVICE: &'static str = "vpc";
+    const SERVICE: &'static str = "vpc-huawei";
 }
 
 /// The VPC service.
 pub static SERVICE: ServiceDef<VpcBackend> = ServiceDef {
     provider: PROVIDER,
-    code: "vpc",
+    code: "vpc-huawei",
     product: "VPC",
     version: VERSION,
     routes: ROUTES,
