@@ -96,7 +96,7 @@ fn parse_plan(text: &str) -> Option<Plan> {
     serde_json::from_str(text).ok()
 }
 
-/// A placeholder for the newer plan's id inside a tombstone built before it is known.
+/// A stand-in for the newer plan's id inside a tombstone built before it is known.
 const NEWER: &str = "@@newer-plan@@";
 
 impl RedisPlanStore {
