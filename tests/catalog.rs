@@ -15,19 +15,17 @@ fn catalog() -> Catalog {
     Catalog::embedded(&registry()).expect("the built-in catalog loads")
 }
 
-/// Every embedded catalog file, with the first one (`pai-quota`) replaced by `first`: guards may
-/// read through another toolset's tools, so a catalog is checked as a whole.
-/// Every embedded toolset, with the pai-quota catalog replaced by `pai_quota`.
+/// Every embedded catalog file (parts included), with the pai-quota `tools.toml` replaced by
+/// `pai_quota`: guards may read through another toolset's tools, so a catalog is checked whole.
 fn sources_with(pai_quota: String) -> Vec<(String, String)> {
-    skillgate::catalog::EMBEDDED_TOOLSETS
-        .iter()
-        .map(|(folder, text, _)| {
-            let text = if *folder == "pai-quota" {
-                pai_quota.clone()
+    skillgate::catalog::embedded_sources()
+        .into_iter()
+        .map(|(file, text)| {
+            if file == "tools/pai-quota/tools.toml" {
+                (file, pai_quota.clone())
             } else {
-                text.to_string()
-            };
-            (format!("tools/{folder}/tools.toml"), text)
+                (file, text)
+            }
         })
         .collect()
 }
@@ -552,4 +550,54 @@ fn the_coverage_check_notices_a_missing_route() {
         "the table has no made-up route"
     );
     assert_eq!(path_shape("/api/v1/quotas/{QuotaId}/"), "/api/v1/quotas/{}");
+}
+
+/// The pai-quota `tools.toml` cut before its last `[[tool]]`: `(head, last tool)`.
+fn pai_quota_split() -> (String, String) {
+    let text = skillgate::catalog::EMBEDDED_TOOLSETS
+        .iter()
+        .find(|(folder, _, _)| *folder == "pai-quota")
+        .map(|(_, text, _)| *text)
+        .expect("the pai-quota catalog");
+    let at = text.rfind("[[tool]]").expect("a tool");
+    (text[..at].to_string(), text[at..].to_string())
+}
+
+#[test]
+fn a_part_file_adds_tools_to_the_toolset_of_its_folder() {
+    let whole = catalog();
+    let (head, last) = pai_quota_split();
+    let mut sources = sources_with(head);
+    sources.push(("tools/pai-quota/extra.toml".into(), last.clone()));
+    let split = Catalog::from_sources(sources, &registry()).expect("the split catalog loads");
+    let names = |catalog: &Catalog| {
+        catalog
+            .tools()
+            .map(|(_, t)| t.name.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        names(&split),
+        names(&whole),
+        "the same tools, in the same order"
+    );
+
+    // A duplicate in a part is reported with the part's own file name.
+    let mut sources = sources_with(pai_quota_split().0 + &last);
+    sources.push(("tools/pai-quota/extra.toml".into(), last.clone()));
+    let error = Catalog::from_sources(sources, &registry()).expect_err("a duplicate tool");
+    assert!(
+        error.to_string().contains("tools/pai-quota/extra.toml")
+            && error.to_string().contains("duplicate tool name"),
+        "{error}"
+    );
+
+    // A part whose folder declares no toolset is refused, not dropped.
+    let mut sources = sources_with(pai_quota_split().0 + &last);
+    sources.push(("tools/nowhere/extra.toml".into(), last));
+    let error = Catalog::from_sources(sources, &registry()).expect_err("an orphan part");
+    assert!(
+        error.to_string().contains("tools/nowhere/extra.toml"),
+        "{error}"
+    );
 }

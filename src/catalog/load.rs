@@ -20,6 +20,44 @@ mod embedded {
 /// needs no edit here.
 pub const EMBEDDED_TOOLSETS: &[(&str, &str, Option<&str>)] = embedded::EMBEDDED;
 
+/// `(folder, file, text)` of every further `*.toml` of a toolset folder compiled into the binary:
+/// a large toolset splits its tools across files (one per group), so that work on one group
+/// never edits the file another group lives in.
+pub const EMBEDDED_PARTS: &[(&str, &str, &str)] = embedded::PARTS;
+
+/// The embedded catalog as `(file name, text)` sources: every `tools.toml`, then every part.
+pub fn embedded_sources() -> Vec<(String, String)> {
+    let toolsets = EMBEDDED_TOOLSETS
+        .iter()
+        .map(|(folder, text, _)| (format!("tools/{folder}/tools.toml"), text.to_string()));
+    let parts = EMBEDDED_PARTS
+        .iter()
+        .map(|(folder, file, text)| (format!("tools/{folder}/{file}"), text.to_string()));
+    toolsets.chain(parts).collect()
+}
+
+/// A part file: more tools (and the services they call) of the toolset whose `tools.toml` sits in
+/// the same folder. It declares no `[toolset]` of its own.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CatalogPart {
+    #[serde(default, rename = "service")]
+    services: Vec<ServiceSpec>,
+    #[serde(default, rename = "tool")]
+    tools: Vec<ToolSpec>,
+}
+
+/// The folder a catalog file sits in and whether it is the folder's `tools.toml`.
+fn folder_of(file: &str) -> (&str, bool) {
+    let path = std::path::Path::new(file);
+    let is_main = path.file_name().is_some_and(|name| name == "tools.toml");
+    let folder = file
+        .rsplit_once(['/', '\\'])
+        .map(|(folder, _)| folder)
+        .unwrap_or("");
+    (folder, is_main)
+}
+
 /// A broken catalog: where and what.
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -103,42 +141,62 @@ fn valid_ident(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
 }
 
+fn parse_error(file: &str, error: &toml::de::Error) -> CatalogError {
+    CatalogError::Parse {
+        file: file.to_string(),
+        message: error.to_string().trim().replace('\n', " "),
+    }
+}
+
 /// The most tools a toolset's `core` may list by default.
 pub const MAX_CORE_TOOLS: usize = 5;
 
 impl Catalog {
     /// Loads the catalog compiled into the binary.
     pub fn embedded(registry: &Registry) -> Result<Self, CatalogError> {
-        Self::from_sources(
-            EMBEDDED_TOOLSETS
-                .iter()
-                .map(|(folder, text, _)| (format!("tools/{folder}/tools.toml"), text.to_string())),
-            registry,
-        )
+        Self::from_sources(embedded_sources(), registry)
     }
 
-    /// Loads every `<dir>/<toolset>/tools.toml`.
+    /// Loads every `<dir>/<toolset>/tools.toml` and the toolset's further `*.toml` parts.
     pub fn from_dir(dir: &std::path::Path, registry: &Registry) -> Result<Self, CatalogError> {
         let io = |path: &std::path::Path, source| CatalogError::Io {
             path: path.display().to_string(),
             source,
         };
-        let mut sources = Vec::new();
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
+        let mut folders: Vec<_> = std::fs::read_dir(dir)
             .map_err(|e| io(dir, e))?
             .filter_map(Result::ok)
-            .map(|e| e.path().join("tools.toml"))
-            .filter(|p| p.is_file())
+            .map(|e| e.path())
+            .filter(|p| p.join("tools.toml").is_file())
             .collect();
-        entries.sort();
-        for path in entries {
+        folders.sort();
+        let mut mains = Vec::new();
+        let mut parts = Vec::new();
+        for folder in folders {
+            mains.push(folder.join("tools.toml"));
+            let mut more: Vec<_> = std::fs::read_dir(&folder)
+                .map_err(|e| io(&folder, e))?
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.extension().is_some_and(|ext| ext == "toml")
+                        && p.file_name().is_some_and(|name| name != "tools.toml")
+                })
+                .collect();
+            more.sort();
+            parts.extend(more);
+        }
+        let mut sources = Vec::new();
+        for path in mains.into_iter().chain(parts) {
             let text = std::fs::read_to_string(&path).map_err(|e| io(&path, e))?;
             sources.push((path.display().to_string(), text));
         }
         Self::from_sources(sources, registry)
     }
 
-    /// Parses and validates catalog sources `(file name, text)`.
+    /// Parses and validates catalog sources `(file name, text)`. A file named `tools.toml`
+    /// declares a toolset; any other file is a part whose tools join the toolset declared in the
+    /// same folder.
     pub fn from_sources(
         sources: impl IntoIterator<Item = (String, String)>,
         registry: &Registry,
@@ -148,11 +206,29 @@ impl Catalog {
         let mut services: BTreeMap<String, ServiceSpec> = BTreeMap::new();
         let mut tool_names = HashSet::new();
         let mut toolset_names = HashSet::new();
-        for (file, text) in sources {
-            let parsed: CatalogFile = toml::from_str(&text).map_err(|e| CatalogError::Parse {
-                file: file.clone(),
-                message: e.to_string().trim().replace('\n', " "),
-            })?;
+        let (mains, parts): (Vec<_>, Vec<_>) =
+            sources.into_iter().partition(|(file, _)| folder_of(file).1);
+        let mut parts_by_folder: BTreeMap<String, Vec<(String, CatalogPart)>> = BTreeMap::new();
+        for (file, text) in parts {
+            let part: CatalogPart = toml::from_str(&text).map_err(|e| parse_error(&file, &e))?;
+            parts_by_folder
+                .entry(folder_of(&file).0.to_string())
+                .or_default()
+                .push((file, part));
+        }
+        for (file, text) in mains {
+            let mut parsed: CatalogFile =
+                toml::from_str(&text).map_err(|e| parse_error(&file, &e))?;
+            // Tools of a part keep their own file name for errors.
+            let mut tool_files = vec![file.clone(); parsed.tools.len()];
+            for (part_file, part) in parts_by_folder
+                .remove(folder_of(&file).0)
+                .unwrap_or_default()
+            {
+                tool_files.extend(std::iter::repeat_n(part_file, part.tools.len()));
+                parsed.services.extend(part.services);
+                parsed.tools.extend(part.tools);
+            }
             let toolset = &parsed.toolset;
             if !toolset_names.insert(toolset.name.clone()) {
                 return Err(invalid(
@@ -181,9 +257,14 @@ impl Catalog {
                     }
                 }
             }
-            for tool in &parsed.tools {
+            for (tool, tool_file) in parsed.tools.iter().zip(&tool_files) {
                 if !tool_names.insert(tool.name.clone()) {
-                    return Err(invalid(&file, &tool.name, "name", "duplicate tool name"));
+                    return Err(invalid(
+                        tool_file,
+                        &tool.name,
+                        "name",
+                        "duplicate tool name",
+                    ));
                 }
             }
             // The core is listed by default: a name that is not one of this toolset's tools would
@@ -212,14 +293,24 @@ impl Catalog {
                     ));
                 }
             }
-            files.push(file);
+            files.push(tool_files);
             toolsets.push((parsed.toolset, parsed.tools));
+        }
+        if let Some((_, parts)) = parts_by_folder.into_iter().next()
+            && let Some((file, _)) = parts.first()
+        {
+            return Err(invalid(
+                file,
+                "",
+                "file",
+                "a part file needs a `tools.toml` declaring its toolset in the same folder",
+            ));
         }
         // Tools are checked once every file is read: services and the tools guards call may be
         // declared by another toolset.
-        for (file, (toolset, tools)) in files.iter().zip(&mut toolsets) {
+        for (tool_files, (toolset, tools)) in files.iter().zip(&mut toolsets) {
             let prefix = toolset.tool_prefix();
-            for tool in tools.iter_mut() {
+            for (tool, file) in tools.iter_mut().zip(tool_files) {
                 validate_tool(file, &prefix, tool, registry, &services, &tool_names)?;
                 if let Some(service) = tool.call.as_ref().and_then(|c| services.get(&c.service)) {
                     tool.scope = service.scope.clone();

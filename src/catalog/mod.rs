@@ -13,7 +13,10 @@ mod schema;
 pub mod search;
 mod select;
 
-pub use load::{Catalog, CatalogError, EMBEDDED_TOOLSETS, GuardCall, template_fields};
+pub use load::{
+    Catalog, CatalogError, EMBEDDED_PARTS, EMBEDDED_TOOLSETS, GuardCall, embedded_sources,
+    template_fields,
+};
 pub use params::{ArgumentError, validate_arguments};
 pub use registry::{GuardInfo, Registry};
 pub use request::{BuildError, build_request, build_step_request};

@@ -2,7 +2,7 @@
 //! swapped, tables duplicated or bytes cut either loads or fails with an error that names the
 //! file; it never panics. (Catalogs come from `--catalog-dir` too, so they are input.)
 
-use skillgate::catalog::{Catalog, EMBEDDED_TOOLSETS};
+use skillgate::catalog::{Catalog, embedded_sources};
 use skillgate::toolsets::ToolsetRegistry;
 
 use super::input::Cursor;
@@ -69,17 +69,18 @@ fn edited(text: &str, input: &mut Cursor<'_>) -> String {
 
 fn check(bytes: &[u8]) {
     let mut input = Cursor::new(bytes);
-    let target = input.below(EMBEDDED_TOOLSETS.len());
-    let sources: Vec<(String, String)> = EMBEDDED_TOOLSETS
-        .iter()
+    let files = embedded_sources();
+    let target = input.below(files.len());
+    let sources: Vec<(String, String)> = files
+        .into_iter()
         .enumerate()
-        .map(|(i, (folder, text, _))| {
+        .map(|(i, (file, text))| {
             let text = if i == target {
-                edited(text, &mut input)
+                edited(&text, &mut input)
             } else {
-                (*text).to_owned()
+                text
             };
-            (format!("tools/{folder}/tools.toml"), text)
+            (file, text)
         })
         .collect();
     let registry =
