@@ -312,7 +312,7 @@ impl Catalog {
             let prefix = toolset.tool_prefix();
             for (tool, file) in tools.iter_mut().zip(tool_files) {
                 validate_tool(file, &prefix, tool, registry, &services, &tool_names)?;
-                if let Some(service) = tool.call.as_ref().and_then(|c| services.get(&c.service)) {
+                if let Some(service) = tool.first_call().and_then(|c| services.get(&c.service)) {
                     tool.scope = service.scope.clone();
                     tool.provider = service.provider.clone();
                 }
@@ -466,6 +466,10 @@ fn validate_tool(
         return fail("description", "must be 1 to 240 characters".into());
     }
     let service = match &tool.call {
+        None if tool.is_composite() => {
+            validate_composite(tool).or_else(|(field, message)| fail(&field, message))?;
+            tool.first_call().and_then(|call| services.get(&call.service))
+        }
         None => {
             validate_server_answered(tool).or_else(|(field, message)| fail(&field, message))?;
             None
@@ -492,13 +496,22 @@ fn validate_tool(
         .chain(tool.rollback.as_ref());
     let mut step_ids = HashSet::new();
     for step in tool.steps.iter().chain(rollbacks) {
-        if step.id == "main" || !step_ids.insert(step.id.as_str()) {
+        if ["main", "arguments"].contains(&step.id.as_str()) || !step_ids.insert(step.id.as_str())
+        {
             return fail(
                 "step.id",
                 format!(
-                    "step id `{}` is used twice (or is the reserved `main`)",
+                    "step id `{}` is used twice (or is the reserved `main` or `arguments`)",
                     step.id
                 ),
+            );
+        }
+        if let Some(when) = &step.when
+            && tool.param(when).is_none()
+        {
+            return fail(
+                &format!("step.{}.when", step.id),
+                format!("`{when}` is not a parameter of this tool"),
             );
         }
         let Some(step_service) = services.get(&step.call.service) else {
@@ -653,6 +666,35 @@ fn validate_tool(
 /// A tool without a provider call of its own is a read the server answers (a planning rule):
 /// it names a reader, and has nothing that only a call can carry (steps, wire names, guards that
 /// send a call on its behalf are fine).
+/// A composite plan: mutation steps only, its values given by the steps' wire templates.
+fn validate_composite(tool: &ToolSpec) -> Result<(), (String, String)> {
+    if !tool.effect.is_mutation() {
+        return Err((
+            "steps".into(),
+            "a read has no plan: steps belong to write and destroy tools".into(),
+        ));
+    }
+    if tool.rollback.is_some() || tool.read.is_some() || tool.wait.is_some() {
+        return Err((
+            "call".into(),
+            "a composite plan rolls back per step and has no reader or wait".into(),
+        ));
+    }
+    if let Some(param) = tool.params.iter().find(|p| p.wire.is_some()) {
+        return Err((
+            format!("params.{}", param.name),
+            "a composite plan's values go on the wire through its steps' `wire` templates".into(),
+        ));
+    }
+    if !tool.constants.is_empty() {
+        return Err((
+            "constants".into(),
+            "a composite plan's constants belong in its steps' `wire`".into(),
+        ));
+    }
+    Ok(())
+}
+
 fn validate_server_answered(tool: &ToolSpec) -> Result<(), (String, String)> {
     if tool.effect.is_mutation() {
         return Err((

@@ -229,8 +229,22 @@ impl ToolSpec {
         self.params.iter().find(|p| p.name == name)
     }
 
+    /// A composite tool: a plan of declared steps only, with no call of its own (each step may
+    /// be included or left out at plan time by its `when`).
+    pub fn is_composite(&self) -> bool {
+        self.call.is_none() && !self.steps.is_empty()
+    }
+
+    /// The call that decides the tool's service (scope, provider): its own, or a composite's
+    /// first step's.
+    pub fn first_call(&self) -> Option<&CallSpec> {
+        self.call
+            .as_ref()
+            .or_else(|| self.steps.first().map(|step| &step.call))
+    }
+
     /// The tool's own provider call, or a failure naming the tool when it has none (the loader
-    /// allows that only for read tools answered by a reader, so a mutation always has one).
+    /// allows that only for read tools answered by a reader and for composite plans).
     pub fn own_call(&self) -> Result<&CallSpec, crate::failure::ToolFailure> {
         self.call.as_ref().ok_or_else(|| {
             crate::failure::ToolFailure::new(
@@ -316,6 +330,11 @@ pub struct StepSpec {
     /// The call that undoes this step, if the plan fails after it (deletes what it made).
     #[serde(default)]
     pub rollback: Option<Box<StepSpec>>,
+    /// A parameter (usually hidden, set by a guard at plan time) that must be truthy for the
+    /// step to be part of the plan: "create the VPC" only when no usable one exists. Decided
+    /// when planning, so the preview lists exactly the steps that will run.
+    #[serde(default)]
+    pub when: Option<String>,
 }
 
 /// One wire value of a step.
@@ -541,17 +560,40 @@ impl FieldType {
     }
 }
 
-/// Reads a dot path (`QuotaConfig.UserVpc`) from a JSON value.
+/// Reads a dot path (`QuotaConfig.UserVpc`) from a JSON value; a numeric segment (`.0`) or a
+/// bracket (`InstanceIdSet[0]`) indexes a list.
 pub fn lookup<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(value, |current, key| current.get(key))
+    path.split('.').try_fold(value, |current, segment| {
+        let (key, indexes) = match segment.find('[') {
+            Some(at) => (&segment[..at], &segment[at..]),
+            None => (segment, ""),
+        };
+        let mut current = match (current, key.parse::<usize>()) {
+            (_, _) if key.is_empty() && !indexes.is_empty() => current,
+            (Value::Array(items), Ok(index)) => items.get(index)?,
+            _ => current.get(key)?,
+        };
+        for index in indexes.split_terminator(']') {
+            let index = index.strip_prefix('[')?.parse::<usize>().ok()?;
+            current = current.get(index)?;
+        }
+        Some(current)
+    })
+}
+
+/// Reads the first present, non-null value of `a|b|c` alternatives (each a [`lookup`] path):
+/// a composite plan's record takes `vpc.VpcId|arguments.vpc_id`, the new VPC or the reused one.
+pub fn lookup_first<'a>(value: &'a Value, paths: &str) -> Option<&'a Value> {
+    paths
+        .split('|')
+        .find_map(|path| lookup(value, path.trim()).filter(|v| !v.is_null()))
 }
 
 /// Projects one provider object onto the declared fields; absent fields are left out.
 pub fn project_fields(source: &Value, fields: &[FieldSpec]) -> serde_json::Map<String, Value> {
     let mut out = serde_json::Map::new();
     for field in fields {
-        if let Some(value) = lookup(source, &field.from).filter(|v| !v.is_null()) {
+        if let Some(value) = lookup_first(source, &field.from) {
             out.insert(field.name.clone(), value.clone());
         }
     }
@@ -624,4 +666,29 @@ pub const DISCOVERY_TOOLS: [&str; 5] = [
 /// True for the discovery tools.
 pub fn is_discovery(name: &str) -> bool {
     DISCOVERY_TOOLS.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn paths_index_lists_and_take_the_first_alternative_present() {
+        let answer = json!({"InstanceIdSets": {"InstanceIdSet": ["i-1", "i-2"]}, "arguments": {"vpc_id": "vpc-old"}});
+        assert_eq!(
+            lookup(&answer, "InstanceIdSets.InstanceIdSet.1"),
+            Some(&json!("i-2"))
+        );
+        assert_eq!(
+            lookup(&answer, "InstanceIdSets.InstanceIdSet[0]"),
+            Some(&json!("i-1"))
+        );
+        assert_eq!(lookup(&answer, "InstanceIdSets.InstanceIdSet.7"), None);
+        assert_eq!(
+            lookup_first(&answer, "vpc.VpcId|arguments.vpc_id"),
+            Some(&json!("vpc-old"))
+        );
+        assert_eq!(lookup_first(&answer, "vpc.VpcId|nothing"), None);
+    }
 }

@@ -154,7 +154,12 @@ impl Engine {
                 .record(events.plan_failure(&plan, Decision::Refused, &failure));
             return Err(self.keep_if_fault(caller, plan, failure));
         }
-        progress::step(&format!("sending {}", tool.own_call()?.action));
+        let first_action = plan
+            .steps
+            .first()
+            .map(|step| step.request.action.clone())
+            .unwrap_or_default();
+        progress::step(&format!("sending {first_action}"));
         match self
             .execute_steps(calls, &plan, entry, Vec::new(), None)
             .await
@@ -248,10 +253,18 @@ impl Engine {
             .iter()
             .filter_map(|(_, o)| o.response().request_id.clone())
             .collect();
-        let result = outcomes
-            .first()
-            .map(|(_, o)| crate::catalog::project(&tool.output, &o.response().body))
-            .unwrap_or_default();
+        // A composite plan's result is a record across its steps (`vpc.VpcId|arguments.vpc_id`:
+        // what a step created, or what the guards chose to reuse); a plain one projects the
+        // tool's own answer.
+        let source = if tool.is_composite() {
+            composite_source(plan, &outcomes)
+        } else {
+            outcomes
+                .first()
+                .map(|(_, o)| o.response().body.clone())
+                .unwrap_or_default()
+        };
+        let result = crate::catalog::project(&tool.output, &source);
         let recovery: Vec<String> = outcomes
             .iter()
             .filter_map(|(id, o)| o.recovery().map(|how| format!("{id}: {how}")))
@@ -279,11 +292,7 @@ impl Engine {
         });
         if let Some(object) = out.as_object_mut() {
             if tool.operation.is_some() {
-                let first = outcomes
-                    .first()
-                    .map(|(_, o)| o.response().body.clone())
-                    .unwrap_or_default();
-                match self.begin_operation(caller, tool, plan, &first) {
+                match self.begin_operation(caller, tool, plan, &source) {
                     Ok(view) => {
                         object.insert("operation".into(), view);
                     }
@@ -642,6 +651,19 @@ impl Engine {
         }
         report
     }
+}
+
+/// What a composite plan's record and operation read: `{"arguments": {...}, "<step>": answer}`.
+fn composite_source(plan: &Plan, outcomes: &[(String, ExecOutcome)]) -> Value {
+    let mut source = Map::new();
+    source.insert(
+        "arguments".into(),
+        Value::Object(plan.arguments.clone()),
+    );
+    for (id, outcome) in outcomes {
+        source.insert(id.clone(), outcome.response().body.clone());
+    }
+    Value::Object(source)
 }
 
 fn outcome_unknown(failure: &ToolFailure) -> bool {

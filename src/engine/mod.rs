@@ -368,7 +368,8 @@ impl Engine {
         }
         let digest = canonical_digest(&Value::Object(args.clone()));
         match self.plan(caller, toolset, tool, args, &digest).await {
-            Ok(mut plan) => {
+            Ok(plan::Planned::Settled(answer)) => Ok(answer),
+            Ok(plan::Planned::Plan(mut plan)) => {
                 plan.human_only = channel == Channel::Human;
                 if plan.human_only && plan.waiver.take().is_some() {
                     // The human confirms in their own form: a waiver the model relayed changes
@@ -388,7 +389,7 @@ impl Engine {
                 let events = self.events(caller);
                 // A plan that is not on record is never stored, so it can never be confirmed.
                 self.audit.record_required(events.planned(&plan))?;
-                if let Some(replaced) = self.gate.store(plan).map_err(ToolFailure::from)? {
+                if let Some(replaced) = self.gate.store(*plan).map_err(ToolFailure::from)? {
                     self.audit.record(events.replaced(
                         &tool.name,
                         &replaced,

@@ -27,6 +27,14 @@ pub fn idempotency_token(plan_id: &str, step_id: &str) -> String {
     format!("sg{}", &hex::encode(digest)[..30])
 }
 
+/// What planning a mutation came to.
+pub(super) enum Planned {
+    /// A plan to show and confirm.
+    Plan(Box<Plan>),
+    /// Nothing to change: the live state already is what the tool would make.
+    Settled(Value),
+}
+
 impl Engine {
     /// Validates, checks against the live API, and builds a plan.
     pub(super) async fn plan(
@@ -36,7 +44,7 @@ impl Engine {
         tool: &ToolSpec,
         args: Map<String, Value>,
         digest: &str,
-    ) -> Result<Plan, ToolFailure> {
+    ) -> Result<Planned, ToolFailure> {
         let confirm = tool.confirm.as_ref().ok_or_else(|| {
             ToolFailure::new(FailureKind::ConfigError, "mutation without a confirm rule")
         })?;
@@ -44,6 +52,9 @@ impl Engine {
         let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan)
             .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
+        if let Some(answer) = ctx.settled.take() {
+            return Ok(Planned::Settled(answer));
+        }
         let id = new_plan_id();
         let steps = self.steps(calls, tool, &ctx.args, &id)?;
         let dry_run = steps
@@ -66,7 +77,7 @@ impl Engine {
         if let Some(reason) = &ctx.force {
             summary.push_str(&format!(" (FORCE: {reason})"));
         }
-        Ok(Plan {
+        Ok(Planned::Plan(Box::new(Plan {
             id,
             owner: caller.clone(),
             tool: tool.name.clone(),
@@ -88,7 +99,7 @@ impl Engine {
             arguments: ctx.args,
             created_at: now,
             expires_at: now + self.gate.ttl(),
-        })
+        })))
     }
 
     /// What a step's preview shows: the masked request, and for composite plans the step id,
@@ -123,27 +134,37 @@ impl Engine {
         args: &Map<String, Value>,
         plan_id: &str,
     ) -> Result<Vec<Step>, ToolFailure> {
-        let main = calls.build(tool, args)?;
-        let retry = if tool.is_idempotent() {
-            RetryMode::Safe
-        } else {
-            RetryMode::NotAfterSend
-        };
-        let main_rollback = tool
-            .rollback
-            .as_ref()
-            .map(|rollback| self.step_request(calls, rollback, args))
-            .transpose()?;
-        let mut steps = vec![self.step(
-            MAIN_STEP,
-            main,
-            tool.own_call()?,
-            retry,
-            tool.execute.clone(),
-            main_rollback,
-            plan_id,
-        )];
-        for spec in &tool.steps {
+        let mut steps = Vec::new();
+        if let Some(call) = &tool.call {
+            let main = calls.build(tool, args)?;
+            let retry = if tool.is_idempotent() {
+                RetryMode::Safe
+            } else {
+                RetryMode::NotAfterSend
+            };
+            let main_rollback = tool
+                .rollback
+                .as_ref()
+                .map(|rollback| self.step_request(calls, rollback, args))
+                .transpose()?;
+            steps.push(self.step(
+                MAIN_STEP,
+                main,
+                call,
+                retry,
+                tool.execute.clone(),
+                main_rollback,
+                plan_id,
+            ));
+        }
+        // A step whose `when` argument is unset or false is not part of this plan (a guard
+        // decided that what it would create already exists).
+        let included = tool.steps.iter().filter(|spec| {
+            spec.when
+                .as_ref()
+                .is_none_or(|name| args.get(name).is_some_and(truthy))
+        });
+        for spec in included {
             let request = self.step_request(calls, spec, args)?;
             let rollback = spec
                 .rollback
@@ -220,6 +241,19 @@ impl Engine {
             provenance,
             rollback,
         }
+    }
+}
+
+/// Whether a `when` argument includes its step: `true`, a non-empty string or list, a non-zero
+/// number.
+fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Bool(flag) => *flag,
+        Value::String(text) => !text.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Number(number) => number.as_f64().is_some_and(|n| n != 0.0),
+        Value::Object(map) => !map.is_empty(),
+        Value::Null => false,
     }
 }
 
