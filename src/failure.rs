@@ -53,6 +53,7 @@ failure_kinds! {
     ScriptIncomplete => "script_incomplete": "The script has no executable logic (only comments, pass or TODO).",
     ImmutableField => "immutable_field": "The field cannot be changed after creation.",
     InUse => "in_use": "The resource is still in use (children, bindings, workloads).",
+    NotCreatedBySkillgate => "not_created_by_skillgate": "A cleanup named a resource this server did not create (no `skillgate.plan` tag); nothing is deleted.",
     PermissionDenied => "permission_denied": "The identity lacks a permission; the hint names the action to grant.",
     ReadOnly => "read_only": "The server runs with --read-only (or the tool is excluded).",
     ConfirmationMismatch => "confirmation_mismatch": "The phrase was not the exact phrase; the plan is cancelled.",

@@ -468,7 +468,8 @@ fn validate_tool(
     let service = match &tool.call {
         None if tool.is_composite() => {
             validate_composite(tool).or_else(|(field, message)| fail(&field, message))?;
-            tool.first_call().and_then(|call| services.get(&call.service))
+            tool.first_call()
+                .and_then(|call| services.get(&call.service))
         }
         None => {
             validate_server_answered(tool).or_else(|(field, message)| fail(&field, message))?;
@@ -496,14 +497,21 @@ fn validate_tool(
         .chain(tool.rollback.as_ref());
     let mut step_ids = HashSet::new();
     for step in tool.steps.iter().chain(rollbacks) {
-        if ["main", "arguments"].contains(&step.id.as_str()) || !step_ids.insert(step.id.as_str())
-        {
+        if ["main", "arguments"].contains(&step.id.as_str()) || !step_ids.insert(step.id.as_str()) {
             return fail(
                 "step.id",
                 format!(
                     "step id `{}` is used twice (or is the reserved `main` or `arguments`)",
                     step.id
                 ),
+            );
+        }
+        if let Some(ready) = &step.ready
+            && !tool_names.contains(&ready.tool)
+        {
+            return fail(
+                &format!("step.{}.ready.tool", step.id),
+                format!("names unknown tool `{}`", ready.tool),
             );
         }
         if let Some(when) = &step.when

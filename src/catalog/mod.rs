@@ -263,6 +263,10 @@ pub struct ExampleCall {
     pub tool: String,
     /// Its arguments.
     pub args: serde_json::Map<String, Value>,
+    /// Emulated seconds the sweep lets pass after this call (a new instance boots before a
+    /// script can run on it). The example may name this call's result as `{setup.N.<path>}`.
+    #[serde(default)]
+    pub advance_clock_s: Option<u64>,
 }
 
 /// The provider operation behind a tool.
@@ -335,6 +339,28 @@ pub struct StepSpec {
     /// when planning, so the preview lists exactly the steps that will run.
     #[serde(default)]
     pub when: Option<String>,
+    /// What the step's resource must show before the next step may use it (a new VPC is
+    /// `Pending` for a while and refuses VSwitches until `Available`).
+    #[serde(default)]
+    pub ready: Option<ReadySpec>,
+}
+
+/// A bounded wait after a step: a declared read, repeated until a field has a value.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadySpec {
+    /// The read tool whose declared call is sent.
+    pub tool: String,
+    /// Its arguments; strings may hold `{step.<id>.<path>}` (the scope comes from the plan).
+    pub args: serde_json::Map<String, Value>,
+    /// The dot path of the field in the answer.
+    pub path: String,
+    /// The value that means ready.
+    pub equals: Value,
+    /// Seconds between reads (the skill's cadence).
+    pub every_s: u64,
+    /// Seconds after which the step fails (and the plan rolls back).
+    pub within_s: u64,
 }
 
 /// One wire value of a step.

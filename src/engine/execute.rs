@@ -435,12 +435,17 @@ impl Engine {
                 },
                 Err(failure) => Err(failure),
             };
-            match result {
+            let result = match result {
                 Ok(outcome) => {
                     self.pause(PausePoint::AfterSend).await;
                     entry.done(&step.id, &outcome);
                     outcomes.push((step.id.clone(), outcome));
+                    self.await_ready(calls, plan, &step.id, &outcomes).await
                 }
+                Err(failure) => Err(failure),
+            };
+            match result {
+                Ok(()) => {}
                 Err(failure) => {
                     if outcomes.is_empty() {
                         return Err(ExecutionFailure {
@@ -472,6 +477,67 @@ impl Engine {
             }
         }
         Ok(outcomes)
+    }
+
+    /// Waits, bounded, until the step's resource is ready for the next step (its declared
+    /// `ready` read shows the value), on the runner's time scale.
+    async fn await_ready(
+        &self,
+        calls: Calls<'_>,
+        plan: &Plan,
+        step_id: &str,
+        done: &[(String, ExecOutcome)],
+    ) -> Result<(), ToolFailure> {
+        let Some(ready) = self
+            .catalog
+            .tool(&plan.tool)
+            .and_then(|(_, tool)| tool.steps.iter().find(|s| s.id == step_id))
+            .and_then(|spec| spec.ready.as_ref())
+        else {
+            return Ok(());
+        };
+        let answers = answers_of(done);
+        let lookup = |reference: &str| step_value(&answers, reference);
+        let mut args = match fill_value(&Value::Object(ready.args.clone()), &lookup)? {
+            Value::Object(map) => map,
+            _ => Map::new(),
+        };
+        for scope in ["region_id"] {
+            if let Some(value) = plan.arguments.get(scope) {
+                args.entry(scope).or_insert_with(|| value.clone());
+            }
+        }
+        let every = self
+            .operations
+            .scaled(std::time::Duration::from_secs(ready.every_s.max(1)));
+        let within = self
+            .operations
+            .scaled(std::time::Duration::from_secs(ready.within_s));
+        let started = std::time::Instant::now();
+        progress::step(&format!("waiting for step `{step_id}` to be ready"));
+        loop {
+            let body = calls
+                .read(&ready.tool, Value::Object(args.clone()))
+                .await?
+                .body;
+            let seen = crate::catalog::lookup(&body, &ready.path).cloned();
+            if seen.as_ref() == Some(&ready.equals) {
+                return Ok(());
+            }
+            if started.elapsed() >= within {
+                return Err(ToolFailure::new(
+                    FailureKind::Timeout,
+                    format!(
+                        "step `{step_id}` was not ready within {} s: `{}` is {} (waited for {})",
+                        ready.within_s,
+                        ready.path,
+                        seen.unwrap_or(Value::Null),
+                        ready.equals
+                    ),
+                ));
+            }
+            tokio::time::sleep(every).await;
+        }
     }
 
     async fn execute_step(
@@ -656,10 +722,7 @@ impl Engine {
 /// What a composite plan's record and operation read: `{"arguments": {...}, "<step>": answer}`.
 fn composite_source(plan: &Plan, outcomes: &[(String, ExecOutcome)]) -> Value {
     let mut source = Map::new();
-    source.insert(
-        "arguments".into(),
-        Value::Object(plan.arguments.clone()),
-    );
+    source.insert("arguments".into(), Value::Object(plan.arguments.clone()));
     for (id, outcome) in outcomes {
         source.insert(id.clone(), outcome.response().body.clone());
     }
@@ -675,28 +738,34 @@ fn outcome_unknown(failure: &ToolFailure) -> bool {
 
 /// The request with every `{step.<id>.<dot.path>}` filled from the earlier answers: in the
 /// path (percent-encoded), the query and the body.
+fn answers_of(done: &[(String, ExecOutcome)]) -> Map<String, Value> {
+    done.iter()
+        .map(|(id, outcome)| (id.clone(), outcome.response().body.clone()))
+        .collect()
+}
+
+/// `<step>.<path>` of the earlier answers.
+fn step_value(answers: &Map<String, Value>, reference: &str) -> Result<Value, ToolFailure> {
+    let (step, path) = reference.split_once('.').unwrap_or((reference, ""));
+    answers
+        .get(step)
+        .and_then(|body| crate::catalog::lookup(body, path))
+        .filter(|v| !v.is_null())
+        .cloned()
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::ProviderUnavailable,
+                format!("step `{step}` answered without `{path}`, which a later step needs"),
+            )
+        })
+}
+
 fn resolve(
     request: &ProviderRequest,
     done: &[(String, ExecOutcome)],
 ) -> Result<ProviderRequest, ToolFailure> {
-    let answers: Map<String, Value> = done
-        .iter()
-        .map(|(id, outcome)| (id.clone(), outcome.response().body.clone()))
-        .collect();
-    let lookup = |reference: &str| -> Result<Value, ToolFailure> {
-        let (step, path) = reference.split_once('.').unwrap_or((reference, ""));
-        answers
-            .get(step)
-            .and_then(|body| crate::catalog::lookup(body, path))
-            .filter(|v| !v.is_null())
-            .cloned()
-            .ok_or_else(|| {
-                ToolFailure::new(
-                    FailureKind::ProviderUnavailable,
-                    format!("step `{step}` answered without `{path}`, which a later step needs"),
-                )
-            })
-    };
+    let answers = answers_of(done);
+    let lookup = |reference: &str| step_value(&answers, reference);
     let mut out = request.clone();
     out.path = fill_text(
         &request

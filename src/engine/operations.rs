@@ -84,7 +84,8 @@ impl Operations {
         self.scaled(base).max(MIN_LEASE)
     }
 
-    fn scaled(&self, duration: Duration) -> Duration {
+    /// `duration` on this runner's time scale (tests run the skill's cadences faster).
+    pub(super) fn scaled(&self, duration: Duration) -> Duration {
         let scale = if self.settings.time_scale.is_finite() && self.settings.time_scale > 0.0 {
             self.settings.time_scale
         } else {

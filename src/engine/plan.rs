@@ -31,7 +31,7 @@ pub fn idempotency_token(plan_id: &str, step_id: &str) -> String {
 pub(super) enum Planned {
     /// A plan to show and confirm.
     Plan(Box<Plan>),
-    /// Nothing to change: the live state already is what the tool would make.
+    /// Nothing to change: the live state already is what the composite tool would make.
     Settled(Value),
 }
 
@@ -52,11 +52,20 @@ impl Engine {
         let mut ctx = GuardContext::new(calls, tool, args, Phase::Plan)
             .with_memory(self.gate.memory().for_owner(caller));
         self.run_guards(&mut ctx, tool).await?;
-        if let Some(answer) = ctx.settled.take() {
-            return Ok(Planned::Settled(answer));
-        }
         let id = new_plan_id();
         let steps = self.steps(calls, tool, &ctx.args, &id)?;
+        if steps.is_empty() {
+            // Every step of a composite plan was left out by its `when`: what it would make
+            // already exists, so there is nothing to confirm. The record says what is reused.
+            let source = json!({"arguments": ctx.args});
+            return Ok(Planned::Settled(json!({
+                "status": "nothing_to_do",
+                "tool": tool.name,
+                "result": crate::catalog::project(&tool.output, &source),
+                "checks": ctx.checks,
+                "diff": ctx.diff,
+            })));
+        }
         let dry_run = steps
             .iter()
             .map(|step| self.step_preview(calls, step, steps.len()))

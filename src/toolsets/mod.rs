@@ -257,10 +257,6 @@ pub struct GuardContext<'a> {
     /// argument: the plan records it and uses the tool's `waived_phrase`. The server never sets
     /// it by itself, and a human confirmation channel ignores it.
     pub waiver: Option<String>,
-    /// Set by a guard when the live state already is what the tool would make (a VPC and a
-    /// VSwitch to reuse): the engine answers with it at once and makes no plan, since there is
-    /// nothing to confirm.
-    pub settled: Option<Value>,
 }
 
 impl<'a> GuardContext<'a> {
@@ -284,7 +280,6 @@ impl<'a> GuardContext<'a> {
             phase,
             memory: None,
             waiver: None,
-            settled: None,
         }
     }
 

@@ -16,9 +16,36 @@ fn catalog() -> Catalog {
     Catalog::embedded(&registry).expect("the built-in catalog loads")
 }
 
+/// The example with every `"{setup.N.<path>}"` string replaced by that path in the result of
+/// the N-th setup call (an id the setup created).
+fn with_setup_results(value: &Value, results: &[Value]) -> Value {
+    match value {
+        Value::String(text) if text.starts_with("{setup.") && text.ends_with('}') => {
+            let inner = &text["{setup.".len()..text.len() - 1];
+            let (index, path) = inner.split_once('.').expect("{setup.N.path}");
+            let index: usize = index.parse().expect("a setup index");
+            skillgate::catalog::lookup(&results[index], path)
+                .cloned()
+                .unwrap_or_else(|| panic!("setup {index} gave no `{path}`: {:#}", results[index]))
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| with_setup_results(v, results))
+                .collect(),
+        ),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), with_setup_results(v, results)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Whether a gated tool's call is a read on the wire (the emulator's route does not mutate).
 fn reads_on_the_wire(tool: &skillgate::catalog::ToolSpec) -> bool {
-    let call = tool.call.as_ref().expect("a gated tool has a call");
+    let call = tool.first_call().expect("a gated tool has a call");
     skillgate::emulator::route_table().iter().any(|route| {
         route.action == call.action
             && route.method.eq_ignore_ascii_case(call.method())
@@ -39,18 +66,24 @@ async fn every_mutation_is_gated_with_its_catalog_example() {
                 .unwrap_or_else(|| panic!("`{name}` has no example")),
         );
         h.emu.admin_post("reset", json!({})).await;
+        let mut results = Vec::new();
         for setup in &tool.example_setup {
-            let args = Value::Object(setup.args.clone());
-            match catalog.tool(&setup.tool) {
+            let args = with_setup_results(&Value::Object(setup.args.clone()), &results);
+            let result = match catalog.tool(&setup.tool) {
                 Some((_, t)) if t.effect.is_mutation() => {
                     let plan = h.plan(&setup.tool, args).await;
-                    h.execute(&plan).await;
+                    h.execute(&plan).await["result"].clone()
                 }
-                _ => {
-                    h.ok(&setup.tool, args).await;
-                }
+                _ => h.ok(&setup.tool, args).await,
+            };
+            results.push(result);
+            if let Some(seconds) = setup.advance_clock_s {
+                h.emu
+                    .admin_post("clock/advance", json!({"seconds": seconds}))
+                    .await;
             }
         }
+        let example = with_setup_results(&example, &results);
         let before = h.emu.snapshot().await;
 
         // Planning sends nothing that changes state and leaves the emulator as it was.
@@ -90,7 +123,7 @@ async fn every_mutation_is_gated_with_its_catalog_example() {
 
         // The exact phrase executes it, once; a replay is refused and sends nothing more.
         let plan = h.plan(name, example.clone()).await;
-        let action = &tool.call.as_ref().expect("a gated tool has a call").action;
+        let action = &tool.first_call().expect("a gated tool has a call").action;
         let calls_before = h.emu.requests_for(action).await.len();
         h.execute(&plan).await;
         let sent = h.emu.mutating_requests().await.len();

@@ -31,6 +31,14 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
         .with_hint("show the new quote to the user and ask again; nothing was planned"));
     }
     ctx.args.insert("quote_id".into(), json!(quote.id));
+    if ctx.tool.param("quote_unit_price").is_some() {
+        // The kept service's record carries its hourly cost.
+        let currency = quote.view["currency"].as_str().unwrap_or("CNY");
+        ctx.args.insert(
+            "quote_unit_price".into(),
+            json!(format!("{currency} {}/h", quote.unit_price)),
+        );
+    }
     ctx.diff.insert("cost".into(), quote.view.clone());
     ctx.checks.push(Check::ok("cost_quote", quote.view.clone()));
     ctx.state.push(json!({"quote_id": quote.id}));

@@ -4,16 +4,21 @@
 //! what this server made.
 
 mod api;
+pub mod commands;
 pub mod compare;
 pub mod cost;
 pub mod find;
+pub mod infra;
 pub mod product;
 pub mod quote;
 pub mod region;
 pub mod script;
+mod waits;
 
 use api::{
-    DESCRIBE_AVAILABLE, DESCRIBE_INSTANCE_TYPES, DESCRIBE_INSTANCES, DESCRIBE_PRICE, RECOMMEND,
+    DESCRIBE_AVAILABLE, DESCRIBE_IMAGES, DESCRIBE_INSTANCE_TYPES, DESCRIBE_INSTANCES,
+    DESCRIBE_PRICE, DESCRIBE_SECURITY_GROUPS, DESCRIBE_VPCS, DESCRIBE_VSWITCHES,
+    INVOCATION_RESULTS, RECOMMEND,
 };
 
 use super::ToolsetRegistry;
@@ -26,6 +31,18 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], cost::cost_gate),
         guard!("cp.instances_exist", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], cost::instances_exist),
         guard!("cp.in_stock", needs: [], provides: [], calls: [DESCRIBE_AVAILABLE, DESCRIBE_INSTANCE_TYPES], cost::in_stock),
+        guard!("cp.safe_ingress", needs: [], provides: [], calls: [DESCRIBE_SECURITY_GROUPS], infra::safe_ingress),
+        guard!("cp.security_rules", needs: [], provides: [], calls: [], infra::security_rules),
+        guard!("cp.ensure_network", needs: [], provides: [], calls: [DESCRIBE_VPCS, DESCRIBE_VSWITCHES], infra::ensure_network),
+        guard!("cp.image_by_family", needs: [], provides: [], calls: [DESCRIBE_IMAGES], infra::image_by_family),
+        guard!("cp.delete_target", needs: [], provides: [], calls: [DESCRIBE_SECURITY_GROUPS, DESCRIBE_VSWITCHES, DESCRIBE_VPCS], infra::delete_target),
+        guard!("cp.created_here", needs: [], provides: [], calls: [DESCRIBE_INSTANCES, DESCRIBE_SECURITY_GROUPS, DESCRIBE_VSWITCHES, DESCRIBE_VPCS], infra::created_here),
+        guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
+    ]);
+    registry.operations(&[
+        waits::instance_kind(),
+        waits::invocation_kind(),
+        waits::cleanup_kind(),
     ]);
     registry.readers(&[
         reader!("cp.select_product", calls: [], product::select_product),
@@ -33,6 +50,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         reader!("cp.validate_script", calls: [], script::validate_script),
         reader!("cp.estimate_cost", calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], quote::estimate_cost),
         reader!("cp.compare_options", calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], compare::compare_options),
+        reader!("cp.invocation_results", calls: [INVOCATION_RESULTS], commands::invocation_results),
         reader!("cp.find_available_instance_type", calls: [RECOMMEND, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], find::find_available_instance_type),
     ]);
 }
