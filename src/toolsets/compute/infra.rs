@@ -54,8 +54,8 @@ fn rule_problems(protocol: &str, range: &str, source: &str) -> Vec<String> {
         )];
     };
     let every_port = (from, to) == (-1, -1) || protocol == "all";
-    if !every_port && !(1..=65_535).contains(&from) || !every_port && !(from..=65_535).contains(&to)
-    {
+    let in_range = (1..=65_535).contains(&from) && (from..=65_535).contains(&to);
+    if !every_port && !in_range {
         problems.push(format!("port_range `{range}` is outside 1-65535"));
     }
     if WORLD.contains(&source.trim()) && matches!(protocol.as_str(), "tcp" | "udp" | "all") {
