@@ -641,10 +641,14 @@ mod tests {
             free_slash24("192.168.0.0/16", &[]).as_deref(),
             Some("192.168.0.0/24")
         );
-        let taken = vec!["192.168.0.0/24".to_string(), "192.168.1.0/23".to_string()];
+        let taken = vec![
+            "192.168.0.0/24".to_string(),
+            "192.168.1.0/24".to_string(),
+            "192.168.2.0/23".to_string(),
+        ];
         assert_eq!(
             free_slash24("192.168.0.0/16", &taken).as_deref(),
-            Some("192.168.3.0/24")
+            Some("192.168.4.0/24")
         );
         assert_eq!(free_slash24("10.0.0.0/24", &["10.0.0.0/24".into()]), None);
         assert_eq!(
