@@ -7,7 +7,7 @@
 //! The demo seed adds, per region, fixed-id resources the catalog examples name: a RUNNING
 //! and a STOPPED ECS dev server (the RUNNING one with an attached volume and a bound EIP), a
 //! free volume and a free EIP, a hyper cluster holding a RUNNING hyperinstance of two HPS
-//! servers and a STOPPED one, and a finished job.
+//! servers and a STOPPED one, an empty hyper cluster, a finished job and an AI service job.
 
 use serde_json::{Map, Value, json};
 use time::{Duration, OffsetDateTime};
@@ -330,12 +330,20 @@ pub fn extend(backend: &mut ModelArtsBackend, region: &str, now: OffsetDateTime)
     backend.infra.dev_servers.push(running);
     backend.infra.dev_servers.push(stopped);
     backend.lite = LiteState {
-        hyper_clusters: vec![HyperCluster {
-            id: id("cluster"),
-            name: format!("demo-{region}-hyper-cluster"),
-            subnet_id: id("subnet"),
-            kind: "HPS".to_owned(),
-        }],
+        hyper_clusters: vec![
+            HyperCluster {
+                id: id("cluster"),
+                name: format!("demo-{region}-hyper-cluster"),
+                subnet_id: id("subnet"),
+                kind: "HPS".to_owned(),
+            },
+            HyperCluster {
+                id: id("cluster-empty"),
+                name: format!("demo-{region}-empty-cluster"),
+                subnet_id: id("subnet"),
+                kind: "HPS".to_owned(),
+            },
+        ],
         hyperinstances: vec![
             hyper("hyper", Phase::enter(&HYPER_CREATE, since, Mode::Timed)),
             hyper(
