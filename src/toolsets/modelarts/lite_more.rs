@@ -192,8 +192,7 @@ pub(crate) async fn lite_scale(ctx: &mut GuardContext<'_>) -> Result<(), ToolFai
         "removed",
         json!({"servers": wanted, "note": "removed servers and their disks are released"}),
     ));
-    ctx.args
-        .insert("server_count".into(), json!(wanted.len()));
+    ctx.args.insert("server_count".into(), json!(wanted.len()));
     Ok(())
 }
 
@@ -213,15 +212,14 @@ pub(crate) async fn lite_batch(ctx: &mut GuardContext<'_>) -> Result<(), ToolFai
             continue;
         }
         if jobs {
-            let job = ctx
-                .read(&call(GET_JOB, json!({"job_id": id})))
-                .await?
-                .body;
+            let job = ctx.read(&call(GET_JOB, json!({"job_id": id}))).await?.body;
             let status = job["status"].as_str().unwrap_or_default().to_owned();
             if status == "RUNNING" {
                 errors.push(format!("job `{id}` is still running"));
             }
-            listed.push(json!({"id": id, "name": job["name"], "type": job["type"], "status": status}));
+            listed.push(
+                json!({"id": id, "name": job["name"], "type": job["type"], "status": status}),
+            );
         } else {
             match load_server(ctx, id, &action).await {
                 Ok(shown) => listed.push(shown),
@@ -233,7 +231,9 @@ pub(crate) async fn lite_batch(ctx: &mut GuardContext<'_>) -> Result<(), ToolFai
         let key_pair = ctx.arg_str("key_pair_name");
         let image = ctx.arg_str("image_id");
         if key_pair.is_none() {
-            errors.push(format!("{action} needs key_pair_name (passwords are refused)"));
+            errors.push(format!(
+                "{action} needs key_pair_name (passwords are refused)"
+            ));
         }
         if action == "CHANGEOS" && image.is_none() {
             errors.push("CHANGEOS needs image_id".into());

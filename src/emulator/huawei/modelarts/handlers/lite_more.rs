@@ -251,14 +251,20 @@ pub fn change_os(ctx: C<'_, '_>, req: &ApiRequest) -> Answer {
 fn all_servers(ctx: C<'_, '_>) -> Vec<Value> {
     settle(ctx);
     let now = ctx.now;
-    let own = ctx.state.infra.dev_servers.iter().rev();
-    let members = ctx
+    let own = ctx
         .state
-        .lite
-        .hyperinstances
+        .infra
+        .dev_servers
         .iter()
-        .flat_map(|h| h.servers.iter());
-    own.chain(members).map(|s| render(s, now)).collect()
+        .rev()
+        .map(|s| render(s, now));
+    let members = ctx.state.lite.hyperinstances.iter().flat_map(|h| {
+        render_hyper(h, now)["servers"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    });
+    own.chain(members).collect()
 }
 
 /// `GET /v1/{project_id}/dev-servers/all`: every server of the tenant, HPS members included.
