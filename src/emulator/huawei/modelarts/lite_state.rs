@@ -36,6 +36,12 @@ pub const DEV_SERVER_OS: Lifecycle = Lifecycle {
     steps: &[step("CHANGINGOS", 60)],
     done: "RUNNING",
 };
+/// A volume attaching to or detaching from a dev server (the server's status is unchanged).
+pub const DEV_SERVER_VOLUME: Lifecycle = Lifecycle {
+    name: "modelarts.dev_server.volume",
+    steps: &[step("ATTACHING", 10)],
+    done: "SUCCESS",
+};
 /// A hyperinstance being provisioned or grown.
 pub const HYPER_CREATE: Lifecycle = Lifecycle {
     name: "modelarts.hyperinstance.create",
@@ -83,6 +89,7 @@ pub const LITE_JOB: Lifecycle = Lifecycle {
 pub const LIFECYCLES: &[Lifecycle] = &[
     DEV_SERVER_REBOOT,
     DEV_SERVER_OS,
+    DEV_SERVER_VOLUME,
     HYPER_CREATE,
     HYPER_START,
     HYPER_STOP,

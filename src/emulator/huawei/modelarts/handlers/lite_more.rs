@@ -24,8 +24,8 @@ use crate::emulator::huawei::modelarts::infra_catalog::{
     LITE_FLAVORS, lite_flavor, lite_image, render_lite_image,
 };
 use crate::emulator::huawei::modelarts::lite_state::{
-    DEV_SERVER_OS, DEV_SERVER_REBOOT, HYPER_DELETE, HYPER_OS, HYPER_SCALE, HYPER_START, HYPER_STOP,
-    HyperCluster, Hyperinstance, LITE_JOB, LiteJob, demo_server,
+    DEV_SERVER_OS, DEV_SERVER_REBOOT, DEV_SERVER_VOLUME, HYPER_DELETE, HYPER_OS, HYPER_SCALE,
+    HYPER_START, HYPER_STOP, HyperCluster, Hyperinstance, LITE_JOB, LiteJob, demo_server,
 };
 use crate::emulator::huawei::modelarts::models::{ModelArtsBackend, Phase, millis};
 
@@ -293,7 +293,7 @@ pub fn attach_volume(ctx: C<'_, '_>, req: &ApiRequest) -> Answer {
     let body = req.json_body()?;
     let volume_id = text(&body, "volume_id").unwrap_or_default().to_owned();
     let id = req.path("id")?.to_owned();
-    let (_, op) = new_operation(ctx, "ATTACH_VOLUME", &DEV_SERVER_REBOOT);
+    let (_, op) = new_operation(ctx, "ATTACH_VOLUME", &DEV_SERVER_VOLUME);
     let now = ctx.now;
     let status = server(ctx, &id)?.phase.status(now);
     if !matches!(status, "RUNNING" | "STOPPED") {
@@ -323,7 +323,7 @@ pub fn attach_volume(ctx: C<'_, '_>, req: &ApiRequest) -> Answer {
 pub fn detach_volume(ctx: C<'_, '_>, req: &ApiRequest) -> Answer {
     let id = req.path("id")?.to_owned();
     let volume_id = req.path("volume_id")?.to_owned();
-    let (_, op) = new_operation(ctx, "DETACH_VOLUME", &DEV_SERVER_REBOOT);
+    let (_, op) = new_operation(ctx, "DETACH_VOLUME", &DEV_SERVER_VOLUME);
     server(ctx, &id)?;
     let volume = ctx
         .state
