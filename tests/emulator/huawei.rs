@@ -138,6 +138,27 @@ impl Huawei {
         answer.body
     }
 
+    /// A GET with query parameters, signed with them, answering 200.
+    pub async fn ok_query(&self, path_tail: &str, query: &[(&str, &str)]) -> Value {
+        let project = self.project("cn-north-4");
+        let path = format!("/{}", path_tail.replace("{p}", &project));
+        let (ak, sk) = (self.text("/access_key"), self.text("/secret_key"));
+        let host = "modelarts.cn-north-4.myhuaweicloud.com";
+        let answer = self
+            .call_as(
+                (&ak, &sk, None),
+                host,
+                "GET",
+                &path,
+                query,
+                None,
+                Some(&project),
+            )
+            .await;
+        assert_eq!(answer.status, 200, "GET {path_tail}: {}", answer.body);
+        answer.body
+    }
+
     pub async fn advance(&self, seconds: u64) {
         let response = self
             .http

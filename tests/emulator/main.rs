@@ -11,6 +11,7 @@ mod autodl;
 mod ecs;
 mod huawei;
 mod huawei_infra;
+mod huawei_lite;
 mod oos;
 mod quotas;
 mod routes;

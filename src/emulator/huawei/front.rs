@@ -139,6 +139,7 @@ impl Front for HuaweiFront {
         modelarts::models::LIFECYCLES
             .iter()
             .chain(infra)
+            .chain(modelarts::lite_state::LIFECYCLES.iter())
             .copied()
             .collect()
     }

@@ -36,6 +36,7 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::SERVICE_V1,
     &modelarts::infra_routes::SERVICE,
     &modelarts::infra_routes::SERVICE_V1,
+    &modelarts::lite_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

@@ -26,5 +26,6 @@ pub fn load(world: &mut World, account: &DemoAccount, now: OffsetDateTime) {
         state.insert(swr::seed(region));
         state.insert(vpc::seed(region));
         state.insert(kms::seed(region));
+        modelarts::lite_state::extend(state.get_mut(), region, now);
     }
 }

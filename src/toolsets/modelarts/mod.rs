@@ -6,6 +6,7 @@
 
 mod api;
 mod lite;
+mod lite_more;
 mod lookups;
 mod node_pools;
 mod notebooks;
@@ -28,6 +29,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     node_pools::register(registry);
     services::register(registry);
     lite::register(registry);
+    lite_more::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),

@@ -13,6 +13,8 @@ pub mod infra;
 pub mod infra_catalog;
 pub mod infra_routes;
 pub mod infra_seed;
+pub mod lite_routes;
+pub mod lite_state;
 pub mod models;
 pub mod seed;
 

@@ -241,6 +241,8 @@ pub struct ModelArtsBackend {
     pub jobs: Vec<TrainingJob>,
     /// Pools, networks, inference services and Lite Servers (`infra`).
     pub infra: crate::emulator::huawei::modelarts::infra::InfraState,
+    /// Lite Server hyper clusters, hyperinstances, volumes, EIPs and jobs (`lite_state`).
+    pub lite: crate::emulator::huawei::modelarts::lite_state::LiteState,
     /// Workspaces, the default one first.
     pub workspaces: Vec<Workspace>,
     /// Authorizations, one per user.
@@ -288,6 +290,7 @@ impl Backend for ModelArtsBackend {
         out.insert("modelarts_notebooks".into(), Value::from(notebooks));
         out.insert("modelarts_training_jobs".into(), Value::from(jobs));
         out.extend(self.infra.to_json());
+        out.extend(self.lite.to_json());
         out
     }
 
@@ -297,6 +300,9 @@ impl Backend for ModelArtsBackend {
         }
         if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
             return job.phase.advance(now);
+        }
+        if let Some(status) = self.lite.advance(id, now) {
+            return Some(status);
         }
         self.infra.advance(id, now)
     }

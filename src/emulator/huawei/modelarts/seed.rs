@@ -111,6 +111,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
     };
     ModelArtsBackend {
         infra: super::infra_seed::state(short, now),
+        lite: Default::default(),
         workspaces: vec![
             workspace("0", "default", "the project's default workspace"),
             workspace(

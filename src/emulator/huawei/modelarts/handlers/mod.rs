@@ -4,6 +4,7 @@
 pub mod images;
 pub mod k8s;
 pub mod lite;
+pub mod lite_more;
 pub mod management;
 pub mod networks;
 pub mod node_pools;
