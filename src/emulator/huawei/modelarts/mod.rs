@@ -13,6 +13,7 @@ pub mod infra;
 pub mod infra_catalog;
 pub mod infra_routes;
 pub mod infra_seed;
+pub mod core_more_routes;
 pub mod models;
 pub mod seed;
 
