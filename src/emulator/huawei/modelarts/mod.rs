@@ -8,12 +8,12 @@
 //!   (a second route table of this service) and [`infra_seed`].
 
 pub mod catalog;
+pub mod core_more_routes;
 pub mod handlers;
 pub mod infra;
 pub mod infra_catalog;
 pub mod infra_routes;
 pub mod infra_seed;
-pub mod core_more_routes;
 pub mod models;
 pub mod seed;
 

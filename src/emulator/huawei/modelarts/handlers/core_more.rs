@@ -6,11 +6,11 @@
 use serde_json::{Map, Value, json};
 
 use super::{notebooks, required_text};
-use crate::emulator::huawei::modelarts::catalog::notebook_flavor;
 use crate::emulator::core::service::Ctx;
 use crate::emulator::core::wire::{ApiError, ApiRequest, random_alnum};
 use crate::emulator::huawei::errors::object;
 use crate::emulator::huawei::modelarts::catalog::NOTEBOOK_FLAVORS;
+use crate::emulator::huawei::modelarts::catalog::notebook_flavor;
 use crate::emulator::huawei::modelarts::models::{ModelArtsBackend, Notebook, Workspace, millis};
 
 /// The shortest and longest auto-stop lease a renewal accepts (1 h to 72 h, in ms).
@@ -73,7 +73,9 @@ pub fn renew_lease(
     let duration = body
         .get("duration")
         .and_then(Value::as_i64)
-        .ok_or_else(|| ApiError::invalid("ModelArts.6301", "The parameter duration is required."))?;
+        .ok_or_else(|| {
+            ApiError::invalid("ModelArts.6301", "The parameter duration is required.")
+        })?;
     if !LEASE_MS.contains(&duration) {
         return Err(ApiError::invalid(
             "ModelArts.6301",
@@ -85,7 +87,9 @@ pub fn renew_lease(
     {
         return Err(ApiError::invalid(
             "ModelArts.6301",
-            format!("lease type {kind} is not implemented in the emulator (RenewLease takes TIMING)."),
+            format!(
+                "lease type {kind} is not implemented in the emulator (RenewLease takes TIMING)."
+            ),
         ));
     }
     let notebook = notebook(ctx, req)?;
@@ -130,7 +134,9 @@ pub fn change_job_description(
     let description = body
         .get("description")
         .and_then(Value::as_str)
-        .ok_or_else(|| ApiError::invalid("ModelArts.2701", "The parameter description is required."))?
+        .ok_or_else(|| {
+            ApiError::invalid("ModelArts.2701", "The parameter description is required.")
+        })?
         .to_owned();
     if description.chars().count() > 256 {
         return Err(ApiError::invalid(
@@ -144,7 +150,12 @@ pub fn change_job_description(
         .jobs
         .iter_mut()
         .find(|j| j.id == id)
-        .ok_or_else(|| ApiError::invalid("ModelArts.2775", format!("Training job {id} does not exist.")))?;
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "ModelArts.2775",
+                format!("Training job {id} does not exist."),
+            )
+        })?;
     job.description = description;
     Ok(Map::new())
 }
@@ -158,12 +169,18 @@ fn render_workspace(w: &Workspace) -> Value {
 }
 
 fn workspace_not_found(id: &str) -> ApiError {
-    ApiError::new(404, "ModelArts.4704", format!("Workspace {id} does not exist."))
+    ApiError::new(
+        404,
+        "ModelArts.4704",
+        format!("Workspace {id} does not exist."),
+    )
 }
 
 fn valid_workspace_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && name != "default"
 }
 
@@ -242,7 +259,10 @@ pub fn update_workspace(
     let body = req.json_body()?;
     let id = req.path("workspace_id")?.to_owned();
     let name = body.get("name").and_then(Value::as_str).map(str::to_owned);
-    let description = body.get("description").and_then(Value::as_str).map(str::to_owned);
+    let description = body
+        .get("description")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
     let kind = auth_type(&body)?;
     if name.is_none() && description.is_none() && kind.is_none() {
         return Err(ApiError::invalid(
@@ -252,7 +272,10 @@ pub fn update_workspace(
     }
     if let Some(name) = &name {
         if id == "0" {
-            return Err(ApiError::invalid("ModelArts.4705", "The default workspace cannot be renamed."));
+            return Err(ApiError::invalid(
+                "ModelArts.4705",
+                "The default workspace cannot be renamed.",
+            ));
         }
         if !valid_workspace_name(name) {
             return Err(ApiError::invalid(
@@ -260,8 +283,17 @@ pub fn update_workspace(
                 format!("name `{name}` must be 1-64 letters, digits, '-' or '_', and not default."),
             ));
         }
-        if ctx.state.workspaces.iter().any(|w| &w.name == name && w.id != id) {
-            return Err(ApiError::new(409, "ModelArts.4703", format!("A workspace named {name} already exists.")));
+        if ctx
+            .state
+            .workspaces
+            .iter()
+            .any(|w| &w.name == name && w.id != id)
+        {
+            return Err(ApiError::new(
+                409,
+                "ModelArts.4703",
+                format!("A workspace named {name} already exists."),
+            ));
         }
     }
     let workspace = ctx
@@ -290,13 +322,26 @@ pub fn delete_workspace(
 ) -> Result<Map<String, Value>, ApiError> {
     let id = req.path("workspace_id")?.to_owned();
     if id == "0" {
-        return Err(ApiError::invalid("ModelArts.4705", "The default workspace cannot be deleted."));
+        return Err(ApiError::invalid(
+            "ModelArts.4705",
+            "The default workspace cannot be deleted.",
+        ));
     }
     if !ctx.state.workspaces.iter().any(|w| w.id == id) {
         return Err(workspace_not_found(&id));
     }
-    let held = ctx.state.notebooks.iter().filter(|n| n.workspace_id == id).count()
-        + ctx.state.jobs.iter().filter(|j| j.workspace_id == id).count();
+    let held = ctx
+        .state
+        .notebooks
+        .iter()
+        .filter(|n| n.workspace_id == id)
+        .count()
+        + ctx
+            .state
+            .jobs
+            .iter()
+            .filter(|j| j.workspace_id == id)
+            .count();
     if held > 0 {
         return Err(ApiError::new(
             409,
