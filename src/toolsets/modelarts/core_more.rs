@@ -45,7 +45,7 @@ async fn matching_jobs(
         let listed = items(&answer.body, "items");
         for job in &listed {
             let phase = text(job, "/status/phase").to_owned();
-            if phases.iter().any(|p| *p == phase) {
+            if phases.contains(&phase) {
                 found.push((
                     text(job, "/metadata/id").to_owned(),
                     text(job, "/metadata/name").to_owned(),
