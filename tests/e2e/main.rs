@@ -15,6 +15,7 @@ mod faults;
 mod gate;
 mod human;
 mod modelarts;
+mod modelarts_core_more;
 mod modelarts_infra;
 mod modelarts_lite;
 mod recovery;

@@ -37,6 +37,8 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::infra_routes::SERVICE,
     &modelarts::infra_routes::SERVICE_V1,
     &modelarts::lite_routes::SERVICE_V1,
+    &modelarts::core_more_routes::SERVICE,
+    &modelarts::core_more_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

@@ -5,6 +5,7 @@
 //! catalog's hidden parameters).
 
 mod api;
+mod core_more;
 mod lite;
 mod lite_more;
 mod lookups;
@@ -26,6 +27,7 @@ use crate::{guard, reader};
 /// Registers the ModelArts guards, readers and long-operation kinds.
 pub fn register(registry: &mut ToolsetRegistry) {
     pools::register(registry);
+    core_more::register(registry);
     node_pools::register(registry);
     services::register(registry);
     lite::register(registry);

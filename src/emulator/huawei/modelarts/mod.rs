@@ -8,6 +8,7 @@
 //!   (a second route table of this service) and [`infra_seed`].
 
 pub mod catalog;
+pub mod core_more_routes;
 pub mod handlers;
 pub mod infra;
 pub mod infra_catalog;

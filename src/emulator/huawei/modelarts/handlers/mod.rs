@@ -1,6 +1,7 @@
 //! The handlers of ModelArts, by resource: notebooks, their OBS storage mounts, training jobs,
 //! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
+pub mod core_more;
 pub mod images;
 pub mod k8s;
 pub mod lite;
