@@ -36,6 +36,8 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::SERVICE_V1,
     &modelarts::infra_routes::SERVICE,
     &modelarts::infra_routes::SERVICE_V1,
+    &modelarts::services_more_routes::SERVICE,
+    &modelarts::services_more_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

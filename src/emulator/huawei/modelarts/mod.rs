@@ -15,6 +15,7 @@ pub mod infra_routes;
 pub mod infra_seed;
 pub mod models;
 pub mod seed;
+pub mod services_more_routes;
 
 use handlers::{images, management, notebooks, storage, training};
 use models::ModelArtsBackend;
