@@ -351,6 +351,19 @@ fn history(
     Ok((current, list.clone()))
 }
 
+/// Records a service's current version before an update may change it (called by
+/// [`super::services::update_service`]), so the version it leaves can be switched back to.
+pub fn remember_version(state: &mut ModelArtsBackend, id: &str) {
+    let Some(svc) = state.infra.services.iter().find(|s| s.id == id) else {
+        return;
+    };
+    let (current, since) = (svc.version.clone(), millis(svc.updated));
+    let list = state.svc_more.versions.entry(id.to_owned()).or_default();
+    if !list.iter().any(|(_, v, _)| *v == current) {
+        list.push((version_id(id, &current), current, since));
+    }
+}
+
 /// `GET /v2/{project_id}/services/{service_id}/versions`: `version_id` narrows to one.
 pub fn v2_versions(
     ctx: &mut Ctx<'_, ModelArtsBackend>,
