@@ -14,6 +14,7 @@ mod faults;
 mod gate;
 mod human;
 mod modelarts;
+mod modelarts_inference;
 mod modelarts_infra;
 mod recovery;
 mod refusals;
