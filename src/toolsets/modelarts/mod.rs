@@ -11,6 +11,7 @@ mod node_pools;
 mod notebooks;
 mod pools;
 mod services;
+mod services_more;
 mod training;
 mod waits;
 
@@ -27,6 +28,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     pools::register(registry);
     node_pools::register(registry);
     services::register(registry);
+    services_more::register(registry);
     lite::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES], notebooks::check_create),

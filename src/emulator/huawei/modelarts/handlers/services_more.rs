@@ -296,11 +296,16 @@ pub fn v2_events(
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
     let svc = v2(ctx.state, req.path("service_id")?)?;
-    let all = events(
-        svc.created,
-        svc.phase.progress.since,
-        svc.phase.status(ctx.now),
-    );
+    // The SDK's `ServiceEventResponse`: id, service_id, event_type, event_info, create_at ...
+    let all: Vec<Value> = events(svc.created, svc.phase.progress.since, svc.phase.status(ctx.now))
+        .into_iter()
+        .enumerate()
+        .map(|(n, e)| json!({
+            "id": format!("{}-event-{n}", svc.id), "service_id": svc.id, "service_version_id": version_id(&svc.id, &svc.version),
+            "event_count": 1, "event_type": e["event_type"], "event_info": e["event_info"], "event_info_cn": e["event_info"],
+            "create_at": e["occur_time"], "update_at": e["occur_time"],
+        }))
+        .collect();
     let limit = req.query_u64("limit")?.unwrap_or(10).max(1);
     let (data, total) = page_of(filtered(all, req), req, limit)?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
