@@ -203,3 +203,65 @@ both_transports!(
     a_v2_service_is_checked_switched_back_and_interrupted,
     v2_operations
 );
+
+async fn v1_create_and_v2_batch_delete(transport: Transport) {
+    let h = spec(transport).start().await;
+    let plan = h
+        .plan("ma_svc1_create", json!({"service_name": "v1-new", "model_id": "model-demo-resnet50", "specification": "modelarts.vm.cpu.2u", "auto_stop_hours": 0}))
+        .await;
+    assert_eq!(str_of(&plan["confirm_phrase"]), "CONFIRM-CREATE v1-new");
+    let checks = array(&plan["checks"]);
+    assert!(
+        checks
+            .iter()
+            .any(|c| c["check"] == "auto_stop" && c["result"] == "warning"),
+        "no auto-stop is a warning: {plan:#}"
+    );
+    h.execute(&plan).await;
+    let listed = h
+        .ok("ma_svc1_list", json!({"service_name": "v1-new"}))
+        .await;
+    let id = str_of(&array(&listed["services"])[0]["service_id"]);
+    let got = h.ok("ma_svc1_get", json!({"service_id": id})).await;
+    assert_eq!(got["status"], "deploying", "{got:#}");
+    assert_eq!(
+        got["config"][0]["model_id"], "model-demo-resnet50",
+        "{got:#}"
+    );
+    let refused = h
+        .call("ma_svc1_create", json!({"service_name": "v1-x", "model_id": "m", "specification": "modelarts.vm.cpu.2u", "force_confirm": true}))
+        .await;
+    expect_error(&refused, "validation_error", "force_confirm is refused");
+
+    // A deploying service stops the whole batch at planning; two settled ones go together.
+    let plan = h
+        .plan("ma_svc_start", json!({"service_id": V2_STOPPED}))
+        .await;
+    h.execute(&plan).await;
+    let refused = h
+        .call(
+            "ma_svc_batch_delete",
+            json!({"service_ids": [V2_RUNNING, V2_STOPPED]}),
+        )
+        .await;
+    let failure = expect_error(&refused, "validation_error", "a deploying service");
+    assert!(failure.to_string().contains("DEPLOYING"), "{failure:#}");
+    h.emu
+        .admin_post("clock/advance", json!({"seconds": 90}))
+        .await;
+    let plan = h
+        .plan(
+            "ma_svc_batch_delete",
+            json!({"service_ids": [V2_RUNNING, V2_STOPPED]}),
+        )
+        .await;
+    assert_eq!(str_of(&plan["confirm_phrase"]), "CONFIRM-BATCH DELETE 2");
+    h.execute(&plan).await;
+    let left = h.ok("ma_svc_list", json!({})).await;
+    assert!(array(&left["services"]).is_empty(), "{left:#}");
+}
+
+both_transports!(
+    a_v1_service_is_created_and_v2_services_batch_deleted,
+    v1_create_and_v2_batch_delete
+);
