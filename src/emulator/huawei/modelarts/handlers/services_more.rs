@@ -21,13 +21,16 @@ use crate::emulator::huawei::modelarts::infra::{
 };
 use crate::emulator::huawei::modelarts::models::{ModelArtsBackend, Phase, millis};
 
+/// One version a service ran: `(version id, version, since in ms)`.
+pub type VersionRecord = (String, String, i64);
+
 /// What the inference extras remember beyond the services themselves.
 #[derive(Debug, Default, Clone)]
 pub struct SvcMore {
     /// v1 service id -> its TMS tags (key -> value).
     pub tags_v1: BTreeMap<String, BTreeMap<String, String>>,
-    /// v2 service id -> the versions it has run, oldest first: `(version id, version, since)`.
-    pub versions: BTreeMap<String, Vec<(String, String, i64)>>,
+    /// v2 service id -> the versions it has run, oldest first.
+    pub versions: BTreeMap<String, Vec<VersionRecord>>,
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -341,7 +344,7 @@ fn version_id(service_id: &str, version: &str) -> String {
 fn history(
     ctx: &mut Ctx<'_, ModelArtsBackend>,
     id: &str,
-) -> Result<(String, Vec<(String, String, i64)>), ApiError> {
+) -> Result<(String, Vec<VersionRecord>), ApiError> {
     let svc = v2(ctx.state, id)?;
     let (current, since) = (svc.version.clone(), millis(svc.updated));
     let list = ctx
