@@ -96,6 +96,15 @@ async fn v1_lifecycle(transport: Transport) {
         array(&public["specifications"]).len() + 1,
         "dedicated pools add the custom size: {dedicated:#}"
     );
+    let custom = h.ok("ma_svc1_list_custom_models", json!({})).await;
+    assert_eq!(custom["total_count"], 3, "{custom:#}");
+    let pools = h.ok("ma_svc1_get_dedicated_pool", json!({})).await;
+    assert!(
+        array(&pools["pools"])
+            .iter()
+            .any(|p| p["pool_id"] == "pool-democnnorth4" && p["status"] == "running"),
+        "{pools:#}"
+    );
     let models = h
         .ok("ma_svc1_list_models", json!({"model_status": "published"}))
         .await;

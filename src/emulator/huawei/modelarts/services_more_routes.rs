@@ -87,6 +87,13 @@ static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
 
 static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
     route!(
+        ListClusters,
+        GET,
+        "/v1/{project_id}/clusters",
+        false,
+        more::v1_clusters
+    ),
+    route!(
         ListServiceEvents,
         GET,
         "/v1/{project_id}/services/{service_id}/events",

@@ -267,6 +267,11 @@ pub fn v1_list_models(
                 .is_none_or(|n| m.0.contains(n))
         })
         .filter(|m| req.query_nonempty("model_status").is_none_or(|s| m.3 == s))
+        // Every model of the demo account was imported by its owner (none subscribed).
+        .filter(|_| {
+            req.query_nonempty("model_source")
+                .is_none_or(|src| src == "custom")
+        })
         .filter(|m| req.query_nonempty("model_type").is_none_or(|t| m.2 == t))
         .map(|(name, version, kind, status)| {
             json!({
@@ -290,6 +295,32 @@ pub fn v1_list_models(
         .collect();
     Ok(object(
         json!({"total_count": total, "count": models.len(), "models": models}),
+    ))
+}
+
+/// `GET /v1/{project_id}/clusters`: the dedicated pools a v1 service can be placed on
+/// (`pool_name` of a create), with their status.
+pub fn v1_clusters(
+    ctx: &mut Ctx<'_, ModelArtsBackend>,
+    _req: &ApiRequest,
+) -> Result<Map<String, Value>, ApiError> {
+    let now = ctx.now;
+    let clusters: Vec<Value> = ctx
+        .state
+        .infra
+        .pools
+        .iter()
+        .filter(|p| p.scope.iter().any(|s| s == "Infer"))
+        .map(|p| {
+            json!({
+                "cluster_id": p.id, "cluster_name": p.display_name,
+                "status": if p.status(now) == "Running" { "running" } else { "creating" },
+                "node_count": p.nodes.len(), "created_at": millis(p.created),
+            })
+        })
+        .collect();
+    Ok(object(
+        json!({"count": clusters.len(), "clusters": clusters}),
     ))
 }
 
