@@ -135,6 +135,20 @@ async fn v2_operations(transport: Transport) {
         "{pools:#}"
     );
 
+    let suggested = h
+        .ok(
+            "ma_svc_suggest_flavor",
+            json!({"pool_id": "pool-democnnorth4", "cpu": 8, "memory_mb": 32768}),
+        )
+        .await;
+    let ranked = array(&suggested["flavors"]);
+    assert!(!ranked.is_empty(), "{suggested:#}");
+    let scores: Vec<f64> = ranked.iter().filter_map(|f| f["score"].as_f64()).collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] <= w[1]),
+        "nearest first: {suggested:#}"
+    );
+
     let health = h
         .ok("ma_svc_health", json!({"service_id": V2_RUNNING}))
         .await;

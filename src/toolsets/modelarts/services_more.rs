@@ -113,10 +113,68 @@ pub(crate) async fn svc_batch(ctx: &mut GuardContext<'_>) -> Result<(), ToolFail
     Ok(())
 }
 
+/// The skill's distance of a flavor from a wanted size: `2 x |vCPU difference| + |memory
+/// difference in GB|` (memory arrives in KB).
+fn flavor_score(want_cpu: f64, want_mem_gb: f64, vcpus: f64, memory_kb: f64) -> f64 {
+    2.0 * (vcpus - want_cpu).abs() + (memory_kb / 1024.0 / 1024.0 - want_mem_gb).abs()
+}
+
+/// `ma.svc_suggest_flavor`: the pool's flavors in stock, nearest to `{cpu, memory_mb}` first.
+pub(crate) async fn suggest_flavor(
+    ctx: &mut GuardContext<'_>,
+) -> Result<serde_json::Map<String, Value>, ToolFailure> {
+    let pool = ctx.arg_str("pool_id").unwrap_or_default();
+    let number = |k: &str| ctx.args.get(k).and_then(Value::as_f64).unwrap_or(0.0);
+    let (cpu, mem_gb) = (number("cpu"), number("memory_mb") / 1024.0);
+    let call = DeclaredCall {
+        tool: super::services::POOL_FLAVORS,
+        args: json!({"pool_id": pool}),
+    };
+    let body = ctx.read(&call).await?.body;
+    let mut ranked: Vec<Value> = body["flavors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["sold_out"] != true)
+        .map(|f| {
+            let (vcpus, memory) = (f["vcpus"].as_f64().unwrap_or(0.0), f["memory"].as_f64().unwrap_or(0.0));
+            json!({
+                "id": f["id"], "vcpus": f["vcpus"], "memory_gb": (memory / 1024.0 / 1024.0 * 10.0).round() / 10.0,
+                "score": (flavor_score(cpu, mem_gb, vcpus, memory) * 100.0).round() / 100.0,
+            })
+        })
+        .collect();
+    ranked.sort_by(|a, b| {
+        let key = |v: &Value| v["score"].as_f64().unwrap_or(f64::MAX);
+        key(a).total_cmp(&key(b))
+    });
+    Ok(crate::catalog::project(
+        &ctx.tool.output,
+        &json!({"flavors": ranked}),
+    ))
+}
+
 /// Registers the part 2 guards.
 pub(crate) fn register(registry: &mut crate::toolsets::ToolsetRegistry) {
+    registry.readers(&[crate::reader!(
+        "ma.svc_suggest_flavor",
+        calls: [super::services::POOL_FLAVORS],
+        suggest_flavor
+    )]);
     registry.guards(&[
         crate::guard!("ma.svc1_create", needs: [], provides: [], calls: [], svc1_create),
         crate::guard!("ma.svc_batch", needs: [], provides: [], calls: [GET_SERVICE], svc_batch),
     ]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flavor_score;
+
+    #[test]
+    fn a_vcpu_counts_twice_a_gigabyte() {
+        // 8 vCPUs / 32 GB (in KB) against a wish of 4 vCPUs / 16 GB: 2 x 4 + 16.
+        assert!((flavor_score(4.0, 16.0, 8.0, 32.0 * 1024.0 * 1024.0) - 24.0).abs() < 1e-9);
+        assert!(flavor_score(8.0, 32.0, 8.0, 32.0 * 1024.0 * 1024.0).abs() < 1e-9);
+    }
 }
