@@ -16,6 +16,7 @@ mod gate;
 mod human;
 mod modelarts;
 mod modelarts_core_more;
+mod modelarts_inference;
 mod modelarts_infra;
 mod modelarts_lite;
 mod recovery;

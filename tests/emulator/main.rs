@@ -10,6 +10,7 @@ mod admin;
 mod autodl;
 mod ecs;
 mod huawei;
+mod huawei_inference;
 mod huawei_infra;
 mod huawei_lite;
 mod oos;

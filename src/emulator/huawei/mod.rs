@@ -39,6 +39,8 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::lite_routes::SERVICE_V1,
     &modelarts::core_more_routes::SERVICE,
     &modelarts::core_more_routes::SERVICE_V1,
+    &modelarts::services_more_routes::SERVICE,
+    &modelarts::services_more_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

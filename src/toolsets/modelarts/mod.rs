@@ -13,6 +13,7 @@ mod node_pools;
 mod notebooks;
 mod pools;
 mod services;
+mod services_more;
 mod training;
 mod waits;
 
@@ -30,6 +31,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     core_more::register(registry);
     node_pools::register(registry);
     services::register(registry);
+    services_more::register(registry);
     lite::register(registry);
     lite_more::register(registry);
     registry.guards(&[

@@ -18,6 +18,7 @@ pub mod lite_routes;
 pub mod lite_state;
 pub mod models;
 pub mod seed;
+pub mod services_more_routes;
 
 use handlers::{images, management, notebooks, storage, training};
 use models::ModelArtsBackend;

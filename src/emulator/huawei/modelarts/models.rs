@@ -249,6 +249,8 @@ pub struct ModelArtsBackend {
     pub authorizations: Vec<Authorization>,
     /// Images saved from notebooks: `(image id, notebook id, rendered image)`.
     pub saved_images: Vec<(String, String, Value)>,
+    /// Inference tags and version history (`handlers::services_more`).
+    pub svc_more: crate::emulator::huawei::modelarts::handlers::services_more::SvcMore,
 }
 
 /// Milliseconds since the epoch.

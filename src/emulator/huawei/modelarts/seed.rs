@@ -129,6 +129,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
             create_time: millis(now - Duration::days(30)),
         }],
         saved_images: Vec::new(),
+        svc_more: Default::default(),
         notebooks: vec![
             notebook(
                 id(ids::RUNNING_NOTEBOOK),

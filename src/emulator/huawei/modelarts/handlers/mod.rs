@@ -13,6 +13,7 @@ pub mod notebooks;
 pub mod pool_nodes;
 pub mod pools;
 pub mod services;
+pub mod services_more;
 pub mod services_v1;
 pub mod storage;
 pub mod training;

@@ -367,6 +367,7 @@ pub fn update_service(
     if let Some(groups) = body.get("group_configs") {
         check_groups(groups, ctx.state, now)?;
     }
+    super::services_more::remember_version(ctx.state, &id);
     let svc = find(ctx, &id)?;
     let status = svc.phase.status(now);
     if !matches!(status, "RUNNING" | "STOPPED" | "FAILED" | "CONCERNING") {
