@@ -7,6 +7,7 @@ use crate::failure::{FailureKind, ToolFailure};
 use crate::toolsets::DeclaredCall;
 
 pub(crate) const GET_NOTEBOOK: &str = "ma_nb_get";
+pub(crate) const LIST_NOTEBOOKS: &str = "ma_nb_list";
 pub(crate) const LIST_NB_FLAVORS: &str = "ma_nb_list_flavors";
 pub(crate) const LIST_STORAGE: &str = "ma_nb_list_storage";
 pub(crate) const LIST_IMAGES: &str = "ma_image_list";

@@ -35,7 +35,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     lite::register(registry);
     lite_more::register(registry);
     registry.guards(&[
-        guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES], notebooks::check_create),
+        guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES, api::LIST_NOTEBOOKS], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),
         guard!("ma.load_storage", needs: [], provides: [], calls: [LIST_STORAGE], notebooks::load_storage),
         guard!("ma.check_training_create", needs: [], provides: [], calls: [LIST_TRAIN_FLAVORS, LIST_ENGINES], training::check_create),
@@ -45,5 +45,10 @@ pub fn register(registry: &mut ToolsetRegistry) {
         reader!("ma.list_training_jobs", calls: [LIST_JOBS], training::list_jobs),
         reader!("ma.swr_train_images", calls: [SWR_IMAGES], lookups::train_images),
     ]);
+    registry.executors(&[crate::executor!(
+        "ma.create_notebook",
+        notebooks::create_notebook,
+        read_back: notebooks::notebook_created
+    )]);
     registry.operations(&[waits::notebook_kind(), waits::training_kind()]);
 }

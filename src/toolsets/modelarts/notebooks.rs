@@ -6,12 +6,13 @@
 use serde_json::{Value, json};
 
 use super::api::{
-    GET_NOTEBOOK, LIST_IMAGES, LIST_NB_FLAVORS, LIST_STORAGE, declared, is_obs_url, items,
-    problems, text, valid_name,
+    GET_NOTEBOOK, LIST_IMAGES, LIST_NB_FLAVORS, LIST_NOTEBOOKS, LIST_STORAGE, declared, is_obs_url,
+    items, problems, text, valid_name,
 };
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::toolsets::GuardContext;
+use crate::providers::{ProviderResponse, RetryMode};
+use crate::toolsets::{ExecContext, ExecOutcome, GuardContext};
 
 /// One hour of auto-stop, in the API's milliseconds.
 const HOUR_MS: i64 = 3_600_000;
@@ -61,6 +62,17 @@ pub(crate) async fn check_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolF
     errors.extend(volume_problems(
         ctx.args.get("volume").unwrap_or(&Value::Null),
     ));
+    // The name is this create's provenance: ModelArts takes no idempotency token, so after a
+    // lost answer the executor finds the notebook by its exact name. Names are therefore unique
+    // among the notebooks skillgate creates, checked here and again at confirmation.
+    if let Some(existing) = notebook_named(ctx, &name).await? {
+        errors.push(format!(
+            "a notebook named `{name}` already exists ({}); choose another name",
+            existing["id"].as_str().unwrap_or("unknown id")
+        ));
+    }
+    ctx.state
+        .push(json!({"notebook_named": name, "exists": false}));
     let flavors = items(
         &ctx.read(&declared(LIST_NB_FLAVORS, json!({}))).await?.body,
         "flavors",
@@ -158,6 +170,80 @@ pub(crate) async fn check_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolF
         json!({"current": null, "target": {"name": name, "flavor": flavor, "image_id": image_id, "auto_stop_hours": hours}}),
     );
     Ok(())
+}
+
+/// The notebook with exactly this name, if any (the list filter matches substrings).
+async fn notebook_named(ctx: &GuardContext<'_>, name: &str) -> Result<Option<Value>, ToolFailure> {
+    let body = ctx
+        .read(&declared(
+            LIST_NOTEBOOKS,
+            json!({"name": name, "limit": 50}),
+        ))
+        .await?
+        .body;
+    Ok(items(&body, "data")
+        .into_iter()
+        .find(|notebook| notebook["name"] == name))
+}
+
+/// The notebook a create made, found by the plan's exact name.
+async fn created_notebook(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFailure> {
+    let name = ctx
+        .arguments
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let body = ctx
+        .read(&declared(
+            LIST_NOTEBOOKS,
+            json!({"name": name, "limit": 50}),
+        ))
+        .await?
+        .body;
+    Ok(items(&body, "data")
+        .into_iter()
+        .find(|notebook| notebook["name"] == name))
+}
+
+fn recovered(notebook: Value, request_id: Option<String>) -> ExecOutcome {
+    ExecOutcome::Recovered {
+        response: ProviderResponse {
+            status: 200,
+            request_id,
+            body: notebook,
+        },
+        how: "the create's answer was lost; reading back found the notebook by the plan's unique name".into(),
+    }
+}
+
+/// Executor `ma.create_notebook`: never creates twice. After an answer that may have been lost
+/// (5xx, timeout, reset) it looks the notebook up by name before it would ever send again.
+pub(crate) async fn create_notebook(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
+    let error = match ctx.send(RetryMode::NotAfterSend).await {
+        Ok(response) => return Ok(ExecOutcome::Executed(response)),
+        Err(error) if error.outcome_unknown() => error,
+        Err(error) => return Err(error.into()),
+    };
+    tracing::warn!(%error, plan = ctx.plan_id, "notebook create answer lost; looking it up by name");
+    if let Some(notebook) = created_notebook(ctx).await? {
+        return Ok(recovered(notebook, error.request_id.clone()));
+    }
+    match ctx.send(RetryMode::NotAfterSend).await {
+        Ok(response) => Ok(ExecOutcome::Executed(response)),
+        Err(second) if second.outcome_unknown() => match created_notebook(ctx).await? {
+            Some(notebook) => Ok(recovered(notebook, second.request_id.clone())),
+            None => Err(ToolFailure::from(second)
+                .with_hint("the notebook was not created (checked by its name); nothing changed")),
+        },
+        Err(second) => Err(second.into()),
+    }
+}
+
+/// Read-back of `ma.create_notebook`: the notebook with the plan's name exists.
+pub(crate) async fn notebook_created(
+    ctx: &ExecContext<'_>,
+) -> Result<Option<ExecOutcome>, ToolFailure> {
+    Ok(created_notebook(ctx).await?.map(|n| recovered(n, None)))
 }
 
 /// The state a tool needs the notebook in, and the refusal otherwise.
