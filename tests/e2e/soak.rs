@@ -76,7 +76,7 @@ async fn one_mutation(
 ) -> Option<(String, Option<String>, Ended)> {
     let name = format!("soak-{worker}-{round}");
     let (tool, args, created) = match round % 8 {
-        4 if worker % 3 == 0 => (
+        4 if worker.is_multiple_of(3) => (
             "cp_vpc_create_vpc",
             json!({"region_id": "cn-hangzhou", "vpc_name": name, "cidr_block": "10.0.0.0/16"}),
             Some(name),
