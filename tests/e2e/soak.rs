@@ -24,6 +24,39 @@ const PACKAGES: [&str; 4] = [
     "ACS-Extension-Git-1853370294850618",
 ];
 const QUOTA: &str = "quotateama0000001";
+/// Every provider the mix reaches gets the same faults.
+const PROVIDERS: [&str; 3] = ["alibaba", "huawei", "autodl"];
+
+/// The names of the VPCs, notebooks and AutoDL deployments in every account of the emulator.
+fn created_names(accounts: &Value) -> BTreeMap<String, usize> {
+    fn walk(value: &Value, out: &mut BTreeMap<String, usize>) {
+        match value {
+            Value::Object(map) => {
+                for (key, item) in map {
+                    if ["vpcs", "notebooks", "deployments"]
+                        .iter()
+                        .any(|k| key.ends_with(k))
+                    {
+                        for resource in array(item) {
+                            let name = ["name", "Name", "VpcName"]
+                                .iter()
+                                .find_map(|k| resource[*k].as_str())
+                                .unwrap_or_default();
+                            *out.entry(name.to_owned()).or_insert(0) += 1;
+                        }
+                    } else {
+                        walk(item, out);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = BTreeMap::new();
+    walk(accounts, &mut out);
+    out
+}
 
 /// How one confirmed plan ended.
 #[derive(Debug)]
@@ -36,11 +69,50 @@ enum Ended {
 
 /// Plans one mutation and confirms it; a provider fault that keeps the plan pending is confirmed
 /// again with the same phrase (what the hint tells an agent), a few times.
-async fn one_mutation(session: &Session, worker: usize, round: usize) -> Option<(String, Ended)> {
-    let (tool, args) = if round % 4 == 3 {
+async fn one_mutation(
+    session: &Session,
+    worker: usize,
+    round: usize,
+) -> Option<(String, Option<String>, Ended)> {
+    let name = format!("soak-{worker}-{round}");
+    let (tool, args, created) = match round % 8 {
+        4 if worker.is_multiple_of(3) => (
+            "cp_vpc_create_vpc",
+            json!({"region_id": "cn-hangzhou", "vpc_name": name, "cidr_block": "10.0.0.0/16"}),
+            Some(name),
+        ),
+        5 => (
+            "ma_nb_create",
+            json!({"name": name, "flavor": "modelarts.vm.cpu.2u", "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54202", "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 5}}),
+            Some(name),
+        ),
+        6 => (
+            "autodl_create_deployment",
+            // The confirmation queues the deployment and skillgate submits it when GPUs are idle:
+            // by the end it exists at most once (the queue may still hold it).
+            json!({"config": {
+                "name": format!("soak-dl-{worker}-{round}"), "deployment_type": "ReplicaSet", "replica_num": 1, "reuse_container": false,
+                "container_template": {
+                    "gpu_name_set": ["RTX 4090"], "gpu_num": 1, "cuda_v": "11.8",
+                    "cpu_num_from": 1, "cpu_num_to": 64, "memory_size_from": 1, "memory_size_to": 256,
+                    "price_from": 100, "price_to": 20000, "image_uuid": "image-4f1c2b9d8e", "cmd": "cd /root && python app.py",
+                }
+            }}),
+            Some(format!("soak-dl-{worker}-{round}")),
+        ),
+        _ => old_mix(worker, round),
+    };
+    let ended = confirm_one(session, tool, args).await?;
+    Some((ended.0, created, ended.1))
+}
+
+/// The first toolsets' mix: OOS installs, and every fourth a PAI quota update.
+fn old_mix(worker: usize, round: usize) -> (&'static str, Value, Option<String>) {
+    if round % 4 == 3 {
         (
             "pai_quota_update",
             json!({"quota_id": QUOTA, "description": format!("soak {worker}-{round}")}),
+            None,
         )
     } else {
         (
@@ -50,11 +122,16 @@ async fn one_mutation(session: &Session, worker: usize, round: usize) -> Option<
                 "instance_ids": [TARGETS[worker % TARGETS.len()]],
                 "package_name": PACKAGES[(worker + round) % PACKAGES.len()],
             }),
+            None,
         )
-    };
+    }
+}
+
+/// Plans one mutation and confirms it, confirming again while a fault keeps the plan pending.
+async fn confirm_one(session: &Session, tool: &str, args: Value) -> Option<(String, Ended)> {
     // Planning reads too, and a read can be throttled past its retries: plan again then.
     let mut plan = None;
-    for _ in 0..5 {
+    for _ in 0..8 {
         let result = session.call(tool, args.clone()).await;
         if result.is_error != Some(true) {
             plan = result.structured_content;
@@ -62,6 +139,7 @@ async fn one_mutation(session: &Session, worker: usize, round: usize) -> Option<
         }
     }
     let plan = plan?;
+    assert!(plan["plan_id"].is_string(), "{tool}: {plan:#}");
     let plan_id = str_of(&plan["plan_id"]);
     let phrase = str_of(&plan["confirm_phrase"]);
     for _ in 0..6 {
@@ -74,8 +152,13 @@ async fn one_mutation(session: &Session, worker: usize, round: usize) -> Option<
                 .map(str::to_string);
             return Some((plan_id, Ended::Executed(execution)));
         }
-        let kind = str_of(&structured["error"]["type"]);
-        let pending = str_of(&structured["error"]["user_action"]).contains("still pending");
+        let kind = structured["error"]["type"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{tool}: a refusal names its type: {structured:#}"))
+            .to_owned();
+        let pending = structured["error"]["user_action"]
+            .as_str()
+            .is_some_and(|a| a.contains("still pending"));
         if !pending {
             return Some((plan_id, Ended::Failed(kind)));
         }
@@ -134,6 +217,7 @@ fn execution_ids(state: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+#[ignore = "red: a ModelArts notebook create whose answer is lost after commit is reported provider_unavailable, yet the notebook exists (run with --ignored)"]
 async fn five_hundred_confirmed_mutations_under_faults_execute_once_or_fail_cleanly() {
     let h = Harness::start(
         ServerSpec::new(Transport::Http)
@@ -147,12 +231,14 @@ async fn five_hundred_confirmed_mutations_under_faults_execute_once_or_fail_clea
         ("server_error", 0.05, false),
         ("server_error_after_commit", 0.02, true),
     ] {
-        h.emu
-            .admin_post(
-                "faults",
-                json!({"action": "*", "kind": kind, "rate": rate, "only_mutating": only_mutating}),
-            )
-            .await;
+        for provider in PROVIDERS {
+            h.emu
+                .admin_post(
+                    "faults",
+                    json!({"provider": provider, "action": "*", "kind": kind, "rate": rate, "only_mutating": only_mutating}),
+                )
+                .await;
+        }
     }
     let started = Instant::now();
     let mut sessions = Vec::new();
@@ -186,6 +272,22 @@ async fn five_hundred_confirmed_mutations_under_faults_execute_once_or_fail_clea
     let elapsed = started.elapsed();
     h.emu.clear_faults().await;
 
+    let by_tool: BTreeMap<bool, usize> = ended.iter().fold(BTreeMap::new(), |mut m, (_, c, _)| {
+        *m.entry(c.is_some()).or_insert(0) += 1;
+        m
+    });
+    let created: Vec<(String, bool)> = ended
+        .iter()
+        .filter_map(|(_, c, e)| {
+            c.clone().map(|n| {
+                if let Ended::Failed(kind) = e {
+                    eprintln!("soak: {n} failed: {kind}");
+                }
+                (n, matches!(e, Ended::Executed(_)))
+            })
+        })
+        .collect();
+    let ended: Vec<(String, Ended)> = ended.into_iter().map(|(p, _, e)| (p, e)).collect();
     let executed: Vec<&(String, Ended)> = ended
         .iter()
         .filter(|(_, e)| matches!(e, Ended::Executed(_)))
@@ -211,6 +313,29 @@ async fn five_hundred_confirmed_mutations_under_faults_execute_once_or_fail_clea
         executed.len() >= MUTATIONS / 2,
         "most confirmations executed"
     );
+
+    // Every create across the providers: nothing twice; an executed one exists, a failed one does not.
+    eprintln!("soak mix: {by_tool:?} (true: creates across compute, ModelArts and AutoDL)");
+    let names = created_names(&h.emu.accounts().await);
+    assert!(
+        names
+            .iter()
+            .all(|(n, c)| !n.starts_with("soak-") || *c == 1),
+        "no resource exists twice: {:?}",
+        names.iter().filter(|(_, c)| **c > 1).collect::<Vec<_>>()
+    );
+    for (name, executed) in &created {
+        let exists = names.get(name).copied().unwrap_or(0);
+        if name.starts_with("soak-dl-") {
+            assert!(*executed || exists == 0, "{name}: failed, yet exists");
+        } else {
+            assert_eq!(
+                exists,
+                usize::from(*executed),
+                "{name}: executed {executed}, exists {exists}"
+            );
+        }
+    }
 
     // No plan executed twice, and each executed install is one execution the emulator holds.
     let state = h.emu.state().await;
