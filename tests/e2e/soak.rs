@@ -76,7 +76,8 @@ async fn one_mutation(
 ) -> Option<(String, Option<String>, Ended)> {
     let name = format!("soak-{worker}-{round}");
     let (tool, args, created) = match round % 8 {
-        4 if worker.is_multiple_of(3) => (
+        // Eight VPCs in all: the account's quota is ten per region.
+        4 if worker.is_multiple_of(4) && round % 16 == 4 => (
             "cp_vpc_create_vpc",
             json!({"region_id": "cn-hangzhou", "vpc_name": name, "cidr_block": "10.0.0.0/16"}),
             Some(name),
@@ -86,14 +87,15 @@ async fn one_mutation(
             json!({"name": name, "flavor": "modelarts.vm.cpu.2u", "image_id": "e1a07296-22a8-4f05-8bc8-e936c8e54202", "volume": {"category": "EVS", "ownership": "MANAGED", "capacity": 5}}),
             Some(name),
         ),
-        6 => (
+        // Half the workers: 32 one-GPU deployments, within the demo stock of three GPU models.
+        6 if worker.is_multiple_of(2) => (
             "autodl_create_deployment",
             // The confirmation queues the deployment and skillgate submits it when GPUs are idle:
             // by the end it exists at most once (the queue may still hold it).
             json!({"config": {
                 "name": format!("soak-dl-{worker}-{round}"), "deployment_type": "ReplicaSet", "replica_num": 1, "reuse_container": false,
                 "container_template": {
-                    "gpu_name_set": ["RTX 4090"], "gpu_num": 1, "cuda_v": "11.8",
+                    "gpu_name_set": ["RTX 4090", "RTX 3090", "A100"], "gpu_num": 1, "cuda_v": "11.8",
                     "cpu_num_from": 1, "cpu_num_to": 64, "memory_size_from": 1, "memory_size_to": 256,
                     "price_from": 100, "price_to": 20000, "image_uuid": "image-4f1c2b9d8e", "cmd": "cd /root && python app.py",
                 }
@@ -131,14 +133,19 @@ fn old_mix(worker: usize, round: usize) -> (&'static str, Value, Option<String>)
 async fn confirm_one(session: &Session, tool: &str, args: Value) -> Option<(String, Ended)> {
     // Planning reads too, and a read can be throttled past its retries: plan again then.
     let mut plan = None;
+    let mut last = Value::Null;
     for _ in 0..8 {
         let result = session.call(tool, args.clone()).await;
         if result.is_error != Some(true) {
             plan = result.structured_content;
             break;
         }
+        last = result.structured_content.unwrap_or(Value::Null);
     }
-    let plan = plan?;
+    let Some(plan) = plan else {
+        eprintln!("soak: {tool} never planned: {}", last["error"]);
+        return None;
+    };
     assert!(plan["plan_id"].is_string(), "{tool}: {plan:#}");
     let plan_id = str_of(&plan["plan_id"]);
     let phrase = str_of(&plan["confirm_phrase"]);
@@ -217,7 +224,6 @@ fn execution_ids(state: &Value) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-#[ignore = "red: a ModelArts notebook create whose answer is lost after commit is reported provider_unavailable, yet the notebook exists (run with --ignored)"]
 async fn five_hundred_confirmed_mutations_under_faults_execute_once_or_fail_cleanly() {
     let h = Harness::start(
         ServerSpec::new(Transport::Http)
