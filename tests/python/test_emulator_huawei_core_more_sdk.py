@@ -6,15 +6,10 @@ test_emulator_huawei_infra_sdk.py; bodies are plain dicts, answers read through 
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-from pathlib import Path
 
 import pytest
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huawei_emulator import REGION, client, emulator  # noqa: F401 (fixtures)
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from huaweicloudsdkcore.region.region import Region
 from huaweicloudsdkmodelarts.v1 import (
     ChangeTrainingJobDescriptionRequest,
     CreateWorkspaceRequest,
@@ -29,50 +24,9 @@ from huaweicloudsdkmodelarts.v1 import (
     ShowWorkspaceRequest,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-REGION = "cn-north-4"
 RUNNING_NOTEBOOK = "5eed0001-0000-4000-8000-000000000000"
 STOPPED_NOTEBOOK = "5eed0002-0000-4000-8000-000000000000"
 COMPLETED_JOB = "5eed0011-0000-4000-8000-000000000000"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
-    if not Path(binary).exists():
-        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
-    proc = subprocess.Popen(
-        [binary, "emulator", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            pytest.fail("the emulator printed no startup line")
-        info = json.loads(line)
-        os.environ["HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"] = info["endpoint"]
-        os.environ["HUAWEICLOUD_SDK_IAM_ENDPOINT"] = info["endpoint"]
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def client(emulator) -> ModelArtsClient:
-    hw = emulator["huawei"]
-    return (
-        ModelArtsClient.new_builder()
-        .with_credentials(BasicCredentials(hw["access_key"], hw["secret_key"]))
-        .with_region(Region(REGION, emulator["endpoint"]))
-        .build()
-    )
 
 
 def test_a_workspace_is_created_shown_and_deleted_but_not_the_default(client):

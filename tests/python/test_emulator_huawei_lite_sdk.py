@@ -10,15 +10,11 @@ response models.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import urllib.request
-from pathlib import Path
 
 import pytest
-from huaweicloudsdkcore.auth.credentials import BasicCredentials
+from huawei_emulator import REGION, client, emulator  # noqa: F401 (fixtures)
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
-from huaweicloudsdkcore.region.region import Region
 from huaweicloudsdkmodelarts.v1 import (
     AttachDevServerVolumeRequest,
     BatchDevServersActionRequest,
@@ -69,8 +65,6 @@ from huaweicloudsdkmodelarts.v1.model import (
     UpdateServerRequest,
 )
 
-REPO = Path(__file__).resolve().parents[2]
-REGION = "cn-north-4"
 RUNNING = "2874fae8-0692-40ce-8ab3-7726619d434d"
 STOPPED = "b31d3848-e5e3-4962-8561-6dcad406939c"
 HYPER = "ae1889a2-9044-4980-8007-1ac86e0b0e8a"
@@ -78,45 +72,6 @@ VOLUME_FREE = "f0c939e2-331c-4bb3-8fd0-f2f55f2bdaa0"
 EIP_FREE = "c5132fb8-c283-4b78-85df-45e81beb33c6"
 SERVICE_JOB = "ab662d8e-545d-41c4-8cbe-4118abc2a0e1"
 ECS_IMAGE = "a41f6c28-3e7d-4b0a-9c15-8f2e6d9b0a37"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
-    if not Path(binary).exists():
-        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
-    proc = subprocess.Popen(
-        [binary, "emulator", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            pytest.fail("the emulator printed no startup line")
-        info = json.loads(line)
-        os.environ["HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"] = info["endpoint"]
-        os.environ["HUAWEICLOUD_SDK_IAM_ENDPOINT"] = info["endpoint"]
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-@pytest.fixture(scope="module")
-def client(emulator) -> ModelArtsClient:
-    hw = emulator["huawei"]
-    return (
-        ModelArtsClient.new_builder()
-        .with_credentials(BasicCredentials(hw["access_key"], hw["secret_key"]))
-        .with_region(Region(REGION, emulator["endpoint"]))
-        .build()
-    )
 
 
 def advance(emulator, seconds: int = 600) -> None:
