@@ -174,16 +174,20 @@ pub(crate) async fn check_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolF
 
 /// The notebook with exactly this name, if any (the list filter matches substrings).
 async fn notebook_named(ctx: &GuardContext<'_>, name: &str) -> Result<Option<Value>, ToolFailure> {
-    let body = ctx
-        .read(&declared(
-            LIST_NOTEBOOKS,
-            json!({"name": name, "limit": 50}),
-        ))
-        .await?
-        .body;
-    Ok(items(&body, "data")
+    let body = ctx.read(&by_name(name)).await?.body;
+    Ok(exactly_named(&body, name))
+}
+
+/// The list call that finds a notebook by name (the API matches substrings).
+fn by_name(name: &str) -> crate::toolsets::DeclaredCall {
+    declared(LIST_NOTEBOOKS, json!({"name": name, "limit": 50}))
+}
+
+/// The notebook of a list answer whose name is exactly `name`.
+fn exactly_named(body: &Value, name: &str) -> Option<Value> {
+    items(body, "data")
         .into_iter()
-        .find(|notebook| notebook["name"] == name))
+        .find(|notebook| notebook["name"] == name)
 }
 
 /// The notebook a create made, found by the plan's exact name.
@@ -193,16 +197,8 @@ async fn created_notebook(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFa
         .get("name")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let body = ctx
-        .read(&declared(
-            LIST_NOTEBOOKS,
-            json!({"name": name, "limit": 50}),
-        ))
-        .await?
-        .body;
-    Ok(items(&body, "data")
-        .into_iter()
-        .find(|notebook| notebook["name"] == name))
+    let body = ctx.read(&by_name(name)).await?.body;
+    Ok(exactly_named(&body, name))
 }
 
 fn recovered(notebook: Value, request_id: Option<String>) -> ExecOutcome {
