@@ -328,6 +328,23 @@ fn add_provenance_tag(
     name: &str,
     plan_id: &str,
 ) {
+    if location == Location::Body && request.style != ApiStyle::Rpc && name.contains('.') {
+        // A dotted name is a string map inside the body (PAI-DLC `Settings.Tags`): the plan id
+        // goes in as one more key, since that API takes no tag list.
+        let Some(mut node) = request.body.as_mut() else {
+            return;
+        };
+        for part in name.split('.') {
+            let Some(map) = node.as_object_mut() else {
+                return;
+            };
+            node = map.entry(part).or_insert_with(|| json!({}));
+        }
+        if let Some(map) = node.as_object_mut() {
+            map.insert(PROVENANCE_KEY.into(), json!(plan_id));
+        }
+        return;
+    }
     if location == Location::Body && request.style != ApiStyle::Rpc {
         let Some(body) = request.body.as_mut().and_then(Value::as_object_mut) else {
             return;

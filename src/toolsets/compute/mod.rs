@@ -7,6 +7,7 @@ mod api;
 pub mod commands;
 pub mod compare;
 pub mod cost;
+pub mod dlc;
 pub mod find;
 pub mod infra;
 pub mod product;
@@ -22,7 +23,7 @@ use api::{
 };
 
 use super::ToolsetRegistry;
-use crate::{guard, reader};
+use crate::{executor, guard, reader};
 
 /// Registers the compute guards and readers.
 pub fn register(registry: &mut ToolsetRegistry) {
@@ -43,6 +44,9 @@ pub fn register(registry: &mut ToolsetRegistry) {
         waits::instance_kind(),
         waits::invocation_kind(),
         waits::cleanup_kind(),
+    ]);
+    registry.executors(&[
+        executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
     ]);
     registry.readers(&[
         reader!("cp.select_product", calls: [], product::select_product),
