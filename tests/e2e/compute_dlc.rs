@@ -26,7 +26,9 @@ fn job_args(name: &str, command: &str, image: &str) -> Value {
 }
 
 async fn create(h: &Harness, name: &str, command: &str, image: &str) -> (Value, String) {
-    let plan = h.plan("cp_pai_create_job", job_args(name, command, image)).await;
+    let plan = h
+        .plan("cp_pai_create_job", job_args(name, command, image))
+        .await;
     assert!(
         str_of(&plan["confirm_phrase"]).starts_with("CONFIRM-COST "),
         "a DLC job is billable: {plan:#}"
@@ -58,10 +60,7 @@ async fn jobs_named(h: &Harness, name: &str) -> Vec<Value> {
     array(&listed["jobs"])
 }
 
-both_transports!(
-    a_training_job_runs_to_succeeded_with_logs,
-    job_to_succeeded
-);
+both_transports!(a_training_job_runs_to_succeeded_with_logs, job_to_succeeded);
 
 async fn job_to_succeeded(transport: Transport) {
     let h = Harness::start(spec(transport)).await;
@@ -95,17 +94,26 @@ async fn job_to_succeeded(transport: Transport) {
 
     let (_, job_id) = create(&h, "e2e-train", "python train.py --epochs 1", CPU_IMAGE).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": job_id}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
         .await;
     assert_eq!(job["status"], "Creating", "{job:#}");
     advance(&h, 70).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": job_id}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
         .await;
     assert_eq!(job["status"], "Running", "{job:#}");
     advance(&h, 200).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": job_id}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
         .await;
     assert_eq!(job["status"], "Succeeded", "{job:#}");
     let pods = array(&job["pods"]);
@@ -119,7 +127,9 @@ async fn job_to_succeeded(transport: Transport) {
         .await;
     let lines: Vec<String> = array(&logs["logs"]).iter().map(str_of).collect();
     assert!(
-        lines.iter().any(|l| l.contains("python train.py --epochs 1")),
+        lines
+            .iter()
+            .any(|l| l.contains("python train.py --epochs 1")),
         "{lines:#?}"
     );
     assert!(
@@ -129,17 +139,17 @@ async fn job_to_succeeded(transport: Transport) {
 
     // A finished job's record is deleted only with CONFIRM <JOB_ID>.
     let plan = h
-        .plan("cp_pai_delete_job", json!({"region_id": "cn-hangzhou", "job_id": job_id}))
+        .plan(
+            "cp_pai_delete_job",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
         .await;
     assert_eq!(str_of(&plan["confirm_phrase"]), format!("CONFIRM {job_id}"));
     h.execute(&plan).await;
     assert!(jobs_named(&h, "e2e-train").await.is_empty());
 }
 
-both_transports!(
-    failing_jobs_say_why_in_reason_logs_and_events,
-    failing_jobs
-);
+both_transports!(failing_jobs_say_why_in_reason_logs_and_events, failing_jobs);
 
 async fn failing_jobs(transport: Transport) {
     let h = Harness::start(spec(transport)).await;
@@ -148,12 +158,18 @@ async fn failing_jobs(transport: Transport) {
     let (_, stuck) = create(&h, "e2e-pull", "python train.py", bad_image).await;
     advance(&h, 300).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": failed}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": failed}),
+        )
         .await;
     assert_eq!(job["status"], "Failed", "{job:#}");
     assert!(str_of(&job["reason_message"]).contains("code 3"), "{job:#}");
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": stuck}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": stuck}),
+        )
         .await;
     assert_eq!(job["status"], "EnvPreparing", "still pulling: {job:#}");
     assert_eq!(job["reason_code"], "ImagePullBackOff", "{job:#}");
@@ -172,7 +188,10 @@ async fn failing_jobs(transport: Transport) {
     );
     advance(&h, 400).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": stuck}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": stuck}),
+        )
         .await;
     assert_eq!(job["status"], "Failed", "{job:#}");
 }
@@ -185,7 +204,10 @@ both_transports!(
 async fn lost_create_job(transport: Transport) {
     let h = Harness::start(spec(transport)).await;
     let plan = h
-        .plan("cp_pai_create_job", job_args("e2e-lost", "python train.py", CPU_IMAGE))
+        .plan(
+            "cp_pai_create_job",
+            job_args("e2e-lost", "python train.py", CPU_IMAGE),
+        )
         .await;
     h.emu
         .fault("CreateJob", "server_error_after_commit", 1)
@@ -207,21 +229,39 @@ both_transports!(stopping_a_job_needs_its_confirm_phrase, stop_gate);
 async fn stop_gate(transport: Transport) {
     let h = Harness::start(spec(transport)).await;
     let plan = h
-        .plan("cp_pai_stop_job", json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}))
+        .plan(
+            "cp_pai_stop_job",
+            json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}),
+        )
         .await;
     assert_eq!(
         str_of(&plan["confirm_phrase"]),
         format!("CONFIRM {RUNNING_JOB}")
     );
-    let wrong = h.confirm(&str_of(&plan["plan_id"]), "CONFIRM dlc-other").await;
+    let wrong = h
+        .confirm(&str_of(&plan["plan_id"]), "CONFIRM dlc-other")
+        .await;
     assert_eq!(wrong.is_error, Some(true), "a wrong phrase is refused");
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}),
+        )
         .await;
     assert_eq!(job["status"], "Running", "nothing happened: {job:#}");
+    // The wrong phrase cancelled that plan; a new one goes through with its own phrase.
+    let plan = h
+        .plan(
+            "cp_pai_stop_job",
+            json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}),
+        )
+        .await;
     h.execute(&plan).await;
     let job = h
-        .ok("cp_pai_get_job", json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}))
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": RUNNING_JOB}),
+        )
         .await;
     assert_eq!(job["status"], "Stopped", "{job:#}");
 }

@@ -45,9 +45,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         waits::invocation_kind(),
         waits::cleanup_kind(),
     ]);
-    registry.executors(&[
-        executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
-    ]);
+    registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
     registry.readers(&[
         reader!("cp.select_product", calls: [], product::select_product),
         reader!("cp.select_region", calls: [], region::select_region),

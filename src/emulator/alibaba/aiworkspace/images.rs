@@ -83,11 +83,15 @@ pub fn list_images(_ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, V
         .iter()
         .filter(|i| {
             let have = labels(i);
-            wanted
-                .iter()
-                .all(|w| have.iter().any(|h| h.0 == w.0 && h.1.eq_ignore_ascii_case(&w.1)))
+            wanted.iter().all(|w| {
+                have.iter()
+                    .any(|h| h.0 == w.0 && h.1.eq_ignore_ascii_case(&w.1))
+            })
         })
-        .filter(|i| name.as_ref().is_none_or(|n| i.name.to_lowercase().contains(n)))
+        .filter(|i| {
+            name.as_ref()
+                .is_none_or(|n| i.name.to_lowercase().contains(n))
+        })
         .collect();
     Ok(list_response("Images", &selected, paging, |i| render(i)))
 }

@@ -148,7 +148,11 @@ impl Job {
                 .and_then(Value::as_str)
                 .unwrap_or("Worker")
                 .to_ascii_lowercase();
-            let count = spec.get("PodCount").and_then(Value::as_u64).unwrap_or(1).max(1);
+            let count = spec
+                .get("PodCount")
+                .and_then(Value::as_u64)
+                .unwrap_or(1)
+                .max(1);
             for i in 0..count {
                 out.push((format!("{}-{role}-{i}", self.id), role.clone()));
             }
@@ -184,7 +188,8 @@ impl Job {
         let status = JOB_RUN.status(&self.progress, now);
         match self.outcome() {
             Outcome::ImagePull if status == "Running" || status == "Succeeded" => {
-                let given_up = (now - self.progress.since).whole_seconds() >= IMAGE_PULL_GIVE_UP_SECS;
+                let given_up =
+                    (now - self.progress.since).whole_seconds() >= IMAGE_PULL_GIVE_UP_SECS;
                 if given_up { "Failed" } else { "EnvPreparing" }
             }
             Outcome::ExitCode(_) if status == "Succeeded" => "Failed",
@@ -214,7 +219,10 @@ impl Job {
     /// The reason of a failed or stopped job.
     pub fn reason(&self, now: OffsetDateTime) -> (String, String) {
         match (self.status(now), self.outcome()) {
-            ("Stopped", _) => ("JobStoppedByUser".into(), "The job was stopped by the user.".into()),
+            ("Stopped", _) => (
+                "JobStoppedByUser".into(),
+                "The job was stopped by the user.".into(),
+            ),
             ("Failed", Outcome::ImagePull) => (
                 "ImagePullBackOff".into(),
                 format!("Failed to pull image \"{}\": not found.", self.image()),

@@ -109,7 +109,9 @@ pub fn job_detail(job: &Job, now: OffsetDateTime) -> Map<String, Value> {
         }
     }
     if TERMINAL.contains(&current) {
-        history.push(json!({"Status": current, "StartTime": time_or_empty(job.entered(current), now)}));
+        history.push(
+            json!({"Status": current, "StartTime": time_or_empty(job.entered(current), now)}),
+        );
     }
     map.insert("StatusHistory".into(), Value::Array(history));
     map
@@ -125,7 +127,12 @@ pub fn pod_logs(job: &Job, now: OffsetDateTime) -> Vec<String> {
         format!("[dlc] image {} ready", job.image()),
         format!("[dlc] {} on {}", job.job_type, job.ecs_spec()),
     ];
-    for line in job.user_command.lines().map(str::trim).filter(|l| !l.is_empty()) {
+    for line in job
+        .user_command
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         lines.push(format!("+ {line}"));
     }
     match (status, job.outcome()) {
@@ -149,21 +156,32 @@ pub fn pod_events(job: &Job, pod: &str, now: OffsetDateTime) -> Vec<String> {
     };
     let at = format_time(scheduled);
     let image = job.image();
-    out.push(format!("{at} Normal Scheduled Successfully assigned {pod} to a node"));
+    out.push(format!(
+        "{at} Normal Scheduled Successfully assigned {pod} to a node"
+    ));
     out.push(format!("{at} Normal Pulling Pulling image \"{image}\""));
     if job.outcome() == Outcome::ImagePull {
-        out.push(format!("{at} Warning Failed Failed to pull image \"{image}\": manifest unknown; ErrImagePull"));
-        out.push(format!("{at} Warning BackOff Back-off pulling image \"{image}\"; ImagePullBackOff"));
+        out.push(format!(
+            "{at} Warning Failed Failed to pull image \"{image}\": manifest unknown; ErrImagePull"
+        ));
+        out.push(format!(
+            "{at} Warning BackOff Back-off pulling image \"{image}\"; ImagePullBackOff"
+        ));
         return out;
     }
     if let Some(running) = job.entered("Running").filter(|t| *t <= now) {
         let at = format_time(running);
-        out.push(format!("{at} Normal Pulled Successfully pulled image \"{image}\""));
+        out.push(format!(
+            "{at} Normal Pulled Successfully pulled image \"{image}\""
+        ));
         out.push(format!("{at} Normal Created Created container worker"));
         out.push(format!("{at} Normal Started Started container worker"));
     }
     if status == "Stopped" {
-        out.push(format!("{} Normal Killing Stopping container worker", time_or_empty(job.stopped_at, now)));
+        out.push(format!(
+            "{} Normal Killing Stopping container worker",
+            time_or_empty(job.stopped_at, now)
+        ));
     }
     out
 }

@@ -29,12 +29,66 @@ pub struct EcsSpec {
 
 /// The catalog.
 pub const SPECS: &[EcsSpec] = &[
-    EcsSpec { instance_type: "ecs.c6.large", cpu: 2, memory: 4, gpu: 0, gpu_type: "", gpu_memory: 0, available: true, order: 1 },
-    EcsSpec { instance_type: "ecs.g7.xlarge", cpu: 4, memory: 16, gpu: 0, gpu_type: "", gpu_memory: 0, available: true, order: 2 },
-    EcsSpec { instance_type: "ecs.g7.2xlarge", cpu: 8, memory: 32, gpu: 0, gpu_type: "", gpu_memory: 0, available: true, order: 3 },
-    EcsSpec { instance_type: "ecs.gn6i-c4g1.xlarge", cpu: 4, memory: 15, gpu: 1, gpu_type: "T4", gpu_memory: 16, available: true, order: 4 },
-    EcsSpec { instance_type: "ecs.gn7i-c8g1.2xlarge", cpu: 8, memory: 30, gpu: 1, gpu_type: "A10", gpu_memory: 24, available: true, order: 5 },
-    EcsSpec { instance_type: "ecs.gn6v-c8g1.2xlarge", cpu: 8, memory: 32, gpu: 1, gpu_type: "V100", gpu_memory: 16, available: false, order: 6 },
+    EcsSpec {
+        instance_type: "ecs.c6.large",
+        cpu: 2,
+        memory: 4,
+        gpu: 0,
+        gpu_type: "",
+        gpu_memory: 0,
+        available: true,
+        order: 1,
+    },
+    EcsSpec {
+        instance_type: "ecs.g7.xlarge",
+        cpu: 4,
+        memory: 16,
+        gpu: 0,
+        gpu_type: "",
+        gpu_memory: 0,
+        available: true,
+        order: 2,
+    },
+    EcsSpec {
+        instance_type: "ecs.g7.2xlarge",
+        cpu: 8,
+        memory: 32,
+        gpu: 0,
+        gpu_type: "",
+        gpu_memory: 0,
+        available: true,
+        order: 3,
+    },
+    EcsSpec {
+        instance_type: "ecs.gn6i-c4g1.xlarge",
+        cpu: 4,
+        memory: 15,
+        gpu: 1,
+        gpu_type: "T4",
+        gpu_memory: 16,
+        available: true,
+        order: 4,
+    },
+    EcsSpec {
+        instance_type: "ecs.gn7i-c8g1.2xlarge",
+        cpu: 8,
+        memory: 30,
+        gpu: 1,
+        gpu_type: "A10",
+        gpu_memory: 24,
+        available: true,
+        order: 5,
+    },
+    EcsSpec {
+        instance_type: "ecs.gn6v-c8g1.2xlarge",
+        cpu: 8,
+        memory: 32,
+        gpu: 1,
+        gpu_type: "V100",
+        gpu_memory: 16,
+        available: false,
+        order: 6,
+    },
 ];
 
 fn render(spec: &EcsSpec) -> Value {
@@ -64,7 +118,9 @@ pub fn list_ecs_specs(
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
     let paging = req.paging(10)?;
-    let accel = req.query_nonempty("AcceleratorType").map(str::to_ascii_uppercase);
+    let accel = req
+        .query_nonempty("AcceleratorType")
+        .map(str::to_ascii_uppercase);
     if let Some(a) = accel.as_deref()
         && a != "CPU"
         && a != "GPU"

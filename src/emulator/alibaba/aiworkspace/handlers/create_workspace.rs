@@ -19,7 +19,8 @@ pub fn create_workspace(
     let name = opt_string(&body, "WorkspaceName")?
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| ApiError::missing("WorkspaceName"))?;
-    let description = opt_string(&body, "Description")?.ok_or_else(|| ApiError::missing("Description"))?;
+    let description =
+        opt_string(&body, "Description")?.ok_or_else(|| ApiError::missing("Description"))?;
     let env_types = opt_strings(&body, "EnvTypes")?.unwrap_or_default();
     if env_types.is_empty() {
         return Err(ApiError::missing("EnvTypes"));

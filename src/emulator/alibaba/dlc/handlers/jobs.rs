@@ -73,7 +73,10 @@ pub fn create_job(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, Val
     if !JOB_TYPES.contains(&job_type.as_str()) {
         return Err(ApiError::invalid(
             "InvalidParameter.JobType",
-            format!("JobType \"{job_type}\" is not valid; valid values: {}.", JOB_TYPES.join(", ")),
+            format!(
+                "JobType \"{job_type}\" is not valid; valid values: {}.",
+                JOB_TYPES.join(", ")
+            ),
         ));
     }
     let resource_id = opt_string(&body, "ResourceId")?.unwrap_or_default();
@@ -168,7 +171,11 @@ pub fn list_jobs(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, Valu
         .filter(|j| {
             name.as_ref().is_none_or(|n| {
                 let have = j.display_name.to_lowercase();
-                if exact { &have == n } else { have.contains(n.as_str()) }
+                if exact {
+                    &have == n
+                } else {
+                    have.contains(n.as_str())
+                }
             })
         })
         .filter(|j| {

@@ -52,10 +52,7 @@ pub fn get_pod_logs(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, V
 }
 
 /// `GET /api/v1/jobs/{JobId}/pods/{PodId}/events`: the last `MaxEventsNum` (default 100).
-pub fn get_pod_events(
-    ctx: &mut Ctx<'_>,
-    req: &ApiRequest,
-) -> Result<Map<String, Value>, ApiError> {
+pub fn get_pod_events(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     let max = req.query_u64("MaxEventsNum")?.or(Some(100));
     let (job, pod, uid) = find(ctx, req)?;
     let events = last(pod_events(job, &pod, ctx.now), max);
