@@ -14,7 +14,14 @@ const CPU_IMAGE: &str =
 const RUNNING_JOB: &str = "dlc2c3v4b5n6m7q8w";
 
 fn spec(transport: Transport) -> ServerSpec {
-    ServerSpec::new(transport).args(&["--toolsets", "compute"])
+    ServerSpec::new(transport).args(&[
+        "--toolsets",
+        "compute",
+        "--operation-time-scale",
+        "0.01",
+        "--wait-timeout",
+        "10s",
+    ])
 }
 
 fn job_args(name: &str, command: &str, image: &str) -> Value {
@@ -116,6 +123,13 @@ async fn job_to_succeeded(transport: Transport) {
         )
         .await;
     assert_eq!(job["status"], "Succeeded", "{job:#}");
+    let waited = h
+        .ok(
+            "cp_pai_wait_job_complete",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
+        .await;
+    assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
     let pods = array(&job["pods"]);
     assert_eq!(pods.len(), 1, "{job:#}");
     let pod_id = str_of(&pods[0]["PodId"]);
@@ -165,6 +179,17 @@ async fn failing_jobs(transport: Transport) {
         .await;
     assert_eq!(job["status"], "Failed", "{job:#}");
     assert!(str_of(&job["reason_message"]).contains("code 3"), "{job:#}");
+    let waited = h
+        .ok(
+            "cp_pai_wait_job_complete",
+            json!({"region_id": "cn-hangzhou", "job_id": failed}),
+        )
+        .await;
+    assert_eq!(waited["operation_status"], "failed", "{waited:#}");
+    assert!(
+        waited.to_string().contains("exit code 3"),
+        "the failed pod's logs are attached: {waited:#}"
+    );
     let job = h
         .ok(
             "cp_pai_get_job",
@@ -185,6 +210,19 @@ async fn failing_jobs(transport: Transport) {
             .iter()
             .any(|e| str_of(e).contains("ErrImagePull")),
         "{events:#}"
+    );
+    // The wait gives up on an image that cannot be pulled after 300 s of looks, with diagnostics.
+    let waited = h
+        .ok(
+            "cp_pai_wait_job_complete",
+            json!({"region_id": "cn-hangzhou", "job_id": stuck}),
+        )
+        .await;
+    assert_eq!(waited["operation_status"], "failed", "{waited:#}");
+    let text = waited.to_string();
+    assert!(
+        text.contains("cannot pull its image") && text.contains("ErrImagePull"),
+        "{waited:#}"
     );
     advance(&h, 400).await;
     let job = h

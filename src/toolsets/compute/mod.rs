@@ -8,6 +8,7 @@ pub mod commands;
 pub mod compare;
 pub mod cost;
 pub mod dlc;
+mod dlc_wait;
 pub mod find;
 pub mod infra;
 pub mod product;
@@ -44,6 +45,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         waits::instance_kind(),
         waits::invocation_kind(),
         waits::cleanup_kind(),
+        dlc_wait::job_kind(),
     ]);
     registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
     registry.readers(&[
