@@ -151,6 +151,19 @@ async fn job_to_succeeded(transport: Transport) {
         "{lines:#?}"
     );
 
+    let all = h
+        .ok(
+            "cp_pai_get_job_logs",
+            json!({"region_id": "cn-hangzhou", "job_id": job_id}),
+        )
+        .await;
+    assert_eq!(all["status"], "Succeeded", "{all:#}");
+    assert_eq!(array(&all["pods"]).len(), 1, "{all:#}");
+    assert!(
+        all["pods"][0]["logs"].to_string().contains("exit code 0"),
+        "{all:#}"
+    );
+
     // A finished job's record is deleted only with CONFIRM <JOB_ID>.
     let plan = h
         .plan(

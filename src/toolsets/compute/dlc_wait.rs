@@ -195,3 +195,49 @@ pub(crate) fn job_kind() -> OperationKind {
         report,
     }
 }
+
+/// Reader `cp.dlc_job_logs`: the job's status and every pod's last `max_lines` log lines (a pod
+/// whose logs cannot be read says so in its entry instead of failing the whole answer).
+pub async fn job_logs(
+    ctx: &mut crate::toolsets::GuardContext<'_>,
+) -> Result<Map<String, Value>, ToolFailure> {
+    let job_id = ctx.arg_str("job_id").unwrap_or_default();
+    let max_lines = ctx
+        .args
+        .get("max_lines")
+        .and_then(Value::as_u64)
+        .unwrap_or(2000);
+    let response = ctx
+        .read(&declared(GET_JOB, json!({"job_id": job_id})))
+        .await?;
+    let job = response.body;
+    let mut pods = Vec::new();
+    for pod in job
+        .get("Pods")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let pod_id = text(pod, "PodId");
+        let logs = ctx
+            .read(&declared(
+                POD_LOGS,
+                json!({"job_id": job_id, "pod_id": pod_id, "max_lines": max_lines}),
+            ))
+            .await
+            .map(|r| r.body.get("Logs").cloned().unwrap_or(Value::Null))
+            .unwrap_or_else(|e| json!(format!("logs unavailable: {}", e.message)));
+        pods.push(json!({"pod_id": pod_id, "status": pod.get("Status"), "logs": logs}));
+    }
+    let mut out = Map::new();
+    out.insert("job_id".into(), json!(job_id));
+    out.insert(
+        "status".into(),
+        job.get("Status").cloned().unwrap_or(Value::Null),
+    );
+    out.insert("pods".into(), Value::Array(pods));
+    if let Some(id) = response.request_id {
+        out.insert("request_id".into(), json!(id));
+    }
+    Ok(out)
+}
