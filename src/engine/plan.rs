@@ -429,6 +429,33 @@ mod tests {
     }
 
     #[test]
+    fn a_dotted_provenance_name_is_a_tag_map_inside_the_body() {
+        let mut dlc = ProviderRequest::new(
+            "alibaba",
+            "pai-dlc",
+            "2020-12-03",
+            ApiStyle::Roa,
+            "CreateJob",
+            "POST",
+            "pai-dlc.cn-hangzhou.aliyuncs.com",
+        )
+        .body(json!({"DisplayName": "train", "Settings": {"Tags": {"team": "a", PROVENANCE_KEY: "forged"}}}));
+        add_provenance_tag(&mut dlc, Location::Body, "Settings.Tags", "plan-9");
+        assert_eq!(
+            dlc.body,
+            Some(
+                json!({"DisplayName": "train", "Settings": {"Tags": {"team": "a", PROVENANCE_KEY: "plan-9"}}})
+            )
+        );
+        let mut bare = dlc.clone().body(json!({"DisplayName": "train"}));
+        add_provenance_tag(&mut bare, Location::Body, "Settings.Tags", "plan-9");
+        assert_eq!(
+            bare.body,
+            Some(json!({"DisplayName": "train", "Settings": {"Tags": {PROVENANCE_KEY: "plan-9"}}}))
+        );
+    }
+
+    #[test]
     fn step_values_take_arguments_and_leave_step_references() {
         let args = json!({"name": "web", "zones": ["a", "b"]});
         let args = args.as_object().expect("object");
