@@ -99,6 +99,19 @@ async fn job_to_succeeded(transport: Transport) {
         "{images:#}"
     );
 
+    let resolved = h
+        .ok(
+            "cp_pai_resolve_image",
+            json!({"region_id": "cn-hangzhou", "job_type": "PyTorchJob", "chip_type": "GPU"}),
+        )
+        .await;
+    let gpu_image = str_of(&resolved["image_uri"]);
+    assert!(
+        gpu_image.contains("pytorch-training")
+            && gpu_image.contains("gpu")
+            && !gpu_image.contains("accl"),
+        "{resolved:#}"
+    );
     let (_, job_id) = create(&h, "e2e-train", "python train.py --epochs 1", CPU_IMAGE).await;
     let job = h
         .ok(

@@ -241,3 +241,77 @@ pub async fn job_logs(
     }
     Ok(out)
 }
+
+pub(crate) const LIST_IMAGES: &str = "cp_pai_list_images";
+
+/// The image-name prefix of a job type's framework (`None`: a plain shell job, which gets the
+/// light base image on CPU).
+fn framework_prefix(job_type: &str) -> Option<&'static str> {
+    match job_type {
+        "PyTorchJob" | "MPIJob" => Some("pytorch"),
+        "TFJob" => Some("tensorflow"),
+        "XGBoostJob" => Some("xgboost"),
+        _ => None,
+    }
+}
+
+/// Reader `cp.dlc_resolve_image`: the best DLC image for a job type and chip, from ListImages
+/// (`system.supported.dlc=true` and the chip type), by framework prefix, leaving out the
+/// specialised accl / ngc / deepEp builds as the skill does.
+pub async fn resolve_image(
+    ctx: &mut crate::toolsets::GuardContext<'_>,
+) -> Result<Map<String, Value>, ToolFailure> {
+    let job_type = ctx
+        .arg_str("job_type")
+        .unwrap_or_else(|| "PyTorchJob".into());
+    let chip = ctx.arg_str("chip_type").unwrap_or_else(|| "CPU".into());
+    let labels = format!("system.supported.dlc=true,system.chipType={chip}");
+    let response = ctx
+        .read(&declared(
+            LIST_IMAGES,
+            json!({"labels": labels, "page_size": 100}),
+        ))
+        .await?;
+    let images: Vec<Value> = response
+        .body
+        .get("Images")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let plain = |i: &&Value| {
+        let name = text(i, "Name").to_ascii_lowercase();
+        !["accl", "ngc", "deepep"].iter().any(|x| name.contains(x))
+    };
+    let wanted =
+        framework_prefix(&job_type).unwrap_or(if chip == "CPU" { "ubuntu" } else { "pytorch" });
+    let chosen = images
+        .iter()
+        .filter(plain)
+        .find(|i| text(i, "Name").to_ascii_lowercase().starts_with(wanted))
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::NotFound,
+                format!("no DLC {chip} image matches `{wanted}` for {job_type}"),
+            )
+            .with_hint("list them with cp_pai_list_images and pass one as the job's image")
+        })?;
+    let mut out = Map::new();
+    out.insert(
+        "image_uri".into(),
+        chosen.get("ImageUri").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "image_id".into(),
+        chosen.get("ImageId").cloned().unwrap_or(Value::Null),
+    );
+    out.insert(
+        "name".into(),
+        chosen.get("Name").cloned().unwrap_or(Value::Null),
+    );
+    out.insert("job_type".into(), json!(job_type));
+    out.insert("chip_type".into(), json!(chip));
+    if let Some(id) = response.request_id {
+        out.insert("request_id".into(), json!(id));
+    }
+    Ok(out)
+}

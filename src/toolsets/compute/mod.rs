@@ -50,6 +50,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
     registry.readers(&[
         reader!("cp.dlc_job_logs", calls: [dlc_wait::GET_JOB, dlc_wait::POD_LOGS], dlc_wait::job_logs),
+        reader!("cp.dlc_resolve_image", calls: [dlc_wait::LIST_IMAGES], dlc_wait::resolve_image),
         reader!("cp.select_product", calls: [], product::select_product),
         reader!("cp.select_region", calls: [], region::select_region),
         reader!("cp.validate_script", calls: [], script::validate_script),
