@@ -328,6 +328,23 @@ fn add_provenance_tag(
     name: &str,
     plan_id: &str,
 ) {
+    if location == Location::Body && request.style != ApiStyle::Rpc && name.contains('.') {
+        // A dotted name is a string map inside the body (PAI-DLC `Settings.Tags`): the plan id
+        // goes in as one more key, since that API takes no tag list.
+        let Some(mut node) = request.body.as_mut() else {
+            return;
+        };
+        for part in name.split('.') {
+            let Some(map) = node.as_object_mut() else {
+                return;
+            };
+            node = map.entry(part).or_insert_with(|| json!({}));
+        }
+        if let Some(map) = node.as_object_mut() {
+            map.insert(PROVENANCE_KEY.into(), json!(plan_id));
+        }
+        return;
+    }
     if location == Location::Body && request.style != ApiStyle::Rpc {
         let Some(body) = request.body.as_mut().and_then(Value::as_object_mut) else {
             return;
@@ -408,6 +425,33 @@ mod tests {
         assert_eq!(
             roa.body,
             Some(json!({"Labels": [{"Key": PROVENANCE_KEY, "Value": "plan-9"}]}))
+        );
+    }
+
+    #[test]
+    fn a_dotted_provenance_name_is_a_tag_map_inside_the_body() {
+        let mut dlc = ProviderRequest::new(
+            "alibaba",
+            "pai-dlc",
+            "2020-12-03",
+            ApiStyle::Roa,
+            "CreateJob",
+            "POST",
+            "pai-dlc.cn-hangzhou.aliyuncs.com",
+        )
+        .body(json!({"DisplayName": "train", "Settings": {"Tags": {"team": "a", PROVENANCE_KEY: "forged"}}}));
+        add_provenance_tag(&mut dlc, Location::Body, "Settings.Tags", "plan-9");
+        assert_eq!(
+            dlc.body,
+            Some(
+                json!({"DisplayName": "train", "Settings": {"Tags": {"team": "a", PROVENANCE_KEY: "plan-9"}}})
+            )
+        );
+        let mut bare = dlc.clone().body(json!({"DisplayName": "train"}));
+        add_provenance_tag(&mut bare, Location::Body, "Settings.Tags", "plan-9");
+        assert_eq!(
+            bare.body,
+            Some(json!({"DisplayName": "train", "Settings": {"Tags": {PROVENANCE_KEY: "plan-9"}}}))
         );
     }
 

@@ -8,6 +8,7 @@
 
 mod admin;
 mod autodl;
+mod dlc;
 mod ecs;
 mod huawei;
 mod huawei_inference;

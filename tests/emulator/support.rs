@@ -179,6 +179,11 @@ impl Emu {
         self.call(action, PAI, method, path)
     }
 
+    /// A PAI-DLC 2020-12-03 call.
+    pub fn dlc(&self, action: &str, method: &str, path: &str) -> Call {
+        self.call(action, "2020-12-03", method, path)
+    }
+
     /// An AIWorkSpace 2021-02-04 call.
     pub fn ws(&self, action: &str, method: &str, path: &str) -> Call {
         self.call(action, AIWS, method, path)

@@ -14,6 +14,7 @@
 pub mod admin;
 pub mod aiworkspace;
 pub mod body;
+pub mod dlc;
 pub mod ecs;
 pub mod errors;
 pub mod front;
@@ -41,6 +42,8 @@ pub const OOS_VERSION: &str = oos::VERSION;
 pub const ECS_VERSION: &str = ecs::VERSION;
 /// STS's API version.
 pub const STS_VERSION: &str = sts::VERSION;
+/// PAI-DLC's API version.
+pub const DLC_VERSION: &str = dlc::VERSION;
 /// VPC's API version.
 pub const VPC_VERSION: &str = vpc::VERSION;
 
@@ -52,4 +55,5 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &ecs::SERVICE,
     &vpc::SERVICE,
     &sts::SERVICE,
+    &dlc::SERVICE,
 ];

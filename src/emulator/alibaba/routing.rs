@@ -55,6 +55,7 @@ pub fn ram_action(action: &str) -> String {
             "ecs" => "ecs",
             "vpc" => "vpc",
             "sts" => "sts",
+            "pai-dlc" => "paidlc",
             _ => "pai",
         });
     format!("{prefix}:{action}")
@@ -113,6 +114,8 @@ pub fn region_from_host(host: &str) -> String {
         return "cn-hangzhou".to_owned();
     }
     for prefix in [
+        "pai-dlc-vpc.",
+        "pai-dlc.",
         "pai-vpc.",
         "pai.",
         "aiworkspace-vpc.",

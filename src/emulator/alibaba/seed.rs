@@ -12,6 +12,7 @@ use crate::emulator::alibaba::PROVIDER;
 use crate::emulator::core::world::World;
 
 pub use crate::emulator::alibaba::aiworkspace::seed::*;
+pub use crate::emulator::alibaba::dlc::seed::*;
 pub use crate::emulator::alibaba::ecs::seed::*;
 pub use crate::emulator::alibaba::oos::seed::*;
 pub use crate::emulator::alibaba::pai::seed::*;
@@ -32,6 +33,7 @@ pub fn load(world: &mut World, access_key_id: &str, now: OffsetDateTime) {
     let services = world.region_mut(PROVIDER, access_key_id, REGION);
     services.insert(demo_pai(now));
     services.insert(demo_workspaces(now));
+    services.insert(demo_dlc(now));
     let ecs = demo_hangzhou(now);
     services.insert(demo_oos_hangzhou(now, &ecs));
     services.insert(ecs);

@@ -7,6 +7,8 @@ mod api;
 pub mod commands;
 pub mod compare;
 pub mod cost;
+pub mod dlc;
+mod dlc_wait;
 pub mod find;
 pub mod infra;
 pub mod product;
@@ -22,7 +24,7 @@ use api::{
 };
 
 use super::ToolsetRegistry;
-use crate::{guard, reader};
+use crate::{executor, guard, reader};
 
 /// Registers the compute guards and readers.
 pub fn register(registry: &mut ToolsetRegistry) {
@@ -43,8 +45,12 @@ pub fn register(registry: &mut ToolsetRegistry) {
         waits::instance_kind(),
         waits::invocation_kind(),
         waits::cleanup_kind(),
+        dlc_wait::job_kind(),
     ]);
+    registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
     registry.readers(&[
+        reader!("cp.dlc_job_logs", calls: [dlc_wait::GET_JOB, dlc_wait::POD_LOGS], dlc_wait::job_logs),
+        reader!("cp.dlc_resolve_image", calls: [dlc_wait::LIST_IMAGES], dlc_wait::resolve_image),
         reader!("cp.select_product", calls: [], product::select_product),
         reader!("cp.select_region", calls: [], region::select_region),
         reader!("cp.validate_script", calls: [], script::validate_script),

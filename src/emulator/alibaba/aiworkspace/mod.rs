@@ -5,6 +5,7 @@
 
 pub mod errors;
 pub mod handlers;
+pub mod images;
 pub mod models;
 pub mod render;
 pub mod routes;

@@ -1,6 +1,7 @@
 //! AIWorkSpace's handlers.
 
 pub mod attach;
+pub mod create_workspace;
 pub mod resources;
 pub mod workspaces;
 
