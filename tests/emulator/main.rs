@@ -9,6 +9,7 @@
 mod admin;
 mod autodl;
 mod ecs;
+mod fc;
 mod huawei;
 mod huawei_infra;
 mod oos;

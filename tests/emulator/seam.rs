@@ -25,7 +25,7 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
         .collect();
     assert_eq!(keys.len(), routes.len(), "no duplicate route");
     let alibaba = routes.iter().filter(|r| r.provider == "alibaba").count();
-    assert_eq!(alibaba, 52, "the Alibaba routes");
+    assert_eq!(alibaba, 65, "the Alibaba routes (52 + 13 FC 3.0)");
     assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
     assert!(routes.contains(&RouteInfo {
         provider: "alibaba",
