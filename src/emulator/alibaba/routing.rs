@@ -37,6 +37,9 @@ pub fn find_route(
     }
 }
 
+/// A route found by path: its service, the route and the decoded path parameters.
+pub type PathRoute = (&'static dyn ServiceApi, RouteInfo, BTreeMap<String, String>);
+
 /// The route of a ROA call signed with `x-acs-action: anonymous` (the generic Tea client's
 /// default, which the compute skill uses for FC and ACK): found by version, method and
 /// path, since the action names nothing.
@@ -44,7 +47,7 @@ pub fn find_route_by_path(
     version: &str,
     method: &str,
     raw_path: &str,
-) -> Result<(&'static dyn ServiceApi, RouteInfo, BTreeMap<String, String>), ApiError> {
+) -> Result<PathRoute, ApiError> {
     let mut known_version = false;
     for service in SERVICES.iter().filter(|s| s.version() == version) {
         known_version = true;
