@@ -7,6 +7,7 @@ mod audit;
 mod autodl;
 mod common;
 mod compute;
+mod compute_fc;
 mod compute_infra;
 mod crash;
 mod economy;

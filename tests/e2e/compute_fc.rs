@@ -1,0 +1,127 @@
+//! FC 3.0 end to end over stdio and HTTP: the lookups, an async run tracked through the async
+//! config and GetAsyncTask on the emulated clock (the output synthesised, nothing executed), a
+//! sync invoke, and the deletes behind `CONFIRM <FUNCTION_NAME>`.
+
+use serde_json::{Value, json};
+
+use crate::both_transports;
+use crate::common::{Harness, ServerSpec, Transport, array, str_of};
+
+const EXECUTOR: &str = "acf-script-executor";
+
+fn spec(transport: Transport) -> ServerSpec {
+    ServerSpec::new(transport).args(&["--toolsets", "compute"])
+}
+
+async fn created(h: &Harness) -> Vec<Value> {
+    array(&h.emu.admin_get("alibaba/resources?created=true").await["resources"])
+}
+
+async fn async_run_then_delete(transport: Transport) {
+    let h = spec(transport).start().await;
+    let listed = h
+        .ok(
+            "cp_fc_list_functions",
+            json!({"region_id": "cn-hangzhou", "prefix": "demo-"}),
+        )
+        .await;
+    let names: Vec<String> = array(&listed["functions"])
+        .iter()
+        .map(|f| str_of(&f["function_name"]))
+        .collect();
+    assert_eq!(
+        names,
+        ["demo-daily-report", "demo-image-resize"],
+        "{listed:#}"
+    );
+    let regions = h
+        .ok("cp_fc_list_regions", json!({"region_id": "cn-hangzhou"}))
+        .await;
+    assert!(array(&regions["regions"]).len() >= 3, "{regions:#}");
+
+    let config = h
+        .plan(
+            "cp_fc_put_async_invoke_config",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR}),
+        )
+        .await;
+    assert_eq!(
+        str_of(&config["confirm_phrase"]),
+        format!("CONFIRM {EXECUTOR}")
+    );
+    let done = h.execute(&config).await;
+    assert_eq!(done["result"]["async_task"], true, "{done:#}");
+
+    let invoke = h
+        .plan(
+            "cp_fc_invoke_function",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "invocation_type": "Async",
+                   "async_task_id": "e2e-task-1", "script": "echo from fc\nexit 0"}),
+        )
+        .await;
+    let sent = h.execute(&invoke).await;
+    assert_eq!(sent["result"]["async_task_id"], "e2e-task-1", "{sent:#}");
+    let task_args =
+        json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "task_id": "e2e-task-1"});
+    let early = h.ok("cp_fc_get_async_task", task_args.clone()).await;
+    assert!(
+        ["Enqueued", "Running"].contains(&str_of(&early["status"]).as_str()),
+        "{early:#}"
+    );
+    h.emu
+        .admin_post("clock/advance", json!({"seconds": 10}))
+        .await;
+    let finished = h.ok("cp_fc_get_async_task", task_args).await;
+    assert_eq!(finished["status"], "Succeeded", "{finished:#}");
+    assert!(
+        str_of(&finished["return_payload"]).contains("from fc"),
+        "{finished:#}"
+    );
+
+    let sync = h
+        .plan(
+            "cp_fc_invoke_function",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "echo hi\nexit 4"}),
+        )
+        .await;
+    let out = h.execute(&sync).await;
+    assert_eq!(out["result"]["exit_code"], 4, "{out:#}");
+    assert_eq!(out["result"]["stdout"], "hi", "{out:#}");
+
+    let wrong = h
+        .plan(
+            "cp_fc_delete_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    let refused = h.confirm(&str_of(&wrong["plan_id"]), "CONFIRM yes").await;
+    assert_eq!(
+        refused.is_error,
+        Some(true),
+        "a wrong phrase deletes nothing"
+    );
+    let still = h
+        .ok(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    assert_eq!(still["function_name"], "demo-image-resize");
+    let delete = h
+        .plan(
+            "cp_fc_delete_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    h.execute(&delete).await;
+    let gone = h
+        .call(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    assert_eq!(gone.is_error, Some(true), "deleted");
+    assert!(created(&h).await.is_empty(), "nothing was created");
+}
+
+both_transports!(fc_async_run_sync_invoke_and_delete, async_run_then_delete);
