@@ -125,3 +125,70 @@ async fn async_run_then_delete(transport: Transport) {
 }
 
 both_transports!(fc_async_run_sync_invoke_and_delete, async_run_then_delete);
+
+async fn create_behind_the_quote(transport: Transport) {
+    let h = spec(transport).start().await;
+    let bad = h
+        .refused(
+            "cp_fc_create_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-bad", "memory_mb": 4096, "cpu": "0.5"}),
+            "validation_error",
+        )
+        .await;
+    assert!(bad.to_string().contains("1 to 4"), "{bad:#}");
+    let args = json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
+                      "cpu": "0.5", "timeout_s": 120, "runtime_s": 60});
+    let plan = h.plan("cp_fc_create_function", args.clone()).await;
+    let quote = plan["diff"]["cost"].clone();
+    let phrase = str_of(&plan["confirm_phrase"]);
+    assert_eq!(
+        phrase,
+        format!("CONFIRM-COST {}", str_of(&quote["quote_id"])),
+        "{plan:#}"
+    );
+    assert_eq!(
+        quote["script_timeout_s"], 100,
+        "the script gets timeout - 20 s: {quote:#}"
+    );
+    assert!(
+        str_of(&quote["formula"]).contains("0.5 vCPU x 60 s x 0.00003167"),
+        "{quote:#}"
+    );
+    // 0.5 x 60 x 0.00003167 + 1 x 60 x 0.00000397 + 1 x 0.0133 / 10000
+    assert_eq!(quote["estimated_total"], json!(0.00119), "{quote:#}");
+    let stale = h
+        .refused(
+            "cp_fc_create_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
+                   "cpu": "0.5", "timeout_s": 120, "runtime_s": 60, "quote_id": "q-000000000000"}),
+            "stale_plan",
+        )
+        .await;
+    assert!(
+        stale.to_string().contains(&str_of(&quote["quote_id"])),
+        "{stale:#}"
+    );
+    let done = h.execute(&plan).await;
+    assert_eq!(done["result"]["function_name"], "acf-task-e2e", "{done:#}");
+    let made = created(&h).await;
+    assert_eq!(made.len(), 1, "{made:#?}");
+    assert_eq!(made[0]["type"], "fc_function");
+    assert!(
+        made[0]["tags"]
+            .to_string()
+            .contains(&str_of(&plan["plan_id"])),
+        "the function carries the plan that made it: {made:#?}"
+    );
+    let got = h
+        .ok(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e"}),
+        )
+        .await;
+    assert_eq!(got["cpu"], json!(0.5), "{got:#}");
+}
+
+both_transports!(
+    fc_create_is_quoted_with_its_formula,
+    create_behind_the_quote
+);
