@@ -192,3 +192,42 @@ both_transports!(
     fc_create_is_quoted_with_its_formula,
     create_behind_the_quote
 );
+
+async fn one_shot_cleans_up(transport: Transport) {
+    let h = spec(transport).start().await;
+    let args = json!({"region_id": "cn-hangzhou", "script_content": "echo computed 42\nexit 0",
+                      "runtime_s": 10});
+    let plan = h.plan("cp_fc_create_and_invoke", args).await;
+    let steps: Vec<String> = array(&plan["dry_run"])
+        .iter()
+        .map(|s| str_of(&s["step"]))
+        .collect();
+    assert_eq!(steps, ["create", "invoke", "cleanup"], "{plan:#}");
+    assert!(
+        str_of(&plan["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
+        "{plan:#}"
+    );
+    assert_eq!(plan["diff"]["cost"]["script_timeout_s"], 280, "{plan:#}");
+    let done = h.execute(&plan).await;
+    let result = &done["result"];
+    assert!(
+        str_of(&result["function_name"]).starts_with("acf-task-"),
+        "{done:#}"
+    );
+    assert_eq!(result["exit_code"], 0, "{done:#}");
+    assert_eq!(result["stdout"], "computed 42", "{done:#}");
+    assert!(
+        created(&h).await.is_empty(),
+        "the one-shot left nothing behind"
+    );
+    let path = h
+        .refused(
+            "cp_fc_create_and_invoke",
+            json!({"region_id": "cn-hangzhou", "script_path": "/tmp/x.sh"}),
+            "validation_error",
+        )
+        .await;
+    assert!(path.to_string().contains("script_content"), "{path:#}");
+}
+
+both_transports!(fc_one_shot_runs_and_cleans_up, one_shot_cleans_up);

@@ -180,3 +180,47 @@ pub async fn fc_code(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     ));
     Ok(())
 }
+
+/// Guard of the one-shot run: the script travels base64 in the payload (`script_b64`, with its
+/// `type`), and the function gets a name unique to this script and spec, `acf-task-<6hex>-<6hex>`
+/// (FC has no ClientToken: the same plan confirmed twice meets its own function, never another's).
+pub async fn fc_one_shot(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    use base64::Engine;
+    let script = ctx
+        .arg_str("script_content")
+        .filter(|s| !s.trim().is_empty())
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::ValidationError,
+                "`script_content` is empty: there is nothing to run",
+            )
+        })?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(script.as_bytes());
+    let identity = json!([
+        script,
+        ctx.args.get("script_type"),
+        ctx.args.get("memory_mb"),
+        ctx.args.get("cpu"),
+        ctx.args.get("timeout_s"),
+        ctx.region()
+    ]);
+    let digest = hex::encode(Sha256::digest(identity.to_string().as_bytes()));
+    let name = format!("acf-task-{}-{}", &digest[..6], &digest[6..12]);
+    let timeout = ctx
+        .args
+        .get("timeout_s")
+        .and_then(Value::as_i64)
+        .unwrap_or(300);
+    ctx.args.insert("script_b64".into(), json!(encoded));
+    ctx.args.insert("function_name".into(), json!(name));
+    ctx.args.insert(
+        "script_timeout_s".into(),
+        json!((timeout - WRAPPER_MARGIN_S).max(1)),
+    );
+    ctx.checks.push(Check::ok(
+        "one_shot",
+        json!({"function_name": name, "script_bytes": script.len(), "cleanup": "the function is deleted after the run"}),
+    ));
+    ctx.state.push(json!({"function_name": name}));
+    Ok(())
+}

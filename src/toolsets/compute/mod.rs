@@ -40,6 +40,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.created_here", needs: [], provides: [], calls: [DESCRIBE_INSTANCES, DESCRIBE_SECURITY_GROUPS, DESCRIBE_VSWITCHES, DESCRIBE_VPCS], infra::created_here),
         guard!("cp.fc_cost_gate", needs: [], provides: [], calls: [], fc::fc_cost_gate),
         guard!("cp.fc_code", needs: [], provides: [], calls: [], fc::fc_code),
+        guard!("cp.fc_one_shot", needs: [], provides: [], calls: [], fc::fc_one_shot),
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
     ]);
     registry.operations(&[
