@@ -8,6 +8,7 @@ mod autodl;
 mod common;
 mod compute;
 mod compute_dlc;
+mod compute_fc;
 mod compute_infra;
 mod crash;
 mod economy;

@@ -10,6 +10,7 @@ mod admin;
 mod autodl;
 mod dlc;
 mod ecs;
+mod fc;
 mod huawei;
 mod huawei_inference;
 mod huawei_infra;

@@ -15,6 +15,7 @@ pub const OOS: &str = "2019-06-01";
 pub const ECS: &str = "2014-05-26";
 pub const VPC: &str = "2016-04-28";
 pub const STS: &str = "2015-04-01";
+pub const FC: &str = "2023-03-30";
 
 /// A running emulator plus an HTTP client.
 pub struct Emu {
@@ -37,11 +38,19 @@ pub struct Call {
     pub date: Option<String>,
     pub nonce: Option<String>,
     pub content_type: Option<String>,
+    /// Extra signed headers (FC's `x-fc-invocation-type`, `x-fc-async-task-id`).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Call {
     pub fn query(mut self, key: &str, value: &str) -> Self {
         self.query.push((key.to_owned(), value.to_owned()));
+        self
+    }
+
+    /// An extra signed header.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 
@@ -171,6 +180,7 @@ impl Emu {
             date: None,
             nonce: None,
             content_type: None,
+            headers: Vec::new(),
         }
     }
 
@@ -202,6 +212,12 @@ impl Emu {
     /// A VPC 2016-04-28 RPC call.
     pub fn vpc(&self, action: &str) -> Call {
         self.call(action, VPC, "POST", "/")
+    }
+
+    /// An FC 2023-03-30 ROA call signed with `x-acs-action: anonymous`, as the generic Tea
+    /// client sends it.
+    pub fn fc(&self, method: &str, path: &str) -> Call {
+        self.call("anonymous", FC, method, path)
     }
 
     /// An STS 2015-04-01 RPC call.
@@ -236,6 +252,7 @@ impl Emu {
             ),
             ("x-acs-content-sha256".to_owned(), hashed_payload(&body)),
         ];
+        signed.extend(call.headers.iter().cloned());
         if call.body.is_some() {
             signed.push((
                 "content-type".to_owned(),

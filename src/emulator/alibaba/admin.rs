@@ -5,7 +5,7 @@
 //! |---|---|---|---|
 //! | POST | `/_emulator/alibaba/workloads` | `{quota_id, workspace_id, user_id, user_name, gpu, cpu, memory, status, access_key_id?, region?, ...}` | the workload |
 //! | POST | `/_emulator/alibaba/ecs/stock`, `ecs/price`, `ecs/quota` | see `ecs::admin` | what was set |
-//! | GET | `/_emulator/alibaba/resources` | `?created=true&access_key_id=AK` | `{"resources": [{region, type, id, name, status, tags, seeded}]}`: every ECS instance, security group, VPC and VSwitch of the account in every region, settled to the emulated now; `created=true` leaves out the demo seed, so an empty list means a workflow left nothing behind |
+//! | GET | `/_emulator/alibaba/resources` | `?created=true&access_key_id=AK` | `{"resources": [{region, type, id, name, status, tags, seeded}]}`: every ECS instance, security group, VPC, VSwitch and FC function of the account in every region, settled to the emulated now; `created=true` leaves out the demo seed, so an empty list means a workflow left nothing behind |
 
 use axum::response::Response;
 
@@ -87,6 +87,11 @@ fn resources(front: &AlibabaFront, state: &EmulatorState, raw_query: &str) -> Re
             }
             for s in &vpc.vswitches {
                 row("vswitch", &s.id, &s.name, s.status(now), &s.tags, s.seeded);
+            }
+        }
+        if let Some(fc) = services.get::<crate::emulator::alibaba::fc::models::FcBackend>() {
+            for f in &fc.functions {
+                row("fc_function", &f.name, &f.name, "Active", &f.tags, f.seeded);
             }
         }
     });

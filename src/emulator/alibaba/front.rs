@@ -95,6 +95,16 @@ impl Front for AlibabaFront {
     fn route(&self, raw: &RawRequest) -> Result<Routed, ApiError> {
         let action = raw.header("x-acs-action").unwrap_or_default();
         let version = raw.header("x-acs-version").unwrap_or_default();
+        if action == "anonymous" {
+            let (service, route, path_params) =
+                routing::find_route_by_path(version, &raw.method, &raw.raw_path)?;
+            return Ok(Routed {
+                service,
+                action: route.action,
+                mutating: route.mutating,
+                path_params,
+            });
+        }
         let (service, route) = routing::find_route(action, version)?;
         match routing::match_path(route.path, &raw.raw_path) {
             Some(path_params) if routing::method_allowed(&route, &raw.method) => Ok(Routed {
@@ -151,6 +161,7 @@ impl Front for AlibabaFront {
 
     fn lifecycles(&self) -> Vec<Lifecycle> {
         use crate::emulator::alibaba::ecs::models::{INSTANCE_CREATE, INVOCATION_RUN};
+        use crate::emulator::alibaba::fc::models::FC_TASK_RUN;
         use crate::emulator::alibaba::oos::models::EXECUTION_RUN;
         use crate::emulator::alibaba::pai::models::{QUOTA_CREATE, QUOTA_SCALE};
         use crate::emulator::alibaba::vpc::models::{VPC_CREATE, VSWITCH_CREATE};
@@ -162,6 +173,7 @@ impl Front for AlibabaFront {
             INSTANCE_CREATE,
             VPC_CREATE,
             VSWITCH_CREATE,
+            FC_TASK_RUN,
         ]
     }
 

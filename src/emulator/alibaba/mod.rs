@@ -8,7 +8,8 @@
 //!   `/_emulator/alibaba/*`; [`seed`]: the demo account.
 //! - [`pai`]: PAI Studio 2022-01-12; [`aiworkspace`]: AIWorkSpace 2021-02-04 (ROA);
 //!   [`oos`]: OOS 2019-06-01, [`ecs`]: ECS 2014-05-26 and [`vpc`]: VPC 2016-04-28 (RPC);
-//!   [`sts`]: STS 2015-04-01 `GetCallerIdentity`. Each has `routes`,
+//!   [`sts`]: STS 2015-04-01 `GetCallerIdentity`; [`fc`]: FC 3.0 2023-03-30 (ROA, routed by
+//!   method and path when the action is `anonymous`). Each has `routes`,
 //!   `handlers`, `models`, `rules`, `errors`, `render` and `seed`.
 
 pub mod admin;
@@ -17,6 +18,7 @@ pub mod body;
 pub mod dlc;
 pub mod ecs;
 pub mod errors;
+pub mod fc;
 pub mod front;
 pub mod oos;
 pub mod pai;
@@ -44,6 +46,8 @@ pub const ECS_VERSION: &str = ecs::VERSION;
 pub const STS_VERSION: &str = sts::VERSION;
 /// PAI-DLC's API version.
 pub const DLC_VERSION: &str = dlc::VERSION;
+/// FC 3.0's API version.
+pub const FC_VERSION: &str = fc::VERSION;
 /// VPC's API version.
 pub const VPC_VERSION: &str = vpc::VERSION;
 
@@ -56,4 +60,5 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &vpc::SERVICE,
     &sts::SERVICE,
     &dlc::SERVICE,
+    &fc::SERVICE,
 ];

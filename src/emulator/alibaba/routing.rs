@@ -37,6 +37,42 @@ pub fn find_route(
     }
 }
 
+/// A route found by path: its service, the route and the decoded path parameters.
+pub type PathRoute = (&'static dyn ServiceApi, RouteInfo, BTreeMap<String, String>);
+
+/// The route of a ROA call signed with `x-acs-action: anonymous` (the generic Tea client's
+/// default, which the compute skill uses for FC and ACK): found by version, method and
+/// path, since the action names nothing.
+pub fn find_route_by_path(
+    version: &str,
+    method: &str,
+    raw_path: &str,
+) -> Result<PathRoute, ApiError> {
+    let mut known_version = false;
+    for service in SERVICES.iter().filter(|s| s.version() == version) {
+        known_version = true;
+        // Literal segments beat `{Param}` ones: `/functions/{F}/async-tasks` before
+        // `/functions/{F}/{x}`-like shapes, whatever the table order.
+        let mut routes = service.routes();
+        routes.sort_by_key(|r| {
+            std::cmp::Reverse(r.path.matches('/').count() * 2 - r.path.matches('{').count())
+        });
+        for route in routes {
+            if route.path != "/"
+                && route.method.eq_ignore_ascii_case(method)
+                && let Some(params) = match_path(route.path, raw_path)
+            {
+                return Ok((*service, route, params));
+            }
+        }
+    }
+    if known_version {
+        Err(errors::action_not_found())
+    } else {
+        Err(errors::invalid_version(version))
+    }
+}
+
 /// Whether `method` may call `route`: its own method, or GET/POST for an RPC route.
 pub fn method_allowed(route: &RouteInfo, method: &str) -> bool {
     method.eq_ignore_ascii_case(route.method)
@@ -56,6 +92,7 @@ pub fn ram_action(action: &str) -> String {
             "vpc" => "vpc",
             "sts" => "sts",
             "pai-dlc" => "paidlc",
+            "fc" => "fc",
             _ => "pai",
         });
     format!("{prefix}:{action}")
@@ -130,6 +167,8 @@ pub fn region_from_host(host: &str) -> String {
         "vpc.",
         "sts-vpc.",
         "sts.",
+        "fcv3-vpc.",
+        "fcv3.",
     ] {
         if let Some(rest) = host.strip_prefix(prefix)
             && let Some(region) = rest.strip_suffix(".aliyuncs.com")
@@ -138,6 +177,14 @@ pub fn region_from_host(host: &str) -> String {
         {
             return region.to_owned();
         }
+    }
+    // FC 3.0's account endpoint: `{account_id}.{region}.fc.aliyuncs.com` (and `-internal`).
+    if let Some(rest) = host.strip_suffix(".fc.aliyuncs.com")
+        && let Some((_, region)) = rest.split_once('.')
+        && !region.is_empty()
+        && !region.contains('.')
+    {
+        return region.trim_end_matches("-internal").to_owned();
     }
     seed::REGION.to_owned()
 }

@@ -14,6 +14,7 @@ use crate::emulator::core::world::World;
 pub use crate::emulator::alibaba::aiworkspace::seed::*;
 pub use crate::emulator::alibaba::dlc::seed::*;
 pub use crate::emulator::alibaba::ecs::seed::*;
+pub use crate::emulator::alibaba::fc::seed::*;
 pub use crate::emulator::alibaba::oos::seed::*;
 pub use crate::emulator::alibaba::pai::seed::*;
 pub use crate::emulator::alibaba::vpc::seed::*;
@@ -38,6 +39,7 @@ pub fn load(world: &mut World, access_key_id: &str, now: OffsetDateTime) {
     services.insert(demo_oos_hangzhou(now, &ecs));
     services.insert(ecs);
     services.insert(demo_vpc_hangzhou(now));
+    services.insert(demo_fc_hangzhou(now));
     let shanghai = world.region_mut(PROVIDER, access_key_id, REGION_SHANGHAI);
     let ecs = demo_shanghai(now);
     shanghai.insert(demo_oos_shanghai(now, &ecs));

@@ -175,6 +175,7 @@ async fn process(
         body: raw.body.clone(),
         access_key_id: account.clone(),
         region: region.to_owned(),
+        headers: raw.headers.clone(),
     };
     let result = state.with_services(provider, &account, region, |services, now| {
         service.call(routed.action, services, now, state.lifecycles(), &request)

@@ -203,6 +203,7 @@ mod tests {
             body: Vec::new(),
             access_key_id: "ak".into(),
             region: "cn-hangzhou".into(),
+            headers: Vec::new(),
         }
     }
 

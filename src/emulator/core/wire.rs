@@ -124,6 +124,9 @@ pub struct ApiRequest {
     pub access_key_id: String,
     /// The region read from the `Host` header.
     pub region: String,
+    /// The request headers, names in lower case (FC reads `x-fc-invocation-type` and
+    /// `x-fc-async-task-id` from them).
+    pub headers: Vec<(String, String)>,
 }
 
 impl ApiRequest {
@@ -142,6 +145,14 @@ impl ApiRequest {
             .iter()
             .rev()
             .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A request header by lower-case name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.as_str())
     }
 
@@ -292,6 +303,7 @@ mod tests {
             body: Vec::new(),
             access_key_id: "ak".into(),
             region: "cn-hangzhou".into(),
+            headers: Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod cost;
 pub mod dlc;
 mod dlc_wait;
+pub mod fc;
 pub mod find;
 pub mod infra;
 pub mod product;
@@ -39,6 +40,9 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.image_by_family", needs: [], provides: [], calls: [DESCRIBE_IMAGES], infra::image_by_family),
         guard!("cp.delete_target", needs: [], provides: [], calls: [DESCRIBE_SECURITY_GROUPS, DESCRIBE_VSWITCHES, DESCRIBE_VPCS], infra::delete_target),
         guard!("cp.created_here", needs: [], provides: [], calls: [DESCRIBE_INSTANCES, DESCRIBE_SECURITY_GROUPS, DESCRIBE_VSWITCHES, DESCRIBE_VPCS], infra::created_here),
+        guard!("cp.fc_cost_gate", needs: [], provides: [], calls: [], fc::fc_cost_gate),
+        guard!("cp.fc_code", needs: [], provides: [], calls: [], fc::fc_code),
+        guard!("cp.fc_one_shot", needs: [], provides: [], calls: [], fc::fc_one_shot),
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
     ]);
     registry.operations(&[

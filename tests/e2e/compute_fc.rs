@@ -1,0 +1,233 @@
+//! FC 3.0 end to end over stdio and HTTP: the lookups, an async run tracked through the async
+//! config and GetAsyncTask on the emulated clock (the output synthesised, nothing executed), a
+//! sync invoke, and the deletes behind `CONFIRM <FUNCTION_NAME>`.
+
+use serde_json::{Value, json};
+
+use crate::both_transports;
+use crate::common::{Harness, ServerSpec, Transport, array, str_of};
+
+const EXECUTOR: &str = "acf-script-executor";
+
+fn spec(transport: Transport) -> ServerSpec {
+    ServerSpec::new(transport).args(&["--toolsets", "compute"])
+}
+
+async fn created(h: &Harness) -> Vec<Value> {
+    array(&h.emu.admin_get("alibaba/resources?created=true").await["resources"])
+}
+
+async fn async_run_then_delete(transport: Transport) {
+    let h = spec(transport).start().await;
+    let listed = h
+        .ok(
+            "cp_fc_list_functions",
+            json!({"region_id": "cn-hangzhou", "prefix": "demo-"}),
+        )
+        .await;
+    let names: Vec<String> = array(&listed["functions"])
+        .iter()
+        .map(|f| str_of(&f["function_name"]))
+        .collect();
+    assert_eq!(
+        names,
+        ["demo-daily-report", "demo-image-resize"],
+        "{listed:#}"
+    );
+    let regions = h
+        .ok("cp_fc_list_regions", json!({"region_id": "cn-hangzhou"}))
+        .await;
+    assert!(array(&regions["regions"]).len() >= 3, "{regions:#}");
+
+    let config = h
+        .plan(
+            "cp_fc_put_async_invoke_config",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR}),
+        )
+        .await;
+    assert_eq!(
+        str_of(&config["confirm_phrase"]),
+        format!("CONFIRM {EXECUTOR}")
+    );
+    let done = h.execute(&config).await;
+    assert_eq!(done["result"]["async_task"], true, "{done:#}");
+
+    let invoke = h
+        .plan(
+            "cp_fc_invoke_function",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "invocation_type": "Async",
+                   "async_task_id": "e2e-task-1", "script": "echo from fc\nexit 0"}),
+        )
+        .await;
+    let sent = h.execute(&invoke).await;
+    assert_eq!(sent["result"]["async_task_id"], "e2e-task-1", "{sent:#}");
+    let task_args =
+        json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "task_id": "e2e-task-1"});
+    let early = h.ok("cp_fc_get_async_task", task_args.clone()).await;
+    assert!(
+        ["Enqueued", "Running"].contains(&str_of(&early["status"]).as_str()),
+        "{early:#}"
+    );
+    h.emu
+        .admin_post("clock/advance", json!({"seconds": 10}))
+        .await;
+    let finished = h.ok("cp_fc_get_async_task", task_args).await;
+    assert_eq!(finished["status"], "Succeeded", "{finished:#}");
+    assert!(
+        str_of(&finished["return_payload"]).contains("from fc"),
+        "{finished:#}"
+    );
+
+    let sync = h
+        .plan(
+            "cp_fc_invoke_function",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "echo hi\nexit 4"}),
+        )
+        .await;
+    let out = h.execute(&sync).await;
+    assert_eq!(out["result"]["exit_code"], 4, "{out:#}");
+    assert_eq!(out["result"]["stdout"], "hi", "{out:#}");
+
+    let wrong = h
+        .plan(
+            "cp_fc_delete_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    let refused = h.confirm(&str_of(&wrong["plan_id"]), "CONFIRM yes").await;
+    assert_eq!(
+        refused.is_error,
+        Some(true),
+        "a wrong phrase deletes nothing"
+    );
+    let still = h
+        .ok(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    assert_eq!(still["function_name"], "demo-image-resize");
+    let delete = h
+        .plan(
+            "cp_fc_delete_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    h.execute(&delete).await;
+    let gone = h
+        .call(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "demo-image-resize"}),
+        )
+        .await;
+    assert_eq!(gone.is_error, Some(true), "deleted");
+    assert!(created(&h).await.is_empty(), "nothing was created");
+}
+
+both_transports!(fc_async_run_sync_invoke_and_delete, async_run_then_delete);
+
+async fn create_behind_the_quote(transport: Transport) {
+    let h = spec(transport).start().await;
+    let bad = h
+        .refused(
+            "cp_fc_create_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-bad", "memory_mb": 4096, "cpu": "0.5"}),
+            "validation_error",
+        )
+        .await;
+    assert!(bad.to_string().contains("1 to 4"), "{bad:#}");
+    let args = json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
+                      "cpu": "0.5", "timeout_s": 120, "runtime_s": 60});
+    let plan = h.plan("cp_fc_create_function", args.clone()).await;
+    let quote = plan["diff"]["cost"].clone();
+    let phrase = str_of(&plan["confirm_phrase"]);
+    assert_eq!(
+        phrase,
+        format!("CONFIRM-COST {}", str_of(&quote["quote_id"])),
+        "{plan:#}"
+    );
+    assert_eq!(
+        quote["script_timeout_s"], 100,
+        "the script gets timeout - 20 s: {quote:#}"
+    );
+    assert!(
+        str_of(&quote["formula"]).contains("0.5 vCPU x 60 s x 0.00003167"),
+        "{quote:#}"
+    );
+    // 0.5 x 60 x 0.00003167 + 1 x 60 x 0.00000397 + 1 x 0.0133 / 10000
+    assert_eq!(quote["estimated_total"], json!(0.00119), "{quote:#}");
+    let stale = h
+        .refused(
+            "cp_fc_create_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
+                   "cpu": "0.5", "timeout_s": 120, "runtime_s": 60, "quote_id": "q-000000000000"}),
+            "stale_plan",
+        )
+        .await;
+    assert!(
+        stale.to_string().contains(&str_of(&quote["quote_id"])),
+        "{stale:#}"
+    );
+    let done = h.execute(&plan).await;
+    assert_eq!(done["result"]["function_name"], "acf-task-e2e", "{done:#}");
+    let made = created(&h).await;
+    assert_eq!(made.len(), 1, "{made:#?}");
+    assert_eq!(made[0]["type"], "fc_function");
+    assert!(
+        made[0]["tags"]
+            .to_string()
+            .contains(&str_of(&plan["plan_id"])),
+        "the function carries the plan that made it: {made:#?}"
+    );
+    let got = h
+        .ok(
+            "cp_fc_get_function",
+            json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e"}),
+        )
+        .await;
+    assert_eq!(got["cpu"], json!(0.5), "{got:#}");
+}
+
+both_transports!(
+    fc_create_is_quoted_with_its_formula,
+    create_behind_the_quote
+);
+
+async fn one_shot_cleans_up(transport: Transport) {
+    let h = spec(transport).start().await;
+    let args = json!({"region_id": "cn-hangzhou", "script_content": "echo computed 42\nexit 0",
+                      "runtime_s": 10});
+    let plan = h.plan("cp_fc_create_and_invoke", args).await;
+    let steps: Vec<String> = array(&plan["dry_run"])
+        .iter()
+        .map(|s| str_of(&s["step"]))
+        .collect();
+    assert_eq!(steps, ["create", "invoke", "cleanup"], "{plan:#}");
+    assert!(
+        str_of(&plan["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
+        "{plan:#}"
+    );
+    assert_eq!(plan["diff"]["cost"]["script_timeout_s"], 280, "{plan:#}");
+    let done = h.execute(&plan).await;
+    let result = &done["result"];
+    assert!(
+        str_of(&result["function_name"]).starts_with("acf-task-"),
+        "{done:#}"
+    );
+    assert_eq!(result["exit_code"], 0, "{done:#}");
+    assert_eq!(result["stdout"], "computed 42", "{done:#}");
+    assert!(
+        created(&h).await.is_empty(),
+        "the one-shot left nothing behind"
+    );
+    let path = h
+        .refused(
+            "cp_fc_create_and_invoke",
+            json!({"region_id": "cn-hangzhou", "script_path": "/tmp/x.sh"}),
+            "validation_error",
+        )
+        .await;
+    assert!(path.to_string().contains("script_content"), "{path:#}");
+}
+
+both_transports!(fc_one_shot_runs_and_cleans_up, one_shot_cleans_up);
