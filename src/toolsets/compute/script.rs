@@ -67,7 +67,7 @@ impl Findings {
     }
 }
 
-fn is_placeholder(line: &str) -> bool {
+fn is_filler(line: &str) -> bool {
     let lower = line.to_lowercase();
     matches!(
         lower.as_str(),
@@ -87,7 +87,7 @@ fn is_structure(line: &str) -> bool {
         || line == "main()"
 }
 
-/// The lines that do something: no blanks, comments, shebang, docstring markers, placeholders
+/// The lines that do something: no blanks, comments, shebang, docstring markers, filler
 /// or bare structure.
 fn logic_lines(text: &str) -> Vec<&str> {
     let lines: Vec<&str> = text
@@ -95,7 +95,7 @@ fn logic_lines(text: &str) -> Vec<&str> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with("//"))
         .filter(|l| !matches!(*l, "\"\"\"" | "'''"))
-        .filter(|l| !is_placeholder(l))
+        .filter(|l| !is_filler(l))
         .collect();
     if lines.iter().all(|l| is_structure(l)) {
         return Vec::new();
@@ -380,7 +380,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn empty_and_placeholder_scripts_are_incomplete() {
+    fn empty_and_filler_scripts_are_incomplete() {
         for text in [
             "",
             "# just a comment\n\n",
