@@ -24,6 +24,7 @@ def emulator(tmp_path_factory):
     binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
     if not Path(binary).exists():
         pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
+    # Importing the SDK writes ~/.huaweicloud/application_id: keep it out of the real home.
     os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
     proc = subprocess.Popen(
         [binary, "emulator", "--listen", "127.0.0.1:0"],

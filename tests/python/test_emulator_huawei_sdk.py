@@ -12,13 +12,10 @@ response models read.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
+from huawei_emulator import REGION, emulator  # noqa: F401 (fixture)
 from huaweicloudsdkcore.auth.credentials import BasicCredentials, GlobalCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 from huaweicloudsdkiam.v3 import IamClient, KeystoneListProjectsRequest
@@ -51,38 +48,6 @@ from huaweicloudsdkmodelarts.v1.model import (
     VolumeMountRequest,
 )
 from huaweicloudsdkcore.region.region import Region
-
-REPO = Path(__file__).resolve().parents[2]
-REGION = "cn-north-4"
-
-
-@pytest.fixture(scope="module")
-def emulator(tmp_path_factory):
-    binary = os.environ.get("SKILLGATE_BIN", str(REPO / "target" / "debug" / "skillgate"))
-    if not Path(binary).exists():
-        pytest.fail(f"skillgate binary not found at {binary}; run `cargo build` or set SKILLGATE_BIN")
-    # Importing the SDK writes ~/.huaweicloud/application_id: keep it out of the real home.
-    os.environ["HOME"] = str(tmp_path_factory.mktemp("home"))
-    proc = subprocess.Popen(
-        [binary, "emulator", "--listen", "127.0.0.1:0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-    )
-    try:
-        line = proc.stdout.readline()
-        if not line:
-            pytest.fail("the emulator printed no startup line")
-        info = json.loads(line)
-        os.environ["HUAWEICLOUD_SDK_REGION_MODELARTS_CN_NORTH_4"] = info["endpoint"]
-        os.environ["HUAWEICLOUD_SDK_IAM_ENDPOINT"] = info["endpoint"]
-        yield info
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def modelarts(info, secret=None) -> ModelArtsClient:

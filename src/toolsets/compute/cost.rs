@@ -42,6 +42,12 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     ctx.diff.insert("cost".into(), quote.view.clone());
     ctx.checks.push(Check::ok("cost_quote", quote.view.clone()));
     ctx.state.push(json!({"quote_id": quote.id}));
+    accept_waiver(ctx)
+}
+
+/// The skill's waiver, when the user gave one: recorded with their own words (required), so the
+/// plan takes the waived phrase. Shared by every cost gate (ECS quotes, FC's published prices).
+pub fn accept_waiver(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let waived = ctx
         .args
         .get("user_waived_confirmation")

@@ -145,24 +145,7 @@ pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
     ctx.diff.insert("cost".into(), view.clone());
     ctx.checks.push(Check::ok("cost_quote", view));
     ctx.state.push(json!({"quote_id": id}));
-    let waived = ctx
-        .args
-        .get("user_waived_confirmation")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if waived {
-        let words = ctx
-            .arg_str("waiver_statement")
-            .filter(|w| !w.trim().is_empty())
-            .ok_or_else(|| {
-                ToolFailure::new(
-                    FailureKind::ValidationError,
-                    "a waiver needs `waiver_statement`: the user's own words saying no confirmation is needed",
-                )
-            })?;
-        ctx.waiver = Some(words);
-    }
-    Ok(())
+    super::cost::accept_waiver(ctx)
 }
 
 /// Guard: the code package of a create, as FC's `code` object: `code_zip_b64` (a base64 zip the
