@@ -7,7 +7,7 @@ start an install with a ClientToken, follow it to its end, and check the instanc
 regions and Cloud Assistant. RPC calls travel as `POST /` with every parameter in the
 query, signed with ACS3 by the SDK itself.
 
-Run: pip install -r tests/python/requirements-sdk.txt && pytest tests/python
+Run: scripts/install-test-deps && pytest tests/python
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ Walks a training job: the CPU specs, a DLC image by label, CreateJob with the pl
 `Settings.Tags`, the job on the emulated clock to Succeeded, its pods' logs and events, a lookup by
 tag, stop and delete rules; a missing job comes back as the SDK's ClientException.
 
-Run: pip install -r tests/python/requirements-sdk.txt && pytest tests/python/test_emulator_official_pai_dlc_sdk.py
+Run: scripts/install-test-deps && pytest tests/python/test_emulator_official_pai_dlc_sdk.py
 """
 
 from __future__ import annotations

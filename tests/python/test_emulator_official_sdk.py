@@ -7,7 +7,7 @@ emulator verifies the SDK's own ACS3 signatures (which sign user-agent and accep
 parses its request shapes (NodeSpec as {"Type", "Count"}) and answers in shapes its
 response models read.
 
-Run: pip install -r tests/python/requirements-sdk.txt && pytest tests/python
+Run: scripts/install-test-deps && pytest tests/python
 """
 
 from __future__ import annotations
