@@ -140,6 +140,7 @@ impl Front for HuaweiFront {
             .iter()
             .chain(infra)
             .chain(modelarts::lite_state::LIFECYCLES.iter())
+            .chain(modelarts::handlers::pools_more::LIFECYCLES.iter())
             .copied()
             .collect()
     }

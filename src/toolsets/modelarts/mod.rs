@@ -12,6 +12,7 @@ mod lookups;
 mod node_pools;
 mod notebooks;
 mod pools;
+mod pools_more;
 mod services;
 mod services_more;
 mod training;
@@ -28,6 +29,7 @@ use crate::{guard, reader};
 /// Registers the ModelArts guards, readers and long-operation kinds.
 pub fn register(registry: &mut ToolsetRegistry) {
     pools::register(registry);
+    pools_more::register(registry);
     core_more::register(registry);
     node_pools::register(registry);
     services::register(registry);

@@ -17,7 +17,7 @@ pub(crate) const GET_POOL: &str = "ma_pool_get";
 pub(crate) const LIST_NODES: &str = "ma_pool_list_nodes";
 pub(crate) const LIST_WORKLOADS: &str = "ma_pool_list_workloads";
 pub(crate) const LIST_FLAVORS: &str = "ma_pool_list_resource_flavors";
-pub(crate) const LIST_NETWORKS: &str = "ma_pool_list_networks";
+pub(crate) const LIST_NETWORKS: &str = "ma_pool_list_os_networks";
 
 fn call(tool: &'static str, args: Value) -> DeclaredCall {
     DeclaredCall { tool, args }
@@ -183,7 +183,7 @@ pub(crate) async fn pool_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolFa
         ));
     }
     if pool_type == "Dedicate" && network.is_none() {
-        errors.push("a Dedicate pool needs network_id (ma_pool_list_networks; ma_pool_create_network makes one)".into());
+        errors.push("a Dedicate pool needs network_id (ma_pool_list_os_networks; ma_pool_create_os_network makes one)".into());
     }
     let period_type = ctx.arg_str("period_type");
     let period_num = ctx.args.get("period_num").and_then(Value::as_u64);
@@ -219,7 +219,7 @@ pub(crate) async fn pool_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolFa
                 .find(|n| n.pointer("/metadata/name").and_then(Value::as_str) == Some(id))
         }) {
             None => errors.push(format!(
-                "network `{id}` does not exist (ma_pool_list_networks)"
+                "network `{id}` does not exist (ma_pool_list_os_networks)"
             )),
             Some(n) if n.pointer("/status/phase").and_then(Value::as_str) != Some("Active") => {
                 errors.push(format!("network `{id}` is not Active yet"));

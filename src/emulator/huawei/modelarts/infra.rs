@@ -152,6 +152,12 @@ pub struct Node {
     pub created: OffsetDateTime,
     /// Creating -> Available, Checking after a reboot, Deleting.
     pub phase: Phase,
+    /// What a batch lock locked on it (empty: not locked).
+    pub locked: Vec<String>,
+    /// The flavor it had before a batch resize, shown until the resize lifecycle ends.
+    pub resize_from: Option<String>,
+    /// Labels batch updates and binds set (HA redundancy, resource tags, quota).
+    pub labels: Map<String, Value>,
 }
 
 /// A node pool: one flavor, a count of nodes.
@@ -234,6 +240,8 @@ pub struct Network {
     pub created: OffsetDateTime,
     /// Creating -> Active.
     pub phase: Phase,
+    /// `metadata.annotations` (the description a patch sets).
+    pub annotations: Map<String, Value>,
 }
 
 /// A pool job: what a batch node operation leaves to follow.

@@ -45,6 +45,9 @@ fn node(name: &str, az: &str, ip: &str, since: OffsetDateTime) -> Node {
         private_ip: ip.to_owned(),
         created: since,
         phase: Phase::enter(&NODE_CREATE, since, Mode::Timed),
+        locked: Vec::new(),
+        resize_from: None,
+        labels: Map::new(),
     }
 }
 
@@ -169,6 +172,7 @@ pub fn state(short: &str, now: OffsetDateTime) -> InfraState {
         cidr: "192.168.0.0/16".to_owned(),
         created: since,
         phase: Phase::enter(&NETWORK_CREATE, since, Mode::Timed),
+        annotations: Map::new(),
     };
     let pool = pool(short, short, &network.id, since);
     let running = service(

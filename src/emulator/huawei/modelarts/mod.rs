@@ -9,6 +9,7 @@
 
 pub mod catalog;
 pub mod core_more_routes;
+pub mod extras_state;
 pub mod handlers;
 pub mod infra;
 pub mod infra_catalog;
@@ -16,9 +17,12 @@ pub mod infra_routes;
 pub mod infra_seed;
 pub mod lite_routes;
 pub mod lite_state;
+pub mod mgmt_routes;
 pub mod models;
+pub mod pools_more_routes;
 pub mod seed;
 pub mod services_more_routes;
+pub mod svc_extra_routes;
 
 use handlers::{images, management, notebooks, storage, training};
 use models::ModelArtsBackend;

@@ -251,6 +251,8 @@ pub struct ModelArtsBackend {
     pub saved_images: Vec<(String, String, Value)>,
     /// Inference tags and version history (`handlers::services_more`).
     pub svc_more: crate::emulator::huawei::modelarts::handlers::services_more::SvcMore,
+    /// Auth mode, workspace quotas, agencies, scheduled events, pool tags (`extras_state`).
+    pub extras: crate::emulator::huawei::modelarts::extras_state::ExtrasState,
 }
 
 /// Milliseconds since the epoch.
@@ -293,6 +295,7 @@ impl Backend for ModelArtsBackend {
         out.insert("modelarts_training_jobs".into(), Value::from(jobs));
         out.extend(self.infra.to_json());
         out.extend(self.lite.to_json());
+        out.extend(self.extras.to_json());
         out
     }
 

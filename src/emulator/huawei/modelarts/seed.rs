@@ -130,6 +130,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         }],
         saved_images: Vec::new(),
         svc_more: Default::default(),
+        extras: super::extras_state::seed(short, now),
         notebooks: vec![
             notebook(
                 id(ids::RUNNING_NOTEBOOK),

@@ -7,15 +7,18 @@ pub mod k8s;
 pub mod lite;
 pub mod lite_more;
 pub mod management;
+pub mod mgmt_more;
 pub mod networks;
 pub mod node_pools;
 pub mod notebooks;
 pub mod pool_nodes;
 pub mod pools;
+pub mod pools_more;
 pub mod services;
 pub mod services_more;
 pub mod services_v1;
 pub mod storage;
+pub mod svc_extra;
 pub mod training;
 
 use serde_json::{Map, Value};

@@ -27,7 +27,7 @@ pub fn render_network(network: &Network, now: OffsetDateTime) -> Value {
         "metadata": {
             "name": network.id, "creationTimestamp": k8s_time(network.created),
             "labels": {"os.modelarts/name": network.display_name, "os.modelarts/workspace.id": network.workspace_id},
-            "annotations": {},
+            "annotations": network.annotations,
         },
         "spec": {"cidr": network.cidr, "connection": {"peerConnectionList": []}},
         "status": {"phase": network.phase.status(now), "connectionStatus": {"peerConnectionStatus": [], "sfsTurboStatus": []}},
@@ -124,6 +124,7 @@ pub fn create_network(
             ctx.now,
             ctx.lifecycles.mode(&NETWORK_CREATE),
         ),
+        annotations: object_at(&body, "/metadata/annotations"),
     };
     let rendered = render_network(&network, ctx.now);
     ctx.state.infra.networks.push(network);

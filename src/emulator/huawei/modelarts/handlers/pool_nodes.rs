@@ -37,6 +37,9 @@ pub fn new_node(
         private_ip: format!("192.168.{}.{}", (octets >> 8) % 250 + 1, octets % 250 + 2),
         created: now,
         phase: Phase::enter(&NODE_CREATE, now, lifecycles.mode(&NODE_CREATE)),
+        locked: Vec::new(),
+        resize_from: None,
+        labels: Map::new(),
     }
 }
 
@@ -95,7 +98,7 @@ pub fn render_node(node: &Node, pool: &Pool, now: OffsetDateTime) -> Value {
         };
         resources[key] = Value::String(count.to_string());
     }
-    json!({
+    let mut rendered = json!({
         "apiVersion": "v2", "kind": "Node",
         "metadata": {
             "name": node.name, "creationTimestamp": k8s_time(node.created),
@@ -117,10 +120,12 @@ pub fn render_node(node: &Node, pool: &Pool, now: OffsetDateTime) -> Value {
             "phase": node.phase.status(now), "az": node.az, "privateIp": node.private_ip,
             "resources": resources.clone(), "availableResources": resources,
         },
-    })
+    });
+    super::pools_more::decorate_node(node, &mut rendered, now);
+    rendered
 }
 
-fn pool_mut<'a>(
+pub fn pool_mut<'a>(
     ctx: &'a mut Ctx<'_, ModelArtsBackend>,
     id: &str,
 ) -> Result<&'a mut Pool, ApiError> {
@@ -150,7 +155,7 @@ pub fn list_pool_nodes(
 }
 
 /// The named nodes of a pool, all of them Available; else what is wrong with which.
-fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Result<(), ApiError> {
+pub fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Result<(), ApiError> {
     if names.is_empty() {
         return Err(k8s::bad_request("the node name list must not be empty"));
     }
@@ -185,7 +190,7 @@ fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Result
     Ok(())
 }
 
-fn names(body: &Map<String, Value>, key: &str) -> Result<Vec<String>, ApiError> {
+pub fn names(body: &Map<String, Value>, key: &str) -> Result<Vec<String>, ApiError> {
     body.get(key)
         .and_then(Value::as_array)
         .map(|list| {
@@ -208,6 +213,7 @@ pub fn batch_delete_nodes(
     let (now, mode) = (ctx.now, ctx.lifecycles.mode(&NODE_DELETE));
     let pool = pool_mut(ctx, req.path("pool_name")?)?;
     available_nodes(pool, &nodes, now)?;
+    super::pools_more::refuse_locked(pool, &nodes, "delete")?;
     for node in pool.nodes.iter_mut().filter(|n| nodes.contains(&n.name)) {
         node.phase = Phase::enter(&NODE_DELETE, now, mode);
         if let Some(np) = pool
@@ -234,6 +240,7 @@ pub fn batch_reboot_nodes(
     let (now, lifecycles) = (ctx.now, ctx.lifecycles);
     let pool = pool_mut(ctx, req.path("pool_name")?)?;
     available_nodes(pool, &nodes, now)?;
+    super::pools_more::refuse_locked(pool, &nodes, "reboot")?;
     for node in pool.nodes.iter_mut().filter(|n| nodes.contains(&n.name)) {
         node.phase = Phase::enter(&NODE_REBOOT, now, lifecycles.mode(&NODE_REBOOT));
     }
@@ -250,7 +257,7 @@ pub fn batch_reboot_nodes(
 }
 
 /// A pool job in `list_jobs`' shape.
-fn render_job(job: &PoolJob, now: OffsetDateTime) -> Value {
+pub fn render_job(job: &PoolJob, now: OffsetDateTime) -> Value {
     let phase = job.phase.status(now);
     let mut out = json!({
         "jobId": job.id, "jobName": format!("{}-{}", job.kind, &job.id[..8]), "type": job.kind,

@@ -194,7 +194,11 @@ pub fn show(
         .iter()
         .find(|s| s.id == id)
         .ok_or_else(|| not_found(id))?;
-    Ok(object(render(svc, ctx.now)))
+    let mut rendered = render(svc, ctx.now);
+    if let Some(props) = ctx.state.extras.svc1_properties.get(id) {
+        rendered["additional_properties"] = props.clone();
+    }
+    Ok(object(rendered))
 }
 
 /// `PUT /v1/{project_id}/services/{service_id}`: `status` starts or stops; `description`
@@ -234,6 +238,9 @@ pub fn update(
     }
     if let Some(config) = body.get("config") {
         svc.config = config.clone();
+    }
+    if let Some(props) = body.get("additional_properties") {
+        super::svc_extra::set_properties(&mut ctx.state.extras, id, props)?;
     }
     Ok(Map::new())
 }
