@@ -6,9 +6,11 @@
 
 mod api;
 mod core_more;
+mod inference_more;
 mod lite;
 mod lite_more;
 mod lookups;
+mod management_more;
 mod node_pools;
 mod notebooks;
 mod pools;
@@ -30,6 +32,8 @@ use crate::{guard, reader};
 pub fn register(registry: &mut ToolsetRegistry) {
     pools::register(registry);
     pools_more::register(registry);
+    inference_more::register(registry);
+    management_more::register(registry);
     core_more::register(registry);
     node_pools::register(registry);
     services::register(registry);
