@@ -194,7 +194,10 @@ pub(crate) async fn batch_nodes_more(ctx: &mut GuardContext<'_>) -> Result<(), T
         "resize" => resize_plan(ctx, &nodes, &mut errors).await?,
         _ => {}
     }
-    if matches!(op.as_str(), "reset" | "migrate" | "resize") {
+    if matches!(
+        op.as_str(),
+        "delete" | "reboot" | "reset" | "migrate" | "resize"
+    ) {
         for node in &nodes {
             if locks(node).contains(&op) {
                 errors.push(format!(
