@@ -292,10 +292,11 @@ pub fn batch_update_nodes(
         match action.as_str() {
             "openHaRedundant" => {
                 node.labels
-                    .insert("os.modelarts.node/ha.redundant".into(), json!("true"));
+                    .insert("os.modelarts.node/ha.redundant.enabled".into(), json!("true"));
             }
             "closeHaRedundant" => {
-                node.labels.remove("os.modelarts.node/ha.redundant");
+                node.labels
+                    .insert("os.modelarts.node/ha.redundant.enabled".into(), json!("false"));
             }
             "createTags" => {
                 for (k, v) in &tags {
@@ -387,7 +388,7 @@ fn adjust_count(pool: &mut Pool, node_pool: &str, delta: i64) {
 }
 
 /// `POST .../nodes/batch-bind` (`nodes[{name, quotaName}]`, `drain`): the nodes are bound to
-/// the named quota (a label on the node).
+/// the named logical pool (`os.modelarts.node/elastic.quota`).
 pub fn batch_bind_nodes(
     ctx: &mut Ctx<'_, ModelArtsBackend>,
     req: &ApiRequest,
@@ -415,7 +416,7 @@ pub fn batch_bind_nodes(
     for (name, quota) in &items {
         if let Some(node) = pool.nodes.iter_mut().find(|n| &n.name == name) {
             node.labels
-                .insert("os.modelarts.node/quota".into(), json!(quota));
+                .insert("os.modelarts.node/elastic.quota".into(), json!(quota));
         }
     }
     Ok(results(&nodes))
@@ -783,7 +784,7 @@ pub fn os_config(
         .map(|n| n.cidr.as_str())
         .collect();
     Ok(object(json!({
-        "network_cidrs": cidrs, "network_quota": 15, "pool_quota": 20, "pool_high_available": false,
+        "networkCidrs": cidrs, "networkQuota": 15, "poolQuota": 20, "poolHighAvailable": false,
     })))
 }
 
