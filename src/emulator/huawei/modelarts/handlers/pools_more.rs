@@ -291,12 +291,16 @@ pub fn batch_update_nodes(
     for node in pool.nodes.iter_mut().filter(|n| nodes.contains(&n.name)) {
         match action.as_str() {
             "openHaRedundant" => {
-                node.labels
-                    .insert("os.modelarts.node/ha.redundant.enabled".into(), json!("true"));
+                node.labels.insert(
+                    "os.modelarts.node/ha.redundant.enabled".into(),
+                    json!("true"),
+                );
             }
             "closeHaRedundant" => {
-                node.labels
-                    .insert("os.modelarts.node/ha.redundant.enabled".into(), json!("false"));
+                node.labels.insert(
+                    "os.modelarts.node/ha.redundant.enabled".into(),
+                    json!("false"),
+                );
             }
             "createTags" => {
                 for (k, v) in &tags {
@@ -580,8 +584,11 @@ pub fn pool_statistics(
     ))
 }
 
-/// `(cpu, memory GiB, accelerator cards)` of a flavor.
-fn capacity_of(flavor: &str) -> (u64, u64, u64) {
+/// `(cpu, memory GiB, accelerator cards)`.
+type Amount = (u64, u64, u64);
+
+/// The amount of one node of a flavor.
+fn capacity_of(flavor: &str) -> Amount {
     resource_flavor(flavor).map_or((0, 0, 0), |f| {
         (
             u64::from(f.cpu),
@@ -596,7 +603,7 @@ fn usage(
     backend: &ModelArtsBackend,
     pool: &Pool,
     now: OffsetDateTime,
-) -> ((u64, u64, u64), (u64, u64, u64), Vec<Value>) {
+) -> (Amount, Amount, Vec<Value>) {
     let mut capacity = (0, 0, 0);
     for node in pool
         .nodes
@@ -653,7 +660,7 @@ pub fn pool_monitor(
         .rsplit('.')
         .next()
         .and_then(|m| m.parse().ok())
-        .filter(|m| *m > 0 && range.split('.').count() == 3)
+        .filter(|m| (1..=1440 * 60).contains(m) && range.split('.').count() == 3)
         .ok_or_else(|| {
             bad_request(format!(
                 "time_range must be startMillis.endMillis.minutes, got {range}"
@@ -710,7 +717,7 @@ pub fn runtime_metrics(
         .iter()
         .map(|pool| {
             let (cap, used, workloads) = usage(backend, pool, now);
-            let value = |(c, m, a): (u64, u64, u64)| json!({"cpu": c.to_string(), "memory": format!("{m}Gi"), "nvidia.com/gpu": a.to_string()});
+            let value = |(c, m, a): Amount| json!({"cpu": c.to_string(), "memory": format!("{m}Gi"), "nvidia.com/gpu": a.to_string()});
             let count = |kind: &str| workloads.iter().filter(|w| w["type"] == kind).count();
             json!({
                 "metadata": {"name": pool.id, "labels": {"os.modelarts/name": pool.display_name}},
@@ -857,7 +864,7 @@ pub fn os_events(
             && until.is_none_or(|u| *at <= u)
             && req.query_nonempty("type").is_none_or(|t| e["type"] == t)
     });
-    events.sort_by(|a, b| b.0.cmp(&a.0));
+    events.sort_by_key(|e| std::cmp::Reverse(e.0));
     k8s::list(
         req,
         "v1",
