@@ -576,3 +576,87 @@ async fn management(transport: Transport) {
     h.finish().await;
 }
 both_transports!(management_quotas_auth_agency_tags_and_events, management);
+
+async fn migrate_update_and_bind(transport: Transport) {
+    let h = spec(transport).start().await;
+    let demo2 = "os-node-created-demo2";
+    let all = h
+        .call(
+            "ma_pool_batch_migrate_nodes",
+            json!({"pool_id": IDLE_POOL, "node_names": [IDLE1, "os-node-created-idle2"], "to_pool_id": DEMO_POOL}),
+        )
+        .await;
+    expect_error(&all, "validation_error", "moving every node of a pool");
+    let plan = h
+        .plan(
+            "ma_pool_batch_migrate_nodes",
+            json!({"pool_id": DEMO_POOL, "node_names": [demo2], "to_pool_id": IDLE_POOL}),
+        )
+        .await;
+    assert_eq!(str_of(&plan["confirm_phrase"]), "CONFIRM-BATCH MIGRATE 1");
+    assert_eq!(check(&plan, "workloads")["result"], "warning");
+    h.execute(&plan).await;
+    let idle = h
+        .ok("ma_pool_list_nodes", json!({"pool_id": IDLE_POOL}))
+        .await;
+    assert_eq!(array(&idle["nodes"]).len(), 3, "{idle:#}");
+    let demo = h
+        .ok("ma_pool_list_nodes", json!({"pool_id": DEMO_POOL}))
+        .await;
+    assert!(find_by(&demo["nodes"], "name", demo2).is_none(), "{demo:#}");
+    let pools = h.ok("ma_np_list", json!({"pool_id": IDLE_POOL})).await;
+    assert!(pools.to_string().contains("\"count\":3"), "{pools:#}");
+
+    let plan = h
+        .plan(
+            "ma_pool_batch_update_nodes",
+            json!({"pool_id": IDLE_POOL, "node_names": [demo2], "action": "openHaRedundant"}),
+        )
+        .await;
+    assert_eq!(str_of(&plan["confirm_phrase"]), "CONFIRM-BATCH UPDATE 1");
+    h.execute(&plan).await;
+    let bad = h
+        .call(
+            "ma_pool_batch_update_nodes",
+            json!({"pool_id": IDLE_POOL, "node_names": [demo2], "action": "createTags"}),
+        )
+        .await;
+    expect_error(&bad, "validation_error", "createTags without tags");
+    let plan = h
+        .plan(
+            "ma_pool_batch_bind_nodes",
+            json!({"pool_id": IDLE_POOL, "node_names": [demo2], "quota_name": "team-vision"}),
+        )
+        .await;
+    h.execute(&plan).await;
+    let labels = node(
+        &h.ok("ma_pool_list_nodes", json!({"pool_id": IDLE_POOL}))
+            .await,
+        demo2,
+    )["labels"]
+        .clone();
+    assert_eq!(
+        labels["os.modelarts.node/ha.redundant.enabled"], "true",
+        "{labels:#}"
+    );
+    assert_eq!(labels["os.modelarts.node/elastic.quota"], "team-vision");
+
+    let plan = h
+        .plan(
+            "ma_pool_batch_reset_nodes",
+            json!({"pool_id": IDLE_POOL, "node_names": [IDLE1], "os": "EulerOS 2.10"}),
+        )
+        .await;
+    assert_eq!(check(&plan, "data")["result"], "warning");
+    let done = h.execute(&plan).await;
+    assert!(!str_of(&done["result"]["job_id"]).is_empty(), "{done:#}");
+    let listed = h
+        .ok("ma_pool_list_nodes", json!({"pool_id": IDLE_POOL}))
+        .await;
+    assert_eq!(node(&listed, IDLE1)["phase"], "Resetting");
+    h.finish().await;
+}
+both_transports!(
+    nodes_move_between_pools_and_keep_their_labels,
+    migrate_update_and_bind
+);

@@ -59,24 +59,27 @@ pub(crate) async fn pool_update(ctx: &mut GuardContext<'_>) -> Result<(), ToolFa
     Ok(())
 }
 
-/// The named nodes as the pool lists them.
-async fn named_nodes(ctx: &GuardContext<'_>, pool: &str) -> Result<Vec<Value>, ToolFailure> {
+/// The named nodes as the pool lists them, and how many nodes the pool has.
+async fn named_nodes(
+    ctx: &GuardContext<'_>,
+    pool: &str,
+) -> Result<(Vec<Value>, usize), ToolFailure> {
     let wanted = ctx.arg_strings("node_names");
     let body = ctx
         .read(&call(LIST_NODES, json!({"pool_id": pool, "limit": 500})))
         .await?
         .body;
-    Ok(body["items"]
-        .as_array()
-        .into_iter()
-        .flatten()
+    let all = body["items"].as_array().cloned().unwrap_or_default();
+    let named = all
+        .iter()
         .filter(|n| {
             n.pointer("/metadata/name")
                 .and_then(Value::as_str)
                 .is_some_and(|name| wanted.iter().any(|w| w == name))
         })
         .cloned()
-        .collect())
+        .collect();
+    Ok((named, all.len()))
 }
 
 fn node_name(node: &Value) -> String {
@@ -105,7 +108,7 @@ fn text(node: &Value, pointer: &str) -> String {
 /// `ma.batch_nodes` made (it runs first and counts the nodes).
 pub(crate) async fn batch_nodes_more(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let pool = ctx.arg_str("pool_id").unwrap_or_default();
-    let nodes = named_nodes(ctx, &pool).await?;
+    let (nodes, total) = named_nodes(ctx, &pool).await?;
     let tool = ctx.tool.name.clone();
     let op = tool
         .trim_start_matches("ma_pool_batch_")
@@ -190,7 +193,14 @@ pub(crate) async fn batch_nodes_more(ctx: &mut GuardContext<'_>) -> Result<(), T
                 json!({"note": "a reset reinstalls the OS: data on the nodes' local disks is lost"}),
             ));
         }
-        "migrate" => migrate_target(ctx, &pool, &mut errors).await?,
+        "migrate" => {
+            if nodes.len() >= total {
+                errors.push(format!(
+                    "these are all {total} nodes of pool `{pool}`; a pool keeps at least one"
+                ));
+            }
+            migrate_target(ctx, &pool, &mut errors).await?;
+        }
         "resize" => resize_plan(ctx, &nodes, &mut errors).await?,
         _ => {}
     }
