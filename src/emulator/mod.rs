@@ -193,6 +193,13 @@ pub async fn start(
     let state = EmulatorState::new(options);
     let app = router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
+    // TCP_NODELAY, as on the server's own listener: an answer written in more than one piece
+    // must not wait for the client's delayed ACK (40 ms on Linux).
+    let listener = axum::serve::ListenerExt::tap_io(listener, |stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "could not set TCP_NODELAY");
+        }
+    });
     let task = tokio::spawn(async move {
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
