@@ -41,6 +41,8 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::core_more_routes::SERVICE_V1,
     &modelarts::services_more_routes::SERVICE,
     &modelarts::services_more_routes::SERVICE_V1,
+    &modelarts::nb_np_routes::SERVICE,
+    &modelarts::nb_np_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,

@@ -9,6 +9,7 @@ mod core_more;
 mod lite;
 mod lite_more;
 mod lookups;
+mod nb_np;
 mod node_pools;
 mod notebooks;
 mod pools;
@@ -34,6 +35,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     services_more::register(registry);
     lite::register(registry);
     lite_more::register(registry);
+    nb_np::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES, api::LIST_NOTEBOOKS], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),

@@ -17,6 +17,7 @@ pub mod infra_seed;
 pub mod lite_routes;
 pub mod lite_state;
 pub mod models;
+pub mod nb_np_routes;
 pub mod seed;
 pub mod services_more_routes;
 

@@ -251,6 +251,8 @@ pub struct ModelArtsBackend {
     pub saved_images: Vec<(String, String, Value)>,
     /// Inference tags and version history (`handlers::services_more`).
     pub svc_more: crate::emulator::huawei::modelarts::handlers::services_more::SvcMore,
+    /// Notebook tags and pool plugins (`handlers::nb_np`).
+    pub nb_np: crate::emulator::huawei::modelarts::handlers::nb_np::NbNpState,
 }
 
 /// Milliseconds since the epoch.

@@ -130,6 +130,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         }],
         saved_images: Vec::new(),
         svc_more: Default::default(),
+        nb_np: super::handlers::nb_np::seed(&id(ids::RUNNING_NOTEBOOK)),
         notebooks: vec![
             notebook(
                 id(ids::RUNNING_NOTEBOOK),

@@ -7,6 +7,7 @@ pub mod k8s;
 pub mod lite;
 pub mod lite_more;
 pub mod management;
+pub mod nb_np;
 pub mod networks;
 pub mod node_pools;
 pub mod notebooks;
