@@ -16,6 +16,7 @@ pub mod front;
 pub mod iam;
 pub mod kms;
 pub mod modelarts;
+pub mod obs;
 pub mod routing;
 pub mod seed;
 pub mod swr;
@@ -46,4 +47,5 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,
+    &obs::SERVICE,
 ];

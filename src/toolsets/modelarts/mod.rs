@@ -12,6 +12,7 @@ mod lookups;
 mod nb_np;
 mod node_pools;
 mod notebooks;
+mod obs;
 mod pools;
 mod services;
 mod services_more;
@@ -36,6 +37,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     lite::register(registry);
     lite_more::register(registry);
     nb_np::register(registry);
+    obs::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES, api::LIST_NOTEBOOKS], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),
