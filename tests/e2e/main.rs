@@ -21,6 +21,7 @@ mod modelarts_core_more;
 mod modelarts_inference;
 mod modelarts_infra;
 mod modelarts_lite;
+mod modelarts_nb_np;
 mod recovery;
 mod refusals;
 mod secrets;
