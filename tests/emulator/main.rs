@@ -15,6 +15,7 @@ mod huawei;
 mod huawei_inference;
 mod huawei_infra;
 mod huawei_lite;
+mod huawei_obs;
 mod oos;
 mod quotas;
 mod routes;
