@@ -174,7 +174,7 @@ mod tests {
     #[test]
     fn bucket_names_report_every_problem() {
         assert!(name_problems("demo-bucket.v2").is_empty());
-        assert_eq!(name_problems("-Ab").len(), 3);
+        assert_eq!(name_problems("-Ab").len(), 2);
         assert!(!name_problems("192.168.1.1").is_empty());
     }
 }
