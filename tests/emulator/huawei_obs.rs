@@ -1,7 +1,7 @@
 //! OBS on the Huawei front over HTTP, signed by a tiny client built from
 //! `skillgate::signing::obs` only: the real host and the loopback (path style, `OBS` and `AWS`
 //! flavors), a wrong signature answered `403 SignatureDoesNotMatch` as XML, buckets created,
-//! listed and deleted with their 404/409 rules, an unserved operation `501 NotImplemented`.
+//! listed and deleted with their 404/409 rules, an unserved operation `405 MethodNotAllowed`.
 
 use serde_json::Value;
 use skillgate::emulator::{self, EmulatorOptions};
@@ -193,7 +193,7 @@ async fn obs_buckets_follow_the_rules_on_the_host_and_on_loopback() {
     let unserved = obs
         .send("POST", Some("demo-bucket"), "", Flavor::Obs, HOST, None)
         .await;
-    assert_eq!(unserved.status, 501, "{}", unserved.body);
+    assert_eq!(unserved.status, 405, "{}", unserved.body);
     assert!(
         unserved.body.contains("not implemented in the emulator"),
         "{}",

@@ -34,6 +34,7 @@ const CODES: &[&str] = &[
     "InvalidBucketName",
     "InvalidLocationConstraint",
     "MalformedXML",
+    "MethodNotAllowed",
     "NoSuchBucket",
     "NotImplemented",
     "RequestTimeTooSkewed",
@@ -61,8 +62,8 @@ pub fn is_obs_request(raw: &RawRequest, host: &str) -> bool {
             .is_some_and(|a| signer::parse_authorization(a).is_some())
 }
 
-/// The OBS route of a request; a method and path OBS has but the emulator does not serve is
-/// `501 NotImplemented` naming it.
+/// The OBS route of a request; any other method and path is `405 MethodNotAllowed`, naming
+/// the call as not implemented in the emulator.
 pub fn route(raw: &RawRequest) -> Result<Routed, ApiError> {
     let service: &'static dyn ServiceApi = &super::SERVICE;
     for route in service.routes() {
@@ -78,8 +79,8 @@ pub fn route(raw: &RawRequest) -> Result<Routed, ApiError> {
         }
     }
     Err(obs_error(
-        501,
-        "NotImplemented",
+        405,
+        "MethodNotAllowed",
         format!(
             "OBS {} {} is not implemented in the emulator (it serves ListBuckets, CreateBucket and DeleteBucket).",
             raw.method, raw.raw_path
