@@ -159,6 +159,18 @@ pub fn authenticate(raw: &RawRequest, account: &DemoAccount) -> Result<String, A
     ) {
         Ok(()) => {}
         Err(ObsVerifyError::Mismatch { string_to_sign }) => {
+            // OBS echoes what it signed; a security token in it is masked, never echoed.
+            let string_to_sign: String = string_to_sign
+                .split('\n')
+                .map(|line| {
+                    if line.starts_with(&format!("{}security-token:", flavor.header_prefix())) {
+                        format!("{}security-token:****", flavor.header_prefix())
+                    } else {
+                        line.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
             return Err(obs_error(
                 403,
                 "SignatureDoesNotMatch",
