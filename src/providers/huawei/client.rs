@@ -690,6 +690,12 @@ impl Provider for HuaweiClient {
 
     /// The IAM fine-grained action family of the service, and the agency ModelArts needs.
     fn permission_hint(&self, request: &ProviderRequest) -> String {
+        if obs::is_obs(request) {
+            return format!(
+                "grant this IAM user a policy allowing `obs:bucket:{}` (e.g. the system policy `OBS Administrator`, or a custom policy with the exact action), then call again; this is not retried",
+                request.action
+            );
+        }
         format!(
             "grant this IAM user a policy allowing `{}:*:*` actions for `{}` (e.g. the system policy `ModelArts FullAccess`, or a custom policy with the exact action) in the project of {}, and check that ModelArts has an agency (`ma_authz_add`), then call again; this is not retried",
             endpoints::sdk_service(&request.service),
