@@ -1,7 +1,7 @@
 //! The routes of ModelArts part 2, notebook and node-pool side (`tools/modelarts/nb_np.toml`):
 //! another pair of route tables over the same backend, so each part keeps its own lines.
 
-use super::handlers::nb_np;
+use super::handlers::{image_registry, nb_np, pool_plugins};
 use super::models::ModelArtsBackend;
 use crate::emulator::core::service::{Route, ServiceDef};
 use crate::emulator::huawei::PROVIDER;
@@ -31,14 +31,14 @@ static V2_ROUTES: &[Route<ModelArtsBackend>] = &[
         GET,
         "/v2/{project_id}/pools/{pool_name}/plugins",
         false,
-        nb_np::list_plugins
+        pool_plugins::list_plugins
     ),
     route!(
         CreatePoolPlugin,
         POST,
         "/v2/{project_id}/pools/{pool_name}/plugins",
         true,
-        nb_np::create_plugin
+        pool_plugins::create_plugin
     ),
 ];
 
@@ -104,34 +104,34 @@ static V1_ROUTES: &[Route<ModelArtsBackend>] = &[
         GET,
         "/v1/{project_id}/images/group",
         false,
-        nb_np::list_image_groups
+        image_registry::list_image_groups
     ),
     route!(
         RegisterImage,
         POST,
         "/v1/{project_id}/images",
         true,
-        nb_np::register_image
+        image_registry::register_image
     ),
     route!(
         SyncImage,
         POST,
         "/v1/{project_id}/images/{image_id}/sync",
         true,
-        nb_np::sync_image
+        image_registry::sync_image
     ),
     route!(
         DeleteImage,
         DELETE,
         "/v1/{project_id}/images/{id}",
         true,
-        nb_np::delete_image
+        image_registry::delete_image
     ),
     route!(
         ShowNodeConfigTemplate,
         GET,
         "/v1/{project_id}/nodeconfigtemplates/{nodeconfigtemplate_name}",
         false,
-        nb_np::show_node_config_template
+        pool_plugins::show_node_config_template
     ),
 ];

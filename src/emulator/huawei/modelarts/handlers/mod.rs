@@ -2,6 +2,7 @@
 //! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
 pub mod core_more;
+pub mod image_registry;
 pub mod images;
 pub mod k8s;
 pub mod lite;
@@ -12,6 +13,7 @@ pub mod networks;
 pub mod node_pools;
 pub mod notebooks;
 pub mod pool_nodes;
+pub mod pool_plugins;
 pub mod pools;
 pub mod services;
 pub mod services_more;
