@@ -2,7 +2,7 @@
 //! extras (clusters from the pools, a mount's detail, tags set and removed), the image
 //! registry (register -> group -> sync -> delete, a built-in image refused), OBS buckets
 //! (create -> list -> attachable -> delete behind `CONFIRM <BUCKET>`, a non-empty bucket
-//! refused by OBS, nothing deleted), and node pools (`ma_np_update` for labels and a scale-down
+//! refused before a plan from its storage info, nothing deleted), and node pools (`ma_np_update` for labels and a scale-down
 //! with its workload check, a plugin installed once).
 
 use serde_json::{Value, json};
@@ -200,25 +200,21 @@ async fn obs_buckets(transport: Transport) {
         "{list:#}"
     );
 
-    let plan = h
-        .plan("ma_obs_delete_bucket", json!({"bucket": "demo-bucket"}))
+    let usage = h
+        .ok(
+            "ma_obs_get_bucket_storage",
+            json!({"bucket": "demo-bucket"}),
+        )
         .await;
-    let refused = h
-        .confirm(&str_of(&plan["plan_id"]), &str_of(&plan["confirm_phrase"]))
+    assert_eq!(usage["object_number"], "2", "{usage:#}");
+    let full = h
+        .call("ma_obs_delete_bucket", json!({"bucket": "demo-bucket"}))
         .await;
-    assert_eq!(
-        refused.is_error,
-        Some(true),
-        "OBS refuses a non-empty bucket"
-    );
-    let text = refused
-        .structured_content
-        .clone()
-        .unwrap_or_default()
-        .to_string();
+    let refused = expect_error(&full, "in_use", "a non-empty bucket");
     assert!(
-        text.contains("BucketNotEmpty") && text.contains("empty it first"),
-        "a clear refusal: {text}"
+        str_of(&refused["message"]).contains("not empty")
+            && str_of(&refused["message"]).contains("2 object(s)"),
+        "a clear refusal: {refused:#}"
     );
     let list = h.ok("ma_obs_list_buckets", json!({})).await;
     assert!(

@@ -190,6 +190,14 @@ async fn obs_buckets_follow_the_rules_on_the_host_and_on_loopback() {
         (missing.status, missing.code().as_str()),
         (404, "NoSuchBucket")
     );
+    let listing = obs
+        .send("GET", Some("demo-bucket"), "", Flavor::Obs, HOST, None)
+        .await;
+    assert_eq!(
+        listing.status, 405,
+        "ListObjects is not served: {}",
+        listing.body
+    );
     let unserved = obs
         .send("POST", Some("demo-bucket"), "", Flavor::Obs, HOST, None)
         .await;

@@ -209,7 +209,7 @@ fn request(target: &Target, route: &RouteInfo, input: &mut Cursor<'_>) -> reqwes
                 .into_owned();
             let signed_query: Vec<(String, Option<String>)> = query
                 .iter()
-                .map(|(k, v)| (k.clone(), Some(v.clone())))
+                .map(|(k, v)| (k.clone(), (!v.is_empty()).then(|| v.clone())))
                 .collect();
             let resource = obs::canonical_resource(
                 (!bucket.is_empty()).then_some(bucket.as_str()),

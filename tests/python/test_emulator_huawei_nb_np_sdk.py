@@ -132,6 +132,10 @@ def test_the_official_obs_client_lists_creates_and_deletes_buckets(emulator):
     located = {b.name: b.location for b in obs.listBuckets(isQueryLocation=True).body.buckets}
     assert located["sdk-bucket"] == "cn-east-3"
 
+    usage = obs.getBucketStorageInfo("demo-bucket")
+    assert usage.status == 200 and usage.body.objectNumber == 2 and usage.body.size > 0
+    empty = obs.getBucketStorageInfo("demo-empty-bucket")
+    assert empty.body.objectNumber == 0
     full = obs.deleteBucket("demo-bucket")
     assert (full.status, full.errorCode) == (409, "BucketNotEmpty")
     gone = obs.deleteBucket("sdk-bucket")

@@ -1,7 +1,8 @@
 //! OBS buckets (seed-operations.md 6.1): a create with every problem of the name reported at
 //! once, refused when the account already has the bucket, its location set from the region;
-//! a delete of a bucket the account has (OBS itself refuses a non-empty one, 409
-//! `BucketNotEmpty`); and the buckets a notebook can mount as `obs://` URIs.
+//! a delete of an empty bucket the account has (a non-empty one is refused before a plan, from
+//! its storage info; OBS itself answers 409 `BucketNotEmpty` to one that filled up since); and
+//! the buckets a notebook can mount as `obs://` URIs.
 
 use serde_json::{Map, Value, json};
 
@@ -11,6 +12,7 @@ use crate::gate::Check;
 use crate::toolsets::GuardContext;
 
 pub(crate) const LIST_BUCKETS: &str = "ma_obs_list_buckets";
+pub(crate) const BUCKET_STORAGE: &str = "ma_obs_get_bucket_storage";
 
 /// Every problem of an OBS bucket name (3-63 lower-case letters, digits, '-' and '.', a letter
 /// or digit at both ends, no `..`/`.-`/`-.`, not an IP address).
@@ -106,12 +108,29 @@ pub(crate) async fn obs_delete_bucket(ctx: &mut GuardContext<'_>) -> Result<(), 
         .with_details(json!({"buckets": names(&existing)}))
         .with_hint("ma_obs_list_buckets lists them; nothing was planned"));
     };
-    let shown =
-        json!({"bucket": name, "location": found["Location"], "created": found["CreationDate"]});
+    let usage = ctx
+        .read(&declared(BUCKET_STORAGE, json!({"bucket": name})))
+        .await?
+        .body;
+    let objects = text(&usage, "/GetBucketStorageInfoResult/ObjectNumber")
+        .parse::<u64>()
+        .unwrap_or(0);
+    let size = text(&usage, "/GetBucketStorageInfoResult/Size").to_owned();
+    if objects > 0 {
+        return Err(ToolFailure::new(
+            FailureKind::InUse,
+            format!(
+                "bucket `{name}` is not empty: it holds {objects} object(s), {size} bytes; OBS deletes only an empty bucket"
+            ),
+        )
+        .with_details(json!({"bucket": name, "object_number": objects, "size_bytes": size}))
+        .with_hint("empty the bucket first (delete its objects), then plan again; nothing was planned"));
+    }
+    let shown = json!({"bucket": name, "location": found["Location"], "created": found["CreationDate"], "object_number": objects});
     ctx.checks.push(Check::ok("bucket", shown.clone()));
     ctx.checks.push(Check::warning(
         "irreversible",
-        json!({"note": "the bucket name is released; OBS refuses the delete while the bucket holds objects (BucketNotEmpty)"}),
+        json!({"note": "the bucket name is released; OBS still refuses the delete if objects arrive before the confirmation (BucketNotEmpty)"}),
     ));
     ctx.state.push(shown.clone());
     ctx.diff.insert(
@@ -145,7 +164,7 @@ pub(crate) async fn attachable_obs(
 pub(crate) fn register(registry: &mut crate::toolsets::ToolsetRegistry) {
     registry.guards(&[
         crate::guard!("ma.obs_create_bucket", needs: [], provides: [], calls: [LIST_BUCKETS], obs_create_bucket),
-        crate::guard!("ma.obs_delete_bucket", needs: [], provides: [], calls: [LIST_BUCKETS], obs_delete_bucket),
+        crate::guard!("ma.obs_delete_bucket", needs: [], provides: [], calls: [LIST_BUCKETS, BUCKET_STORAGE], obs_delete_bucket),
     ]);
     registry.readers(&[crate::reader!("ma.attachable_obs", calls: [LIST_BUCKETS], attachable_obs)]);
 }

@@ -59,6 +59,37 @@ pub fn list_buckets(
     Ok(wire::xml_answer(200, &xml))
 }
 
+/// `GET /{bucket}?storageinfo`: the bucket's object count and total size. Without
+/// `storageinfo` the call is ListObjects, which the emulator does not serve.
+pub fn bucket_storage_info(
+    ctx: &mut Ctx<'_, ObsBackend>,
+    req: &ApiRequest,
+) -> Result<Map<String, Value>, ApiError> {
+    if !req.query.iter().any(|(k, _)| k == "storageinfo") {
+        return Err(obs_error(
+            405,
+            "MethodNotAllowed",
+            "OBS ListObjects (GET /{bucket}) is not implemented in the emulator; it serves GET /{bucket}?storageinfo.",
+        ));
+    }
+    let name = req.path("bucket")?;
+    let Some(bucket) = ctx.state.buckets.iter().find(|b| b.name == name) else {
+        return Err(obs_error(
+            404,
+            "NoSuchBucket",
+            format!("The specified bucket {name} does not exist."),
+        ));
+    };
+    let size: u64 = bucket.objects.iter().map(|o| o.size).sum();
+    Ok(wire::xml_answer(
+        200,
+        &format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><GetBucketStorageInfoResult xmlns=\"http://obs.myhwclouds.com/doc/2015-06-30/\"><Size>{size}</Size><ObjectNumber>{}</ObjectNumber></GetBucketStorageInfoResult>",
+            bucket.objects.len()
+        ),
+    ))
+}
+
 /// The `Location` (OBS) or `LocationConstraint` (S3 style) of a CreateBucket body.
 fn location_of(body: &[u8]) -> Result<Option<String>, ApiError> {
     let text = std::str::from_utf8(body)

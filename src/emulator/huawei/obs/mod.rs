@@ -5,7 +5,7 @@
 //!
 //! - [`wire`]: what makes a request OBS's, its signature check (wrong: 403
 //!   `SignatureDoesNotMatch`), the XML answers and `<Error>` documents.
-//! - [`handlers`]: ListBuckets, CreateBucket (409 `BucketAlreadyOwnedByYou` /
+//! - [`handlers`]: ListBuckets, GetBucketStorageInfo (`GET /{bucket}?storageinfo`), CreateBucket (409 `BucketAlreadyOwnedByYou` /
 //!   `BucketAlreadyExists`), DeleteBucket (404 `NoSuchBucket`, 409 `BucketNotEmpty`).
 //! - The demo data: `demo-bucket` holds objects (the notebooks' OBS examples mount it), and
 //!   `demo-empty-bucket` holds none.
@@ -81,6 +81,13 @@ pub static SERVICE: ServiceDef<ObsBackend> = ServiceDef {
 
 static ROUTES: &[Route<ObsBackend>] = &[
     route!(ListBuckets, GET, "/", false, handlers::list_buckets),
+    route!(
+        GetBucketStorageInfo,
+        GET,
+        "/{bucket}",
+        false,
+        handlers::bucket_storage_info
+    ),
     route!(
         CreateBucket,
         PUT,

@@ -82,7 +82,7 @@ pub fn route(raw: &RawRequest) -> Result<Routed, ApiError> {
         405,
         "MethodNotAllowed",
         format!(
-            "OBS {} {} is not implemented in the emulator (it serves ListBuckets, CreateBucket and DeleteBucket).",
+            "OBS {} {} is not implemented in the emulator (it serves ListBuckets, GetBucketStorageInfo, CreateBucket and DeleteBucket).",
             raw.method, raw.raw_path
         ),
     ))
@@ -106,6 +106,8 @@ fn query_pairs(raw_query: &str) -> Vec<(String, Option<String>)> {
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('=') {
+            // An empty value is a bare sub-resource (`?storageinfo=` signs as `storageinfo`).
+            Some((k, v)) if v.is_empty() => (path_decode(k), None),
             Some((k, v)) => (path_decode(k), Some(path_decode(v))),
             None => (path_decode(pair), None),
         })
