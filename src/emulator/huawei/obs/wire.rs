@@ -107,7 +107,7 @@ fn query_pairs(raw_query: &str) -> Vec<(String, Option<String>)> {
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('=') {
             // An empty value is a bare sub-resource (`?storageinfo=` signs as `storageinfo`).
-            Some((k, v)) if v.is_empty() => (path_decode(k), None),
+            Some((k, "")) => (path_decode(k), None),
             Some((k, v)) => (path_decode(k), Some(path_decode(v))),
             None => (path_decode(pair), None),
         })
