@@ -9,9 +9,11 @@
 //! - [`acs3`]: signature V3 (`ACS3-HMAC-SHA256`), signing and server-side verification.
 //! - [`acs1`]: legacy signature V1 (RPC `Signature=` and ROA `acs AK:sig`).
 //! - [`huawei`]: Huawei Cloud `SDK-HMAC-SHA256`, signing and server-side verification.
+//! - [`obs`]: Huawei OBS `OBS <AK>:<signature>` (V2-style HMAC-SHA1), signing and verification.
 
 pub mod acs1;
 pub mod acs3;
 pub mod digest;
 pub mod encoding;
 pub mod huawei;
+pub mod obs;

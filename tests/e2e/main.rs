@@ -22,6 +22,7 @@ mod modelarts_inference;
 mod modelarts_infra;
 mod modelarts_lite;
 mod modelarts_pools_mgmt;
+mod modelarts_nb_np;
 mod recovery;
 mod refusals;
 mod secrets;

@@ -16,6 +16,7 @@ mod huawei_inference;
 mod huawei_infra;
 mod huawei_lite;
 mod huawei_pools_mgmt;
+mod huawei_obs;
 mod oos;
 mod quotas;
 mod routes;

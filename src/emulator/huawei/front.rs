@@ -13,7 +13,7 @@ use crate::emulator::core::service::ServiceApi;
 use crate::emulator::core::wire::{ApiError, RawRequest, is_loopback_host};
 use crate::emulator::core::world::World;
 use crate::emulator::huawei::account::DemoAccount;
-use crate::emulator::huawei::{PROVIDER, SERVICES, errors, modelarts, routing, seed, verify};
+use crate::emulator::huawei::{PROVIDER, SERVICES, errors, modelarts, obs, routing, seed, verify};
 use crate::signing::huawei::ALGORITHM;
 
 /// The Huawei front, with its demo account.
@@ -54,6 +54,7 @@ impl Front for HuaweiFront {
     fn claims(&self, raw: &RawRequest) -> bool {
         raw.header("authorization")
             .is_some_and(|value| value.trim_start().starts_with(ALGORITHM))
+            || obs::wire::is_obs_request(raw, &raw.host_name())
     }
 
     fn region(&self, host: &str) -> String {
@@ -64,12 +65,21 @@ impl Front for HuaweiFront {
     }
 
     fn request_region(&self, raw: &RawRequest, host: &str, _params: &[(String, String)]) -> String {
+        if obs::wire::is_obs_request(raw, host) {
+            // OBS bucket names are global: the buckets are kept account-wide.
+            return routing::GLOBAL.to_owned();
+        }
         routing::request_region(raw, host, &self.account)
     }
 
     fn claimed_action(&self, raw: &RawRequest) -> (Option<String>, Option<String>) {
         let host = raw.host_name();
-        match routing::find_route(raw, &host) {
+        let found = if obs::wire::is_obs_request(raw, &host) {
+            obs::wire::route(raw)
+        } else {
+            routing::find_route(raw, &host)
+        };
+        match found {
             Ok(routed) => (
                 Some(routed.action.to_owned()),
                 Some(routed.service.version().to_owned()),
@@ -79,10 +89,16 @@ impl Front for HuaweiFront {
     }
 
     fn authenticate(&self, raw: &RawRequest, _state: &EmulatorState) -> Result<String, ApiError> {
+        if obs::wire::is_obs_request(raw, &raw.host_name()) {
+            return obs::wire::authenticate(raw, &self.account);
+        }
         verify::authenticate(raw, &self.account)
     }
 
     fn route(&self, raw: &RawRequest) -> Result<Routed, ApiError> {
+        if obs::wire::is_obs_request(raw, &raw.host_name()) {
+            return obs::wire::route(raw);
+        }
         routing::find_route(raw, &raw.host_name())
     }
 
@@ -109,6 +125,9 @@ impl Front for HuaweiFront {
     }
 
     fn success_response(&self, body: Map<String, Value>, request_id: &str) -> Response {
+        if let Some(xml) = obs::wire::success_response(&body, request_id) {
+            return xml;
+        }
         errors::success_response(body, request_id)
     }
 
@@ -119,6 +138,9 @@ impl Front for HuaweiFront {
         _host: &str,
         _service: Option<&dyn ServiceApi>,
     ) -> Response {
+        if obs::wire::is_obs_code(&error.code) {
+            return obs::wire::error_response(error, request_id);
+        }
         errors::error_response(error, request_id)
     }
 

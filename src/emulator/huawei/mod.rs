@@ -16,6 +16,7 @@ pub mod front;
 pub mod iam;
 pub mod kms;
 pub mod modelarts;
+pub mod obs;
 pub mod routing;
 pub mod seed;
 pub mod swr;
@@ -47,7 +48,10 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &modelarts::svc_extra_routes::SERVICE_V1,
     &modelarts::mgmt_routes::SERVICE,
     &modelarts::mgmt_routes::SERVICE_V1,
+    &modelarts::nb_np_routes::SERVICE,
+    &modelarts::nb_np_routes::SERVICE_V1,
     &swr::SERVICE,
     &vpc::SERVICE,
     &kms::SERVICE,
+    &obs::SERVICE,
 ];

@@ -100,6 +100,8 @@ pub fn find_route(raw: &RawRequest, host: &str) -> Result<Routed, ApiError> {
     for service in SERVICES
         .iter()
         .filter(|s| only.is_none_or(|label| label == host_label(s.code())))
+        // OBS is found by its own signature and host (`obs::wire::route`), never by path alone.
+        .filter(|s| s.code() != "obs")
     {
         for route in service.routes() {
             if !route.method.eq_ignore_ascii_case(&raw.method) {

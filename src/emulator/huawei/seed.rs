@@ -4,7 +4,7 @@
 use time::OffsetDateTime;
 
 use crate::emulator::core::world::World;
-use crate::emulator::huawei::account::DemoAccount;
+use crate::emulator::huawei::account::{DemoAccount, REGIONS};
 use crate::emulator::huawei::iam::IamBackend;
 use crate::emulator::huawei::routing::GLOBAL;
 use crate::emulator::huawei::{PROVIDER, kms, modelarts, swr, vpc};
@@ -18,6 +18,9 @@ pub fn load(world: &mut World, account: &DemoAccount, now: OffsetDateTime) {
             domain_name: account.domain_name.clone(),
             projects: account.projects.clone(),
         });
+    world
+        .region_mut(PROVIDER, &account.domain_id, GLOBAL)
+        .insert(crate::emulator::huawei::obs::seed(REGIONS[0], now));
     for (region, _) in &account.projects {
         world
             .region_mut(PROVIDER, &account.domain_id, region)

@@ -45,6 +45,17 @@ pub fn classify(
             _ => {}
         }
     }
+    // OBS's own codes (its `<Error>` documents, read by `obs.rs`).
+    match code {
+        "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "RequestTimeTooSkewed" => {
+            return ErrorKind::Auth;
+        }
+        "NoSuchBucket" => return ErrorKind::NotFound,
+        "BucketNotEmpty" | "BucketAlreadyExists" | "BucketAlreadyOwnedByYou" => {
+            return ErrorKind::Conflict;
+        }
+        _ => {}
+    }
     if retry_after_ms.is_some_and(|ms| ms > 0) {
         return ErrorKind::Throttled;
     }
@@ -66,6 +77,19 @@ fn by_status(http_status: Option<u16>) -> ErrorKind {
 /// What a gateway code means for the caller, added to its message (the gateway's own
 /// wording says little).
 pub fn explain(code: &str) -> Option<&'static str> {
+    match code {
+        "BucketNotEmpty" => {
+            return Some(
+                "the bucket still holds objects and OBS refuses to delete it: empty it first; nothing was deleted",
+            );
+        }
+        "SignatureDoesNotMatch" => {
+            return Some(
+                "OBS rejected the signature: check the access key and secret key (HUAWEICLOUD_SDK_AK/SK)",
+            );
+        }
+        _ => {}
+    }
     match gateway_code(code)? {
         "0301" => Some(
             "the AK/SK signature was rejected: check the access key and secret key (HUAWEICLOUD_SDK_AK/SK), and the security token of temporary credentials",

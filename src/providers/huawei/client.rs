@@ -19,6 +19,7 @@ use time::OffsetDateTime;
 
 use super::credentials::HuaweiCredentials;
 use super::endpoints::{self, Origin, SdkOverrides};
+use super::obs;
 use super::response::{self, PROVIDER, RawResponse};
 use crate::providers::error::{ErrorKind, ProviderError};
 use crate::providers::request::{ApiStyle, ProviderRequest, ProviderResponse};
@@ -345,7 +346,11 @@ impl HuaweiClient {
         })?;
         let region = self.region(req).unwrap_or_default();
         let target = self.target(req, &region);
-        let body = req.body_bytes();
+        let body = if obs::is_obs(req) {
+            obs::xml_body(req)
+        } else {
+            req.body_bytes()
+        };
         let max_attempts = self.config.max_attempts.max(1);
         let mut attempt = 1;
         loop {
@@ -411,22 +416,44 @@ impl HuaweiClient {
     ) -> Result<ProviderResponse, Failure> {
         let action = req.action.as_str();
         let credentials = &self.config.credentials;
-        let date = signer::format_sdk_date(OffsetDateTime::now_utc());
         let token = credentials.security_token.as_ref().map(|t| t.expose());
-        let to_sign = self.headers_to_sign(req, &target.host, &date, project, token);
-        let signature = signer::sign(
-            &SignableRequest {
-                method: &req.method,
-                path: &req.path,
-                query: &req.query,
-                headers: &to_sign,
-                body,
-            },
-            &credentials.access_key,
-            credentials.secret_key.expose(),
-        );
+        let is_obs = obs::is_obs(req);
+        let (to_sign, authorization) = if is_obs {
+            // OBS signs its own way (`OBS <AK>:<signature>`, RFC 1123 `Date`).
+            let date = obs::format_date(OffsetDateTime::now_utc());
+            let headers = obs::headers(
+                req,
+                &target.host,
+                &date,
+                !body.is_empty(),
+                token,
+                &self.user_agent(req),
+            );
+            let authorization = obs::authorization(
+                req,
+                &headers,
+                &credentials.access_key,
+                credentials.secret_key.expose(),
+            );
+            (headers, authorization)
+        } else {
+            let date = signer::format_sdk_date(OffsetDateTime::now_utc());
+            let to_sign = self.headers_to_sign(req, &target.host, &date, project, token);
+            let signature = signer::sign(
+                &SignableRequest {
+                    method: &req.method,
+                    path: &req.path,
+                    query: &req.query,
+                    headers: &to_sign,
+                    body,
+                },
+                &credentials.access_key,
+                credentials.secret_key.expose(),
+            );
+            (to_sign, signature.authorization)
+        };
         let mut headers = HeaderMap::new();
-        let authorization = ("Authorization".to_owned(), signature.authorization);
+        let authorization = ("Authorization".to_owned(), authorization);
         for (name, value) in to_sign.into_iter().chain([authorization]) {
             let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
                 Failure::local(
@@ -495,6 +522,11 @@ impl HuaweiClient {
             .bytes()
             .await
             .map_err(|error| transport_failure(action, &error))?;
+        let bytes = if is_obs {
+            Self::obs_answer(action, status, &bytes)?
+        } else {
+            bytes.to_vec()
+        };
         let raw = RawResponse {
             status,
             request_id_header: request_id.as_deref(),
@@ -518,6 +550,30 @@ impl HuaweiClient {
                 retry_after,
             })
         }
+    }
+
+    /// An OBS answer read into the JSON the rest of the client takes: XML documents as JSON,
+    /// `<Error>` as `{code, message, request_id}`.
+    fn obs_answer(action: &str, status: u16, bytes: &[u8]) -> Result<Vec<u8>, Failure> {
+        let value = obs::xml_to_json(bytes).map_err(|why| Failure {
+            error: Box::new(ProviderError::local(
+                ErrorKind::Upstream,
+                PROVIDER,
+                action,
+                format!("the OBS answer is not XML: {why}"),
+            )),
+            not_processed: false,
+            retry_after: None,
+        })?;
+        let value = if status >= 300 && !value.is_null() {
+            obs::error_json(&value)
+        } else {
+            value
+        };
+        if value.is_null() {
+            return Ok(Vec::new());
+        }
+        Ok(serde_json::to_vec(&value).unwrap_or_default())
     }
 
     /// What [`HuaweiClient::call`] would send: method, real URL (the project id filled when
@@ -548,26 +604,36 @@ impl HuaweiClient {
         };
         let target = self.target(&shown, &region);
         let token = credentials.security_token.as_ref().map(|_| "****");
-        let to_sign = self.headers_to_sign(
-            &shown,
-            &target.host,
-            "<set when sent>",
-            project.as_deref(),
-            token,
-        );
-        let (_, names) = signer::canonical_headers(&signer::signable_headers(&to_sign));
+        let is_obs = obs::is_obs(&shown);
+        let (to_sign, authorization) = if is_obs {
+            let body = obs::xml_body(&shown);
+            let headers = obs::headers(
+                &shown,
+                &target.host,
+                "<set when sent>",
+                !body.is_empty(),
+                token,
+                &self.user_agent(&shown),
+            );
+            let masked = format!("OBS {}:****", credentials.masked_access_key());
+            (headers, masked)
+        } else {
+            let to_sign = self.headers_to_sign(
+                &shown,
+                &target.host,
+                "<set when sent>",
+                project.as_deref(),
+                token,
+            );
+            let (_, names) = signer::canonical_headers(&signer::signable_headers(&to_sign));
+            let masked = signer::authorization(&credentials.masked_access_key(), &names, "****");
+            (to_sign, masked)
+        };
         let mut headers = serde_json::Map::new();
         for (name, value) in to_sign {
             headers.insert(name, Value::String(value));
         }
-        headers.insert(
-            "Authorization".to_owned(),
-            Value::String(signer::authorization(
-                &credentials.masked_access_key(),
-                &names,
-                "****",
-            )),
-        );
+        headers.insert("Authorization".to_owned(), Value::String(authorization));
         let mut preview = serde_json::Map::new();
         preview.insert("method".to_owned(), Value::String(shown.method.clone()));
         preview.insert(
@@ -575,7 +641,12 @@ impl HuaweiClient {
             Value::String(Self::url(&format!("https://{}", target.host), &shown)),
         );
         preview.insert("headers".to_owned(), Value::Object(headers));
-        preview.insert("body".to_owned(), shown.body.clone().unwrap_or(Value::Null));
+        let body = if is_obs && shown.body.is_some() {
+            Value::String(String::from_utf8_lossy(&obs::xml_body(&shown)).into_owned())
+        } else {
+            shown.body.clone().unwrap_or(Value::Null)
+        };
+        preview.insert("body".to_owned(), body);
         if self.override_origin.is_some() || !target.origin.ends_with(&target.host) {
             preview.insert("sent_to".to_owned(), Value::String(target.origin));
         }
@@ -619,6 +690,12 @@ impl Provider for HuaweiClient {
 
     /// The IAM fine-grained action family of the service, and the agency ModelArts needs.
     fn permission_hint(&self, request: &ProviderRequest) -> String {
+        if obs::is_obs(request) {
+            return format!(
+                "grant this IAM user a policy allowing `obs:bucket:{}` (e.g. the system policy `OBS Administrator`, or a custom policy with the exact action), then call again; this is not retried",
+                request.action
+            );
+        }
         format!(
             "grant this IAM user a policy allowing `{}:*:*` actions for `{}` (e.g. the system policy `ModelArts FullAccess`, or a custom policy with the exact action) in the project of {}, and check that ModelArts has an agency (`ma_authz_add`), then call again; this is not retried",
             endpoints::sdk_service(&request.service),

@@ -10,6 +10,7 @@ pub mod classify;
 pub mod client;
 pub mod credentials;
 pub mod endpoints;
+pub mod obs;
 pub mod response;
 
 pub use client::{HuaweiClient, HuaweiClientConfig};

@@ -11,8 +11,10 @@ mod lite;
 mod lite_more;
 mod lookups;
 mod management_more;
+mod nb_np;
 mod node_pools;
 mod notebooks;
+mod obs;
 mod pools;
 mod pools_more;
 mod services;
@@ -40,6 +42,8 @@ pub fn register(registry: &mut ToolsetRegistry) {
     services_more::register(registry);
     lite::register(registry);
     lite_more::register(registry);
+    nb_np::register(registry);
+    obs::register(registry);
     registry.guards(&[
         guard!("ma.check_notebook_create", needs: [], provides: [], calls: [LIST_NB_FLAVORS, LIST_IMAGES, api::LIST_NOTEBOOKS], notebooks::check_create),
         guard!("ma.load_notebook", needs: [], provides: [], calls: [GET_NOTEBOOK], notebooks::load_notebook),

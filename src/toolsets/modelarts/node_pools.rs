@@ -1,7 +1,8 @@
 //! Node pools (seed-operations.md 6.3): a create with a checked name and flavor and its cost
-//! note; a scale that reads the node pool, edits `count`/`maxCount` (and the first AZ's
-//! count) and writes the whole resources object back, warning that a scale-down removes nodes
-//! the service picks at random; a delete that lists the pool's workloads and keeps the last
+//! note; an update (the seed's `ma_np_update`, with `ma_np_scale` folded in as `node_num`)
+//! that reads the node pool, edits `count`/`maxCount` (and the first AZ's count), merges
+//! labels and annotations and writes the resources back, warning that a scale-down removes
+//! nodes the service picks at random; a delete that lists the pool's workloads and keeps the last
 //! node pool.
 
 use serde_json::{Value, json};
@@ -56,12 +57,25 @@ pub(crate) async fn np_create(ctx: &mut GuardContext<'_>) -> Result<(), ToolFail
     Ok(())
 }
 
-/// `ma.np_scale`: the current resources with the new count; a decrease is a warning naming
-/// the pool's workloads, since the nodes removed are the service's pick.
-pub(crate) async fn np_scale(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+/// `ma.np_update` (the seed's `ma_np_update` and its alias `ma_np_scale`): reads the node pool
+/// and builds the merge patch from its current `spec.resources`: the new `count`/`maxCount`
+/// (and the first AZ's count), merged `labels`, merged `metadata.annotations`. A decrease is
+/// a warning naming the pool's workloads, since the nodes removed are the service's pick.
+pub(crate) async fn np_update(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let pool = ctx.arg_str("pool_id").unwrap_or_default();
     let name = ctx.arg_str("node_pool").unwrap_or_default();
-    let count = ctx.args.get("count").and_then(Value::as_u64).unwrap_or(0);
+    let node_num = ctx.args.get("node_num").and_then(Value::as_u64);
+    let max_node_num = ctx.args.get("max_node_num").and_then(Value::as_u64);
+    if let (Some(n), Some(m)) = (node_num, max_node_num)
+        && n != m
+    {
+        return Err(ToolFailure::new(
+            FailureKind::ValidationError,
+            format!("max_node_num ({m}) must equal node_num ({n}) in a physical pool"),
+        ));
+    }
+    let labels = ctx.args.get("labels").cloned();
+    let annotations = ctx.args.get("annotations").cloned();
     let np = ctx
         .read(&call(
             GET_NODE_POOL,
@@ -73,41 +87,98 @@ pub(crate) async fn np_scale(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailu
         .pointer("/spec/resources")
         .cloned()
         .unwrap_or_else(|| json!({}));
-    let current = resources["count"].as_u64().unwrap_or(0);
-    if current == count {
-        return Err(ToolFailure::new(
-            FailureKind::ValidationError,
-            format!("node pool `{name}` already has {count} node(s)"),
-        ));
-    }
-    resources["count"] = json!(count);
-    resources["maxCount"] = json!(count);
-    let zones = resources
-        .get("azs")
-        .and_then(Value::as_array)
-        .map_or(0, Vec::len);
-    if zones == 1 {
-        resources["azs"][0]["count"] = json!(count);
-    } else if let Some(map) = resources.as_object_mut() {
-        // Several AZs: the counts per AZ no longer add up; the service spreads the new count.
-        map.remove("azs");
-    }
     if let Some(map) = resources.as_object_mut() {
         map.remove("nodePool");
     }
+    let current = resources["count"].as_u64().unwrap_or(0);
+    let mut changed = false;
+    let mut body = serde_json::Map::new();
+    if let Some(count) = node_num.or(max_node_num)
+        && count != current
+    {
+        changed = true;
+        resources["count"] = json!(count);
+        resources["maxCount"] = json!(count);
+        let zones = resources
+            .get("azs")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        if zones == 1 {
+            resources["azs"][0]["count"] = json!(count);
+        } else if let Some(map) = resources.as_object_mut() {
+            // Several AZs: the counts per AZ no longer add up; the service spreads the new count.
+            map.remove("azs");
+        }
+        ctx.diff
+            .insert("count".into(), json!({"current": current, "target": count}));
+        if count < current {
+            let running = workloads(ctx, &pool).await?;
+            ctx.checks.push(Check::warning("scale_down", json!({"remove": current - count, "note": "the service picks the nodes to remove at random; ma_pool_batch_delete_nodes removes chosen ones", "workloads": running})));
+        } else {
+            ctx.checks.push(Check::ok("cost", json!({"note": format!("{} more node(s), billed per hour from when they are created", count - current)})));
+        }
+    }
+    if let Some(Value::Object(new)) = &labels {
+        let before = resources
+            .get("labels")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let merged = merge(&before, new);
+        if merged != before {
+            changed = true;
+            ctx.diff.insert(
+                "labels".into(),
+                json!({"current": before, "target": merged}),
+            );
+            resources["labels"] = merged;
+        }
+    }
+    if let Some(Value::Object(new)) = &annotations {
+        let before = np
+            .pointer("/metadata/annotations")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        let merged = merge(&before, new);
+        if merged != before {
+            changed = true;
+            ctx.diff.insert(
+                "annotations".into(),
+                json!({"current": before, "target": merged}),
+            );
+            body.insert("metadata".into(), json!({"annotations": new}));
+        }
+    }
+    if !changed {
+        return Err(ToolFailure::new(
+            FailureKind::ValidationError,
+            format!(
+                "node pool `{name}` already has these values ({current} node(s)); nothing to change"
+            ),
+        ));
+    }
     ctx.state
         .push(json!({"pool_id": pool, "node_pool": name, "count": current}));
-    ctx.diff
-        .insert("count".into(), json!({"current": current, "target": count}));
-    if count < current {
-        let running = workloads(ctx, &pool).await?;
-        ctx.checks.push(Check::warning("scale_down", json!({"remove": current - count, "note": "the service picks the nodes to remove at random; ma_pool_batch_delete_nodes removes chosen ones", "workloads": running})));
-    } else {
-        ctx.checks.push(Check::ok("cost", json!({"note": format!("{} more node(s), billed per hour from when they are created", count - current)})));
+    if node_num.is_some() || max_node_num.is_some() || labels.is_some() {
+        ctx.args
+            .insert("spec".into(), json!({"resources": resources}));
     }
-    ctx.args
-        .insert("spec".into(), json!({"resources": resources}));
+    if let Some(metadata) = body.remove("metadata") {
+        ctx.args.insert("metadata".into(), metadata);
+    }
     Ok(())
+}
+
+/// A JSON merge patch (RFC 7396) of flat maps: `null` removes a key.
+fn merge(before: &Value, patch: &serde_json::Map<String, Value>) -> Value {
+    let mut out = before.as_object().cloned().unwrap_or_default();
+    for (key, value) in patch {
+        if value.is_null() {
+            out.remove(key);
+        } else {
+            out.insert(key.clone(), value.clone());
+        }
+    }
+    Value::Object(out)
 }
 
 /// `ma.np_delete`: the node pool exists and is not the pool's last; workloads are listed.
@@ -160,7 +231,7 @@ pub(crate) fn register(registry: &mut crate::toolsets::ToolsetRegistry) {
     use super::pools::LIST_WORKLOADS;
     registry.guards(&[
         crate::guard!("ma.np_create", needs: [], provides: [], calls: [LIST_FLAVORS], np_create),
-        crate::guard!("ma.np_scale", needs: [], provides: [], calls: [GET_NODE_POOL, LIST_WORKLOADS], np_scale),
+        crate::guard!("ma.np_update", needs: [], provides: [], calls: [GET_NODE_POOL, LIST_WORKLOADS], np_update),
         crate::guard!("ma.np_delete", needs: [], provides: [], calls: [LIST_NODE_POOLS, LIST_WORKLOADS], np_delete),
     ]);
 }

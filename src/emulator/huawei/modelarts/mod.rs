@@ -20,6 +20,7 @@ pub mod lite_state;
 pub mod mgmt_routes;
 pub mod models;
 pub mod pools_more_routes;
+pub mod nb_np_routes;
 pub mod seed;
 pub mod services_more_routes;
 pub mod svc_extra_routes;

@@ -253,6 +253,8 @@ pub struct ModelArtsBackend {
     pub svc_more: crate::emulator::huawei::modelarts::handlers::services_more::SvcMore,
     /// Auth mode, workspace quotas, agencies, scheduled events, pool tags (`extras_state`).
     pub extras: crate::emulator::huawei::modelarts::extras_state::ExtrasState,
+    /// Notebook tags and pool plugins (`handlers::nb_np`).
+    pub nb_np: crate::emulator::huawei::modelarts::handlers::nb_np::NbNpState,
 }
 
 /// Milliseconds since the epoch.

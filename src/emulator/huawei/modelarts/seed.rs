@@ -131,6 +131,7 @@ pub fn backend(short: &str, now: OffsetDateTime) -> ModelArtsBackend {
         saved_images: Vec::new(),
         svc_more: Default::default(),
         extras: super::extras_state::seed(short, now),
+        nb_np: super::handlers::nb_np::seed(&id(ids::RUNNING_NOTEBOOK)),
         notebooks: vec![
             notebook(
                 id(ids::RUNNING_NOTEBOOK),

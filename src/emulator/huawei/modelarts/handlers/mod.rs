@@ -2,16 +2,19 @@
 //! workspaces, quotas and authorizations, and the constant catalogs (flavors, engines, images).
 
 pub mod core_more;
+pub mod image_registry;
 pub mod images;
 pub mod k8s;
 pub mod lite;
 pub mod lite_more;
 pub mod management;
 pub mod mgmt_more;
+pub mod nb_np;
 pub mod networks;
 pub mod node_pools;
 pub mod notebooks;
 pub mod pool_nodes;
+pub mod pool_plugins;
 pub mod pools;
 pub mod pools_more;
 pub mod services;

@@ -183,15 +183,19 @@ pub fn create_node_pool(
 }
 
 /// `PATCH /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`
-/// (`{"spec": {"resources": {...}}}`): the new count adds nodes or removes random ones.
+/// (`{"spec": {"resources": {...}}, "metadata": {"annotations": {...}}}`, merge patch): the
+/// new count adds nodes or removes random ones; labels and annotations merge.
 pub fn patch_node_pool(
     ctx: &mut Ctx<'_, ModelArtsBackend>,
     req: &ApiRequest,
 ) -> Result<Map<String, Value>, ApiError> {
     let body = req.json_body()?;
     let resources = object_at(&body, "/spec/resources");
-    if resources.is_empty() {
-        return Err(bad_request("spec.resources is required"));
+    let annotations = object_at(&body, "/metadata/annotations");
+    if resources.is_empty() && annotations.is_empty() {
+        return Err(bad_request(
+            "spec.resources or metadata.annotations is required",
+        ));
     }
     let count = count_of(&resources, "count")?;
     let max = count_of(&resources, "maxCount")?;
@@ -221,9 +225,24 @@ pub fn patch_node_pool(
             np.flavor()
         )));
     }
+    // Merge-patch semantics (RFC 7396): `labels` and annotations merge key by key, null removes.
+    merge_into(&mut np.annotations, annotations);
     for (key, value) in resources {
-        if key != "nodePool" {
-            np.resources.insert(key, value);
+        match (key.as_str(), value) {
+            ("nodePool", _) => {}
+            ("labels", Value::Object(labels)) => {
+                let mut current = np
+                    .resources
+                    .get("labels")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                merge_into(&mut current, labels);
+                np.resources.insert(key, Value::Object(current));
+            }
+            (_, value) => {
+                np.resources.insert(key, value);
+            }
         }
     }
     let target = count.or(max).unwrap_or_else(|| np.count());
@@ -241,6 +260,16 @@ pub fn patch_node_pool(
     Ok(object(
         json!({"metadata": rendered["metadata"], "spec": rendered["spec"]}),
     ))
+}
+
+fn merge_into(target: &mut Map<String, Value>, patch: Map<String, Value>) {
+    for (key, value) in patch {
+        if value.is_null() {
+            target.remove(&key);
+        } else {
+            target.insert(key, value);
+        }
+    }
 }
 
 /// `DELETE /v2/{project_id}/pools/{pool_name}/nodepools/{nodepool_name}`: its nodes go
