@@ -514,6 +514,14 @@ fn validate_tool(
                 format!("names unknown tool `{}`", ready.tool),
             );
         }
+        if let Some(executor) = &step.execute
+            && !registry.executors.contains(executor.as_str())
+        {
+            return fail(
+                &format!("step.{}.execute", step.id),
+                format!("unknown executor `{executor}`"),
+            );
+        }
         if let Some(when) = &step.when
             && tool.param(when).is_none()
         {
