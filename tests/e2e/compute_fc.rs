@@ -63,6 +63,14 @@ async fn async_run_then_delete(transport: Transport) {
     assert_eq!(sent["result"]["async_task_id"], "e2e-task-1", "{sent:#}");
     let task_args =
         json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "task_id": "e2e-task-1"});
+    // FC records the task a moment after the invoke: the first read answers AsyncTaskNotFound.
+    let missing = h
+        .refused("cp_fc_get_async_task", task_args.clone(), "not_found")
+        .await;
+    assert!(
+        missing.to_string().contains("AsyncTaskNotFound"),
+        "{missing:#}"
+    );
     let early = h.ok("cp_fc_get_async_task", task_args.clone()).await;
     assert!(
         ["Enqueued", "Running"].contains(&str_of(&early["status"]).as_str()),
