@@ -14,7 +14,7 @@ use super::api::declared;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
 use crate::operations::{OpStatus, Operation};
-use crate::toolsets::{Begun, GuardContext, OperationKind, PollContext, Polled};
+use crate::toolsets::{Begun, GuardContext, OperationKind, Phase, PollContext, Polled};
 
 const GET_FUNCTION: &str = "cp_fc_get_function";
 const GET_ASYNC_TASK: &str = "cp_fc_get_async_task";
@@ -89,7 +89,12 @@ pub async fn invoke_mode(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> 
         .with_hint("pass a timeout_s within the function's, or raise the function's timeout"));
     }
     let sync = timeout <= SYNC_LIMIT_S;
-    let task_id = format!("sg-{}", uuid::Uuid::new_v4().simple());
+    // A new id per plan (FC dedups an async invoke by it, so a repeat of this plan's invoke is
+    // the same task); the re-check before execution keeps the planned one.
+    let task_id = match (ctx.phase, ctx.arg_str("async_task_id")) {
+        (Phase::Recheck, Some(planned)) => planned,
+        _ => format!("sg-{}", uuid::Uuid::new_v4().simple()),
+    };
     ctx.args.insert("payload_b64".into(), json!(payload));
     ctx.args.insert("sync_invoke".into(), json!(sync));
     ctx.args.insert("async_invoke".into(), json!(!sync));
