@@ -181,10 +181,27 @@ pub async fn training_spec(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure
     Ok(())
 }
 
-/// Guard `cp.dlc_workspace`: the workspace given (it must exist), else the account's first one,
-/// else a `CreateWorkspace` step (prod) in the plan: `create_workspace`, and `workspace_ref` as
-/// the step's answer.
+/// Guard `cp.dlc_workspace` (the training job): the workspace given (it must exist), else the
+/// account's first one, else a `CreateWorkspace` step (prod) in the plan: `create_workspace`,
+/// and `workspace_ref` as the step's answer.
 pub async fn workspace(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    choose_workspace(ctx, None).await
+}
+
+/// Guard `cp.dlc_ensure_workspace`: as [`workspace`]; a `workspace_name` the caller gives is
+/// ensured by name (that workspace, or a step creating it), since reusing some other workspace
+/// would not be what was asked.
+pub async fn ensure_workspace(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let named = ctx
+        .arg_str("workspace_name")
+        .filter(|s| !s.trim().is_empty());
+    choose_workspace(ctx, named).await
+}
+
+async fn choose_workspace(
+    ctx: &mut GuardContext<'_>,
+    named: Option<String>,
+) -> Result<(), ToolFailure> {
     let listing = ctx
         .read(&declared(LIST_WORKSPACES, json!({"page_size": 100})))
         .await?
@@ -219,7 +236,13 @@ pub async fn workspace(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
                     .with_hint("omit workspace_id to use the first workspace (one is created if there is none)")
                 })?,
         ),
-        None => workspaces.first().cloned(),
+        None => match &named {
+            Some(name) => workspaces
+                .iter()
+                .find(|w| w.get("WorkspaceName").and_then(Value::as_str) == Some(name))
+                .cloned(),
+            None => workspaces.first().cloned(),
+        },
     };
     match chosen {
         Some(found) => {

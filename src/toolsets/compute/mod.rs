@@ -49,6 +49,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
         guard!("cp.dlc_training_spec", needs: [], provides: [], calls: [dlc_train::LIST_IMAGES], dlc_train::training_spec),
         guard!("cp.dlc_workspace", needs: [], provides: [], calls: [dlc_train::LIST_WORKSPACES], dlc_train::workspace),
+        guard!("cp.dlc_ensure_workspace", needs: [], provides: [], calls: [dlc_train::LIST_WORKSPACES], dlc_train::ensure_workspace),
         guard!("cp.dlc_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], dlc_train::cost_gate),
         guard!("cp.dlc_cleanup", needs: [], provides: [], calls: [dlc_cleanup::LIST_JOBS], dlc_cleanup::cleanup),
         guard!("cp.fc_invoke_mode", needs: [], provides: [], calls: ["cp_fc_get_function"], fc_wait::invoke_mode),
