@@ -367,3 +367,60 @@ both_transports!(
     fc_invoke_and_wait_sync_and_async_with_the_task_followed,
     invoke_and_wait
 );
+
+// ------------------------------------------------------------------------------ cp_doc_search
+
+async fn doc_search(transport: Transport) {
+    let mut h = spec(transport).start().await;
+    // Off by default: a clear answer saying how to turn it on, and nothing sent anywhere.
+    let off = h
+        .refused(
+            "cp_doc_search",
+            json!({"keywords": "AsyncTaskNotFound", "product": "fc"}),
+            "api_error",
+        )
+        .await;
+    let text = off.to_string();
+    assert!(
+        text.contains("disabled") && text.contains("--enable-doc-search"),
+        "{off:#}"
+    );
+    assert!(h.emu.requests_for("SearchDocuments").await.is_empty());
+
+    // On, pointed at the emulator's synthesised index.
+    let endpoint = format!("docs={}", h.emu.endpoint);
+    let on = h
+        .other_server(ServerSpec::new(transport).args(&[
+            "--toolsets",
+            "compute",
+            "--enable-doc-search",
+            "--endpoint",
+            &endpoint,
+        ]))
+        .await;
+    let found = on
+        .session
+        .ok(
+            "cp_doc_search",
+            json!({"keywords": "AsyncTaskNotFound", "product": "fc"}),
+        )
+        .await;
+    let results = array(&found["results"]);
+    assert!(!results.is_empty(), "{found:#}");
+    assert!(
+        str_of(&results[0]["title"]).contains("AsyncTaskNotFound")
+            && str_of(&results[0]["url"]).starts_with("https://help.aliyun.com/"),
+        "{found:#}"
+    );
+    assert!(
+        results.iter().all(|r| r["product"] == "fc"),
+        "{found:#}"
+    );
+    let searches = h.emu.requests_for("SearchDocuments").await;
+    assert_eq!(searches.len(), 1, "{searches:#?}");
+}
+
+both_transports!(
+    doc_search_is_off_by_default_and_searches_when_enabled,
+    doc_search
+);
