@@ -605,7 +605,8 @@ fn a_part_file_adds_tools_to_the_toolset_of_its_folder() {
 #[test]
 fn every_seed_operation_name_listed_in_the_fixtures_is_a_catalog_tool() {
     let names: HashSet<String> = catalog().tools().map(|(_, t)| t.name.clone()).collect();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-operations");
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-operations");
     let mut checked = 0;
     for entry in std::fs::read_dir(&dir).expect("tests/fixtures/seed-operations") {
         let path = entry.expect("fixture entry").path();
@@ -619,5 +620,8 @@ fn every_seed_operation_name_listed_in_the_fixtures_is_a_catalog_tool() {
             checked += 1;
         }
     }
-    assert!(checked >= 28, "the fixtures list the seed's names: {checked}");
+    assert!(
+        checked >= 28,
+        "the fixtures list the seed's names: {checked}"
+    );
 }

@@ -413,10 +413,7 @@ async fn training_job_to_succeeded(transport: Transport) {
         )
         .await;
     let image = str_of(&gpu["diff"]["job_spec"]["image"]);
-    assert!(
-        image.contains("gpu") && !image.contains("accl"),
-        "{gpu:#}"
-    );
+    assert!(image.contains("gpu") && !image.contains("accl"), "{gpu:#}");
     assert_eq!(gpu["diff"]["job_spec"]["chip_type"], "GPU", "{gpu:#}");
 
     // Bad resource choices: one error naming every problem; nothing planned.
@@ -471,7 +468,10 @@ async fn workspace_step(transport: Transport) {
 
     // cp_pai_ensure_workspace: a gated create when there is none.
     let ensure = h
-        .plan("cp_pai_ensure_workspace", json!({"region_id": "cn-hangzhou"}))
+        .plan(
+            "cp_pai_ensure_workspace",
+            json!({"region_id": "cn-hangzhou"}),
+        )
         .await;
     assert_eq!(
         str_of(&ensure["confirm_phrase"]),
@@ -502,7 +502,10 @@ async fn workspace_step(transport: Transport) {
     let done = h.execute(&plan).await;
     assert_eq!(done["result"]["workspace_created"], true, "{done:#}");
     let workspace = str_of(&done["result"]["workspace_id"]);
-    assert!(!workspace.is_empty() && !workspace.contains("step."), "{done:#}");
+    assert!(
+        !workspace.is_empty() && !workspace.contains("step."),
+        "{done:#}"
+    );
     let job = h
         .ok(
             "cp_pai_get_job",
@@ -513,19 +516,33 @@ async fn workspace_step(transport: Transport) {
 
     // Now the ensure tool has nothing to do, and its earlier plan went stale.
     let again = h
-        .ok("cp_pai_ensure_workspace", json!({"region_id": "cn-hangzhou"}))
+        .ok(
+            "cp_pai_ensure_workspace",
+            json!({"region_id": "cn-hangzhou"}),
+        )
         .await;
     assert_eq!(again["status"], "nothing_to_do", "{again:#}");
-    assert_eq!(str_of(&again["result"]["workspace_id"]), workspace, "{again:#}");
+    assert_eq!(
+        str_of(&again["result"]["workspace_id"]),
+        workspace,
+        "{again:#}"
+    );
     let stale = h
         .confirm(
             &str_of(&ensure["plan_id"]),
             "CONFIRM-CREATE alibabacloud_compute_default",
         )
         .await;
-    assert_eq!(stale.is_error, Some(true), "the account changed since the plan");
+    assert_eq!(
+        stale.is_error,
+        Some(true),
+        "the account changed since the plan"
+    );
     let listed = h
-        .ok("cp_pai_list_workspaces", json!({"region_id": "cn-hangzhou"}))
+        .ok(
+            "cp_pai_list_workspaces",
+            json!({"region_id": "cn-hangzhou"}),
+        )
         .await;
     assert_eq!(array(&listed["workspaces"]).len(), 1, "{listed:#}");
 }
@@ -631,7 +648,10 @@ async fn cleanup_jobs(transport: Transport) {
         )
         .await;
     assert_eq!(str_of(&delete["confirm_phrase"]), "CONFIRM-BATCH DELETE 1");
-    assert!(str_of(&delete["summary"]).contains(FAILED_JOB), "{delete:#}");
+    assert!(
+        str_of(&delete["summary"]).contains(FAILED_JOB),
+        "{delete:#}"
+    );
     let done = h.execute(&delete).await;
     assert_eq!(done["result"]["deleted"], json!([FAILED_JOB]), "{done:#}");
     let gone = h

@@ -313,10 +313,7 @@ async fn invoke_and_wait(transport: Transport) {
     assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
     let task = &waited["report"]["task"];
     assert_eq!(task["status"], "Succeeded", "{waited:#}");
-    assert!(
-        task["output"].to_string().contains("later"),
-        "{waited:#}"
-    );
+    assert!(task["output"].to_string().contains("later"), "{waited:#}");
     assert!(
         task["not_found_looks"].as_u64().unwrap_or(0) >= 1,
         "AsyncTaskNotFound right after the invoke was tolerated: {waited:#}"
@@ -359,7 +356,11 @@ async fn invoke_and_wait(transport: Transport) {
     let wrong = h.confirm(&str_of(&plan["plan_id"]), "CONFIRM yes").await;
     assert_eq!(wrong.is_error, Some(true));
     let invokes = h.emu.requests_for("InvokeFunction").await;
-    assert_eq!(invokes.len(), 2, "the refused plan sent nothing: {invokes:#?}");
+    assert_eq!(
+        invokes.len(),
+        2,
+        "the refused plan sent nothing: {invokes:#?}"
+    );
     assert!(created(&h).await.is_empty(), "nothing was created");
 }
 
@@ -412,10 +413,7 @@ async fn doc_search(transport: Transport) {
             && str_of(&results[0]["url"]).starts_with("https://help.aliyun.com/"),
         "{found:#}"
     );
-    assert!(
-        results.iter().all(|r| r["product"] == "fc"),
-        "{found:#}"
-    );
+    assert!(results.iter().all(|r| r["product"] == "fc"), "{found:#}");
     let searches = h.emu.requests_for("SearchDocuments").await;
     assert_eq!(searches.len(), 1, "{searches:#?}");
 }

@@ -66,7 +66,11 @@ impl DocsClient {
 
     fn url(base: &str, req: &ProviderRequest) -> Result<reqwest::Url, ProviderError> {
         let mut url = reqwest::Url::parse(&format!("{base}{}", req.path)).map_err(|e| {
-            local(ErrorKind::InvalidRequest, &req.action, format!("invalid URL: {e}"))
+            local(
+                ErrorKind::InvalidRequest,
+                &req.action,
+                format!("invalid URL: {e}"),
+            )
         })?;
         if !req.query.is_empty() {
             url.query_pairs_mut().extend_pairs(req.query.iter());
@@ -75,7 +79,11 @@ impl DocsClient {
     }
 
     fn user_agent(&self) -> String {
-        format!("skillgate/{} ({})", env!("CARGO_PKG_VERSION"), self.client_id)
+        format!(
+            "skillgate/{} ({})",
+            env!("CARGO_PKG_VERSION"),
+            self.client_id
+        )
     }
 
     async fn attempt(&self, req: &ProviderRequest) -> Result<ProviderResponse, ProviderError> {
@@ -87,7 +95,10 @@ impl DocsClient {
         let url = Self::url(&base, req)?;
         let mut headers = HeaderMap::new();
         let bad = |_| local(ErrorKind::InvalidRequest, action, "invalid header value");
-        headers.insert(USER_AGENT, HeaderValue::from_str(&self.user_agent()).map_err(bad)?);
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_str(&self.user_agent()).map_err(bad)?,
+        );
         headers.insert(HOST, HeaderValue::from_str(&req.host).map_err(bad)?);
         let response = self
             .http
@@ -101,11 +112,19 @@ impl DocsClient {
                 } else {
                     ErrorKind::Transport
                 };
-                local(kind, action, format!("documentation search unreachable: {e}"))
+                local(
+                    kind,
+                    action,
+                    format!("documentation search unreachable: {e}"),
+                )
             })?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(|e| {
-            local(ErrorKind::Transport, action, format!("cannot read the answer: {e}"))
+            local(
+                ErrorKind::Transport,
+                action,
+                format!("cannot read the answer: {e}"),
+            )
         })?;
         let body: Value = serde_json::from_str(&text).unwrap_or_else(|_| json!({"text": text}));
         let request_id = body
@@ -146,7 +165,8 @@ impl Provider for DocsClient {
         let url = Self::url(&format!("https://{}", req.host), req)
             .map(|u| u.to_string())
             .unwrap_or_else(|e| e.message);
-        let mut preview = json!({"method": req.method, "url": url, "headers": {"user-agent": self.user_agent()}});
+        let mut preview =
+            json!({"method": req.method, "url": url, "headers": {"user-agent": self.user_agent()}});
         if let Some(origin) = &self.override_origin {
             preview["sent_to"] = json!(origin);
         }
@@ -171,7 +191,8 @@ impl Provider for DocsClient {
                 match self.attempt(req).await {
                     Ok(response) => return Ok(response),
                     Err(error) => {
-                        if attempt >= MAX_ATTEMPTS || !retry.allows_retry(error.retryable(), false) {
+                        if attempt >= MAX_ATTEMPTS || !retry.allows_retry(error.retryable(), false)
+                        {
                             return Err(error);
                         }
                         tokio::time::sleep(backoff(attempt, None)).await;

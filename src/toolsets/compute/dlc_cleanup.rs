@@ -59,7 +59,10 @@ async fn jobs_with(ctx: &GuardContext<'_>, status: &str) -> Result<Vec<Value>, T
     }
     Err(ToolFailure::new(
         FailureKind::ValidationError,
-        format!("more than {} {status} jobs: narrow by workspace_id", MAX_PAGES * page_size),
+        format!(
+            "more than {} {status} jobs: narrow by workspace_id",
+            MAX_PAGES * page_size
+        ),
     ))
 }
 
@@ -175,9 +178,8 @@ pub async fn run(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
             Ok(true) => stopped.push(json!(id)),
             Ok(false) => {}
             Err(failure) => {
-                return Err(failure.with_details(
-                    json!({"stopped": stopped, "skipped": skipped, "failed": id}),
-                ));
+                return Err(failure
+                    .with_details(json!({"stopped": stopped, "skipped": skipped, "failed": id})));
             }
         }
     }

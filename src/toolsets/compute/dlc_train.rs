@@ -159,7 +159,11 @@ pub async fn training_spec(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure
     );
     let envs = ctx.args.get("envs").cloned().unwrap_or_else(|| json!({}));
     ctx.args.insert("job_envs".into(), envs);
-    let libs = ctx.args.get("thirdparty_libs").cloned().unwrap_or_else(|| json!([]));
+    let libs = ctx
+        .args
+        .get("thirdparty_libs")
+        .cloned()
+        .unwrap_or_else(|| json!([]));
     ctx.args.insert("job_libs".into(), libs);
     let view = json!({
         "job_type": job_type,
@@ -249,7 +253,8 @@ async fn choose_workspace(
             let id = id_of(&found);
             ctx.args.insert("create_workspace".into(), json!(false));
             ctx.args.insert("workspace_ref".into(), json!(id));
-            let view = json!({"reuse": id, "name": found.get("WorkspaceName"), "given": given.is_some()});
+            let view =
+                json!({"reuse": id, "name": found.get("WorkspaceName"), "given": given.is_some()});
             ctx.checks.push(Check::ok("workspace", view.clone()));
             ctx.diff.insert("workspace".into(), view);
             ctx.state.push(json!({"workspace": id}));
@@ -268,8 +273,10 @@ async fn choose_workspace(
             ctx.args.insert("workspace_name".into(), json!(name));
             ctx.args.insert("env_types".into(), json!(["prod"]));
             ctx.args.insert("create_workspace".into(), json!(true));
-            ctx.args
-                .insert("workspace_ref".into(), json!("{step.workspace.WorkspaceId}"));
+            ctx.args.insert(
+                "workspace_ref".into(),
+                json!("{step.workspace.WorkspaceId}"),
+            );
             let view = json!({"create": name, "env": "prod", "why": "the account has no PAI workspace; the job needs one"});
             ctx.checks.push(Check::ok("workspace", view.clone()));
             ctx.diff.insert("workspace".into(), view);
@@ -294,7 +301,8 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
         "gpu_type": ctx.arg_str("gpu_type"),
         "workers": ctx.args.get("amount"),
     });
-    let identity = json!({"product": "pai-dlc-quota", "region": ctx.region(), "resources": resources});
+    let identity =
+        json!({"product": "pai-dlc-quota", "region": ctx.region(), "resources": resources});
     let id = format!(
         "q-{}",
         &hex::encode(Sha256::digest(identity.to_string().as_bytes()))[..12]

@@ -307,7 +307,11 @@ pub async fn resolve_image(
     let chip = ctx.arg_str("chip_type").unwrap_or_else(|| "CPU".into());
     let (chosen, request_id) = best_image(ctx, &job_type, &chip).await?;
     let mut out = Map::new();
-    for (key, from) in [("image_uri", "ImageUri"), ("image_id", "ImageId"), ("name", "Name")] {
+    for (key, from) in [
+        ("image_uri", "ImageUri"),
+        ("image_id", "ImageId"),
+        ("name", "Name"),
+    ] {
         out.insert(key.into(), chosen.get(from).cloned().unwrap_or(Value::Null));
     }
     out.insert("job_type".into(), json!(job_type));

@@ -254,7 +254,9 @@ async fn poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
 fn report(op: &Operation) -> Value {
     let next = match op.status {
         OpStatus::Succeeded => "the output is in `task.output`",
-        OpStatus::Running => "still running: call cp_fc_wait_async_task with function_name and task_id",
+        OpStatus::Running => {
+            "still running: call cp_fc_wait_async_task with function_name and task_id"
+        }
         _ => "see the task's error; cp_fc_get_async_task shows its events",
     };
     json!({"report": {"succeeded": op.status == OpStatus::Succeeded, "message": op.message, "task": op.snapshot, "next": next}})
