@@ -1,6 +1,6 @@
 //! The documentation front: `help.aliyun.com`, public and unsigned, routed on method and path,
-//! answering plain JSON (`{"code", "message"}` on errors). On loopback it claims the unsigned
-//! `GET`s of its search path, so `--endpoint docs=<emulator>` reaches it.
+//! answering plain JSON (`{"code", "message"}` on errors). On loopback it claims the requests
+//! of its search path that carry no Alibaba signature, so `--endpoint docs=<emulator>` reaches it.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -60,7 +60,10 @@ impl Front for DocsFront {
     }
 
     fn claims(&self, raw: &RawRequest) -> bool {
-        route_of(raw).is_some() && raw.header("authorization").is_none()
+        route_of(raw).is_some()
+            && !raw
+                .header("authorization")
+                .is_some_and(|a| a.starts_with("ACS3-"))
     }
 
     fn region(&self, _host: &str) -> String {
