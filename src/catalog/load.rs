@@ -407,12 +407,12 @@ fn validate_service(
             "scope_wire names `{name}`, which is not a scope parameter"
         ));
     }
-    if let Some(name) = template_fields(&service.endpoint)
-        .into_iter()
-        .find(|name| !service.scope.iter().any(|s| s == name))
-    {
+    if let Some(name) = template_fields(&service.endpoint).into_iter().find(|name| {
+        !service.scope.iter().any(|s| s == name)
+            && !service.provider_fills.iter().any(|f| f == name)
+    }) {
         return fail(format!(
-            "endpoint `{}` uses `{{{name}}}`, which is not a scope parameter",
+            "endpoint `{}` uses `{{{name}}}`, which is not a scope parameter (nor one its provider fills)",
             service.endpoint
         ));
     }

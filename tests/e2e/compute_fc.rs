@@ -147,6 +147,14 @@ async fn create_behind_the_quote(transport: Transport) {
     let args = json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
                       "cpu": "0.5", "timeout_s": 120, "runtime_s": 60});
     let plan = h.plan("cp_fc_create_function", args.clone()).await;
+    // Nothing has asked STS yet: the preview names the account endpoint and says how it is filled.
+    let preview = plan["dry_run"].to_string();
+    assert!(
+        preview.contains("{account_id}.cn-hangzhou.fc.aliyuncs.com")
+            && preview.contains("GetCallerIdentity")
+            && !preview.contains("invalid"),
+        "{preview}"
+    );
     let quote = plan["diff"]["cost"].clone();
     let phrase = str_of(&plan["confirm_phrase"]);
     assert_eq!(
@@ -320,6 +328,15 @@ async fn invoke_and_wait(transport: Transport) {
     );
     let reads = h.emu.requests_for("GetAsyncTask").await;
     assert!(reads.len() >= 2, "{reads:#?}");
+    // FC's account endpoint: the account id asked of STS once, then cached.
+    let identity = h.emu.requests_for("GetCallerIdentity").await;
+    assert_eq!(identity.len(), 1, "{identity:#?}");
+    assert!(
+        plan["dry_run"]
+            .to_string()
+            .contains(".cn-hangzhou.fc.aliyuncs.com"),
+        "{plan:#}"
+    );
 
     // Refusals: no script; both forms; a timeout above the function's own; a wrong phrase.
     for (args, needle) in [
