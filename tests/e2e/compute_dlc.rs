@@ -416,6 +416,36 @@ async fn training_job_to_succeeded(transport: Transport) {
     assert!(image.contains("gpu") && !image.contains("accl"), "{gpu:#}");
     assert_eq!(gpu["diff"]["job_spec"]["chip_type"], "GPU", "{gpu:#}");
 
+    // Quota mode: resources instead of a spec; billed by the quota, so the quote says so.
+    let quota = h
+        .plan(
+            "cp_pai_create_training_job",
+            json!({"region_id": "cn-hangzhou", "display_name": "e2e-quota", "user_command": "python train.py",
+                   "cpu": 8, "memory": "32Gi", "resource_id": "quota12345"}),
+        )
+        .await;
+    assert!(
+        str_of(&quota["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
+        "{quota:#}"
+    );
+    assert!(
+        str_of(&quota["diff"]["cost"]["price_source"]).contains("not estimable"),
+        "{quota:#}"
+    );
+    assert_eq!(
+        quota["diff"]["job_spec"]["job_spec"]["ResourceConfig"]["CPU"], 8,
+        "{quota:#}"
+    );
+    assert_eq!(quota["diff"]["job_spec"]["chip_type"], "CPU", "{quota:#}");
+    let done = h.execute(&quota).await;
+    let job = h
+        .ok(
+            "cp_pai_get_job",
+            json!({"region_id": "cn-hangzhou", "job_id": done["result"]["job_id"]}),
+        )
+        .await;
+    assert_eq!(job["resource_id"], "quota12345", "{job:#}");
+
     // Bad resource choices: one error naming every problem; nothing planned.
     let both = h
         .refused(
