@@ -2,13 +2,13 @@
 //! (`{account_id}.{region}.fc.aliyuncs.com`). A service lists `account_id` in `provider_fills`;
 //! the catalog leaves `{account_id}` in the host and this client fills it before signing, from
 //! STS `GetCallerIdentity` asked once per process and cached (the Huawei client does the same
-//! for its project id). Previews show the id once known, else the placeholder with a note.
+//! for its project id). Previews show the id once known, else `{account_id}` with a note.
 
 use serde_json::Value;
 
 use crate::providers::request::{ApiStyle, ProviderRequest};
 
-/// The host placeholder.
+/// The host field the client fills.
 pub const ACCOUNT_ID_FIELD: &str = "{account_id}";
 /// What a preview says while the id is not known yet.
 pub const NOTE: &str = "{account_id} is the caller's Alibaba Cloud account id, asked of STS GetCallerIdentity when the call is sent";

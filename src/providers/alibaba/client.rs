@@ -401,7 +401,7 @@ impl AlibabaClient {
             if let Some(id) = self.known_account() {
                 return self.preview(&account::filled(req, &id));
             }
-            // Shown with the placeholder; checked as it will be sent.
+            // Shown with `{account_id}` in the host; checked as it will be sent.
             let mut preview = self.preview(&account::filled(req, "0"));
             if let Some(map) = preview.as_object_mut() {
                 map.insert(
