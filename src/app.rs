@@ -218,6 +218,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let client_id = uuid::Uuid::new_v4().simple().to_string();
     let mut clients = Providers::default();
     for kind in providers::KINDS {
+        if kind.id == providers::docs::PROVIDER && !args.enable_doc_search {
+            // Off by default: its calls answer that it is disabled and how to enable it.
+            continue;
+        }
         let permission_prefixes = catalog
             .services
             .values()

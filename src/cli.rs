@@ -164,6 +164,9 @@ pub struct ServeArgs {
     /// A TOML file with any of these settings (snake_case keys).
     #[arg(long, env = "SKILLGATE_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Let cp_doc_search query the vendor's documentation search (help.aliyun.com; outbound network). Off by default.
+    #[arg(long, env = "SKILLGATE_ENABLE_DOC_SEARCH")]
+    pub enable_doc_search: bool,
 }
 
 /// The keys a config file may set (the same names as the flags, snake_case).
@@ -200,6 +203,7 @@ pub struct ConfigFile {
     state: Option<String>,
     wait_timeout: Option<String>,
     operation_time_scale: Option<f64>,
+    enable_doc_search: Option<bool>,
 }
 
 impl ServeArgs {
@@ -221,6 +225,7 @@ impl ServeArgs {
             self.toolsets = file.toolsets.unwrap_or_default();
         }
         self.dynamic_toolsets = self.dynamic_toolsets || file.dynamic_toolsets.unwrap_or(false);
+        self.enable_doc_search = self.enable_doc_search || file.enable_doc_search.unwrap_or(false);
         if self.exclude_tools.is_empty() {
             self.exclude_tools = file.exclude_tools.unwrap_or_default();
         }

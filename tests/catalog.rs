@@ -601,3 +601,27 @@ fn a_part_file_adds_tools_to_the_toolset_of_its_folder() {
         "{error}"
     );
 }
+
+#[test]
+fn every_seed_operation_name_listed_in_the_fixtures_is_a_catalog_tool() {
+    let names: HashSet<String> = catalog().tools().map(|(_, t)| t.name.clone()).collect();
+    let dir =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-operations");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).expect("tests/fixtures/seed-operations") {
+        let path = entry.expect("fixture entry").path();
+        let text = std::fs::read_to_string(&path).expect("fixture text");
+        for name in text
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            assert!(names.contains(name), "{}: missing {name}", path.display());
+            checked += 1;
+        }
+    }
+    assert!(
+        checked >= 28,
+        "the fixtures list the seed's names: {checked}"
+    );
+}

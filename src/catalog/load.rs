@@ -407,12 +407,12 @@ fn validate_service(
             "scope_wire names `{name}`, which is not a scope parameter"
         ));
     }
-    if let Some(name) = template_fields(&service.endpoint)
-        .into_iter()
-        .find(|name| !service.scope.iter().any(|s| s == name))
-    {
+    if let Some(name) = template_fields(&service.endpoint).into_iter().find(|name| {
+        !service.scope.iter().any(|s| s == name)
+            && !service.provider_fills.iter().any(|f| f == name)
+    }) {
         return fail(format!(
-            "endpoint `{}` uses `{{{name}}}`, which is not a scope parameter",
+            "endpoint `{}` uses `{{{name}}}`, which is not a scope parameter (nor one its provider fills)",
             service.endpoint
         ));
     }
@@ -512,6 +512,14 @@ fn validate_tool(
             return fail(
                 &format!("step.{}.ready.tool", step.id),
                 format!("names unknown tool `{}`", ready.tool),
+            );
+        }
+        if let Some(executor) = &step.execute
+            && !registry.executors.contains(executor.as_str())
+        {
+            return fail(
+                &format!("step.{}.execute", step.id),
+                format!("unknown executor `{executor}`"),
             );
         }
         if let Some(when) = &step.when

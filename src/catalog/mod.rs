@@ -343,6 +343,10 @@ pub struct StepSpec {
     /// `Pending` for a while and refuses VSwitches until `Available`).
     #[serde(default)]
     pub ready: Option<ReadySpec>,
+    /// A named executor for this step (as a tool's `execute`): a create with no idempotency
+    /// key that must look its resource up after a lost answer before it would send again.
+    #[serde(default)]
+    pub execute: Option<String>,
 }
 
 /// A bounded wait after a step: a declared read, repeated until a field has a value.

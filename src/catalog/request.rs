@@ -122,7 +122,7 @@ fn build_call<'a>(
             );
         }
     }
-    let host = render_endpoint(&service.endpoint, &scope)?;
+    let host = render_endpoint(&service.endpoint, &scope, &service.provider_fills)?;
     let path_refs: Vec<(&str, &str)> = path_params
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
@@ -156,9 +156,14 @@ fn build_call<'a>(
 fn render_endpoint(
     template: &str,
     scope: &std::collections::BTreeMap<String, String>,
+    provider_fills: &[String],
 ) -> Result<String, BuildError> {
     let mut host = template.to_owned();
     for name in super::template_fields(template) {
+        if provider_fills.iter().any(|filled| filled == name) {
+            // The provider fills it when sending (the Alibaba account id of FC's endpoint).
+            continue;
+        }
         let value = scope
             .get(name)
             .ok_or_else(|| BuildError(format!("endpoint `{template}` needs `{name}`")))?;

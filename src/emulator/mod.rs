@@ -21,6 +21,7 @@
 pub mod alibaba;
 pub mod autodl;
 pub mod core;
+pub mod docs;
 pub mod huawei;
 
 pub use self::core::clock;
@@ -44,6 +45,7 @@ pub fn fronts() -> Vec<Box<dyn Front>> {
         Box::new(alibaba::AlibabaFront::new()),
         Box::new(autodl::AutodlFront::new()),
         Box::new(huawei::HuaweiFront::new()),
+        Box::new(docs::DocsFront::new()),
     ]
 }
 

@@ -185,7 +185,7 @@ impl Engine {
                 request,
                 &spec.call,
                 RetryMode::NotAfterSend,
-                None,
+                spec.execute.clone(),
                 rollback,
                 plan_id,
             ));

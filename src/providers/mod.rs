@@ -14,6 +14,7 @@
 
 pub mod alibaba;
 pub mod autodl;
+pub mod docs;
 pub mod error;
 pub mod huawei;
 pub mod request;
@@ -107,7 +108,7 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND];
+pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND, docs::KIND];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {

@@ -63,6 +63,14 @@ async fn async_run_then_delete(transport: Transport) {
     assert_eq!(sent["result"]["async_task_id"], "e2e-task-1", "{sent:#}");
     let task_args =
         json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "task_id": "e2e-task-1"});
+    // FC records the task a moment after the invoke: the first read answers AsyncTaskNotFound.
+    let missing = h
+        .refused("cp_fc_get_async_task", task_args.clone(), "not_found")
+        .await;
+    assert!(
+        missing.to_string().contains("AsyncTaskNotFound"),
+        "{missing:#}"
+    );
     let early = h.ok("cp_fc_get_async_task", task_args.clone()).await;
     assert!(
         ["Enqueued", "Running"].contains(&str_of(&early["status"]).as_str()),
@@ -139,6 +147,14 @@ async fn create_behind_the_quote(transport: Transport) {
     let args = json!({"region_id": "cn-hangzhou", "function_name": "acf-task-e2e", "memory_mb": 1024,
                       "cpu": "0.5", "timeout_s": 120, "runtime_s": 60});
     let plan = h.plan("cp_fc_create_function", args.clone()).await;
+    // Nothing has asked STS yet: the preview names the account endpoint and says how it is filled.
+    let preview = plan["dry_run"].to_string();
+    assert!(
+        preview.contains("{account_id}.cn-hangzhou.fc.aliyuncs.com")
+            && preview.contains("GetCallerIdentity")
+            && !preview.contains("invalid"),
+        "{preview}"
+    );
     let quote = plan["diff"]["cost"].clone();
     let phrase = str_of(&plan["confirm_phrase"]);
     assert_eq!(
@@ -231,3 +247,195 @@ async fn one_shot_cleans_up(transport: Transport) {
 }
 
 both_transports!(fc_one_shot_runs_and_cleans_up, one_shot_cleans_up);
+
+// -------------------------------------------------------------- cp_fc_invoke_function_and_wait
+
+fn fast(transport: Transport) -> ServerSpec {
+    ServerSpec::new(transport)
+        .args(&[
+            "--toolsets",
+            "compute",
+            "--operation-time-scale",
+            "0.01",
+            "--wait-timeout",
+            "10s",
+        ])
+        .emulator_args(&["--emulator-time-scale", "30"])
+}
+
+async fn invoke_and_wait(transport: Transport) {
+    let h = fast(transport).start().await;
+    // Up to 60 s: one sync invoke, its output in the answer.
+    let sync = h
+        .plan(
+            "cp_fc_invoke_function_and_wait",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "echo quick", "timeout_s": 30}),
+        )
+        .await;
+    assert_eq!(
+        str_of(&sync["confirm_phrase"]),
+        format!("CONFIRM {EXECUTOR}"),
+        "invoking runs user code: gated like cp_fc_invoke_function"
+    );
+    let steps = array(&sync["dry_run"]);
+    assert_eq!(steps.len(), 1, "{sync:#}");
+    assert!(steps[0].to_string().contains("Sync"), "{sync:#}");
+    let done = h.execute(&sync).await;
+    assert_eq!(done["result"]["mode"], "sync", "{done:#}");
+    assert_eq!(done["result"]["stdout"], "quick", "{done:#}");
+    assert_eq!(done["result"]["exit_code"], 0, "{done:#}");
+
+    // Above 60 s: the async config, an async invoke with a planned task id, then the task.
+    let plan = h
+        .plan(
+            "cp_fc_invoke_function_and_wait",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "echo later\nexit 0", "timeout_s": 120}),
+        )
+        .await;
+    let steps = array(&plan["dry_run"]);
+    assert_eq!(steps.len(), 2, "{plan:#}");
+    assert!(
+        steps[0].to_string().contains("async-invoke-config"),
+        "{plan:#}"
+    );
+    let invoke = steps[1].to_string();
+    assert!(
+        invoke.contains("Async") && invoke.contains("x-fc-async-task-id"),
+        "{plan:#}"
+    );
+    let done = h.execute(&plan).await;
+    let task_id = str_of(&done["result"]["async_task_id"]);
+    assert!(task_id.starts_with("sg-"), "{done:#}");
+    assert!(
+        done["operation"]["operation_id"]
+            .as_str()
+            .is_some_and(|id| id.starts_with("op-")),
+        "followed as a long operation: {done:#}"
+    );
+    let waited = h
+        .ok(
+            "cp_fc_wait_async_task",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "task_id": task_id}),
+        )
+        .await;
+    assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
+    let task = &waited["report"]["task"];
+    assert_eq!(task["status"], "Succeeded", "{waited:#}");
+    assert!(task["output"].to_string().contains("later"), "{waited:#}");
+    assert!(
+        task["not_found_looks"].as_u64().unwrap_or(0) >= 1,
+        "AsyncTaskNotFound right after the invoke was tolerated: {waited:#}"
+    );
+    let reads = h.emu.requests_for("GetAsyncTask").await;
+    assert!(reads.len() >= 2, "{reads:#?}");
+    // FC's account endpoint: the account id asked of STS once, then cached.
+    let identity = h.emu.requests_for("GetCallerIdentity").await;
+    assert_eq!(identity.len(), 1, "{identity:#?}");
+    assert!(
+        plan["dry_run"]
+            .to_string()
+            .contains(".cn-hangzhou.fc.aliyuncs.com"),
+        "{plan:#}"
+    );
+
+    // Refusals: no script; both forms; a timeout above the function's own; a wrong phrase.
+    for (args, needle) in [
+        (
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR}),
+            "give the script",
+        ),
+        (
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "true", "script_b64": "dHJ1ZQ=="}),
+            "not both",
+        ),
+        (
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "true", "timeout_s": 700}),
+            "own timeout of 600 s",
+        ),
+    ] {
+        let refused = h
+            .refused("cp_fc_invoke_function_and_wait", args, "validation_error")
+            .await;
+        assert!(refused.to_string().contains(needle), "{refused:#}");
+    }
+    h.refused(
+        "cp_fc_invoke_function_and_wait",
+        json!({"region_id": "cn-hangzhou", "function_name": "no-such-fn", "script": "true"}),
+        "not_found",
+    )
+    .await;
+    let plan = h
+        .plan(
+            "cp_fc_invoke_function_and_wait",
+            json!({"region_id": "cn-hangzhou", "function_name": EXECUTOR, "script": "echo never", "timeout_s": 90}),
+        )
+        .await;
+    let wrong = h.confirm(&str_of(&plan["plan_id"]), "CONFIRM yes").await;
+    assert_eq!(wrong.is_error, Some(true));
+    let invokes = h.emu.requests_for("InvokeFunction").await;
+    assert_eq!(
+        invokes.len(),
+        2,
+        "the refused plan sent nothing: {invokes:#?}"
+    );
+    assert!(created(&h).await.is_empty(), "nothing was created");
+}
+
+both_transports!(
+    fc_invoke_and_wait_sync_and_async_with_the_task_followed,
+    invoke_and_wait
+);
+
+// ------------------------------------------------------------------------------ cp_doc_search
+
+async fn doc_search(transport: Transport) {
+    let mut h = spec(transport).start().await;
+    // Off by default: a clear answer saying how to turn it on, and nothing sent anywhere.
+    let off = h
+        .refused(
+            "cp_doc_search",
+            json!({"keywords": "AsyncTaskNotFound", "product": "fc"}),
+            "api_error",
+        )
+        .await;
+    let text = off.to_string();
+    assert!(
+        text.contains("disabled") && text.contains("--enable-doc-search"),
+        "{off:#}"
+    );
+    assert!(h.emu.requests_for("SearchDocuments").await.is_empty());
+
+    // On, pointed at the emulator's synthesised index.
+    let endpoint = format!("docs={}", h.emu.endpoint);
+    let on = h
+        .other_server(ServerSpec::new(transport).args(&[
+            "--toolsets",
+            "compute",
+            "--enable-doc-search",
+            "--endpoint",
+            &endpoint,
+        ]))
+        .await;
+    let found = on
+        .session
+        .ok(
+            "cp_doc_search",
+            json!({"keywords": "AsyncTaskNotFound", "product": "fc"}),
+        )
+        .await;
+    let results = array(&found["results"]);
+    assert!(!results.is_empty(), "{found:#}");
+    assert!(
+        str_of(&results[0]["title"]).contains("AsyncTaskNotFound")
+            && str_of(&results[0]["url"]).starts_with("https://help.aliyun.com/"),
+        "{found:#}"
+    );
+    assert!(results.iter().all(|r| r["product"] == "fc"), "{found:#}");
+    let searches = h.emu.requests_for("SearchDocuments").await;
+    assert_eq!(searches.len(), 1, "{searches:#?}");
+}
+
+both_transports!(
+    doc_search_is_off_by_default_and_searches_when_enabled,
+    doc_search
+);

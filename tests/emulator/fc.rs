@@ -171,6 +171,9 @@ async fn async_tasks_need_the_config_and_move_on_the_clock() {
     emu.ok(invoke("plan-1-task")).await;
     emu.ok(invoke("plan-1-task")).await;
     let task_path = format!("/2023-03-30/functions/{f}/async-tasks/plan-1-task");
+    // Real FC records the task a moment after the invoke: the first read misses it.
+    emu.fails(emu.fc("GET", &task_path), 404, "AsyncTaskNotFound")
+        .await;
     let task = emu.ok(emu.fc("GET", &task_path)).await;
     assert_eq!(task["status"], "Enqueued");
     emu.advance_clock(2).await;
@@ -198,12 +201,10 @@ async fn async_tasks_need_the_config_and_move_on_the_clock() {
         &format!("/2023-03-30/functions/{f}/async-tasks/plan-2-task/stop"),
     ))
     .await;
-    let stopped = emu
-        .ok(emu.fc(
-            "GET",
-            &format!("/2023-03-30/functions/{f}/async-tasks/plan-2-task"),
-        ))
+    let task_2 = format!("/2023-03-30/functions/{f}/async-tasks/plan-2-task");
+    emu.fails(emu.fc("GET", &task_2), 404, "AsyncTaskNotFound")
         .await;
+    let stopped = emu.ok(emu.fc("GET", &task_2)).await;
     assert_eq!(stopped["status"], "Stopped");
     emu.fails(
         emu.fc(

@@ -28,6 +28,8 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
     // 52 of part 1, plus PAI-DLC (8), AIWorkSpace CreateWorkspace and ListImages (2), FC 3.0 (13).
     assert_eq!(alibaba, 75, "the Alibaba routes");
     assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
+    // The documentation search cp_doc_search reaches when enabled.
+    assert_eq!(routes.iter().filter(|r| r.provider == "docs").count(), 1);
     assert!(routes.contains(&RouteInfo {
         provider: "alibaba",
         service: "paistudio",

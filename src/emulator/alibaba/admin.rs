@@ -5,6 +5,7 @@
 //! |---|---|---|---|
 //! | POST | `/_emulator/alibaba/workloads` | `{quota_id, workspace_id, user_id, user_name, gpu, cpu, memory, status, access_key_id?, region?, ...}` | the workload |
 //! | POST | `/_emulator/alibaba/ecs/stock`, `ecs/price`, `ecs/quota` | see `ecs::admin` | what was set |
+//! | POST | `/_emulator/alibaba/aiworkspace/clear` | `{access_key_id?, region?}` | `{region, removed}`: the account's PAI workspaces in the region are gone (an account with none) |
 //! | GET | `/_emulator/alibaba/resources` | `?created=true&access_key_id=AK` | `{"resources": [{region, type, id, name, status, tags, seeded}]}`: every ECS instance, security group, VPC, VSwitch and FC function of the account in every region, settled to the emulated now; `created=true` leaves out the demo seed, so an empty list means a workflow left nothing behind |
 
 use axum::response::Response;
@@ -40,8 +41,22 @@ pub fn handle(
         ("POST", "ecs/quota") => Some(in_region(front, state, &raw.body, |s, _, set| {
             Ok(ecs_admin::set_quota(s, set))
         })),
+        ("POST", "aiworkspace/clear") => Some(in_region(
+            front,
+            state,
+            &raw.body,
+            |s, region, _: serde_json::Value| Ok(clear_workspaces(s, region)),
+        )),
         _ => None,
     }
+}
+
+/// Removes every PAI workspace of the account in the region: an account that has none, for the
+/// compute skill's "create `alibabacloud_compute_default` first" path.
+fn clear_workspaces(services: &mut Services, region: &str) -> serde_json::Value {
+    let backend = services.get_mut::<WorkspaceBackend>();
+    let removed: Vec<String> = backend.workspaces.drain(..).map(|w| w.id).collect();
+    serde_json::json!({"region": region, "removed": removed})
 }
 
 fn tag_map(tags: &[(String, String)]) -> serde_json::Value {

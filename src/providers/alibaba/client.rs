@@ -9,6 +9,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::account;
 use super::credentials::AlibabaCredentials;
 use super::response::{self, PROVIDER, RawResponse};
 use super::retry::Failure;
@@ -47,6 +48,8 @@ pub struct AlibabaClient {
     http: reqwest::Client,
     /// `scheme://host[:port]` of the endpoint override, if any.
     override_origin: Option<String>,
+    /// The caller's account id once STS has told it (`provider_fills = ["account_id"]`).
+    account_id: std::sync::Mutex<Option<String>>,
 }
 
 impl fmt::Debug for AlibabaClient {
@@ -167,6 +170,7 @@ impl AlibabaClient {
             config,
             http,
             override_origin: parsed.map(|(origin, _)| origin),
+            account_id: std::sync::Mutex::new(None),
         })
     }
 
@@ -217,12 +221,44 @@ impl AlibabaClient {
         req: &ProviderRequest,
         retry: RetryMode,
     ) -> Result<ProviderResponse, ProviderError> {
+        let filled;
+        let req = if account::needs_account(req) {
+            filled = account::filled(req, &self.account_id(req).await?);
+            &filled
+        } else {
+            req
+        };
         self.call_unhinted(req, retry).await.map_err(|mut error| {
             if error.kind == ErrorKind::PermissionDenied {
                 error.hint = Some(self.permission_hint(req));
             }
             error
         })
+    }
+
+    /// The account id, cached; asked of STS `GetCallerIdentity` the first time.
+    async fn account_id(&self, req: &ProviderRequest) -> Result<String, ProviderError> {
+        if let Some(known) = self.known_account() {
+            return Ok(known);
+        }
+        let identity = account::caller_identity(&req.user_agent);
+        let answer = self.call_unhinted(&identity, RetryMode::Safe).await?;
+        let id = account::account_of(&answer.body).ok_or_else(|| {
+            ProviderError::local(
+                ErrorKind::Upstream,
+                PROVIDER,
+                &req.action,
+                "STS GetCallerIdentity answered without a numeric AccountId, which the endpoint needs",
+            )
+        })?;
+        if let Ok(mut slot) = self.account_id.lock() {
+            *slot = Some(id.clone());
+        }
+        Ok(id)
+    }
+
+    fn known_account(&self) -> Option<String> {
+        self.account_id.lock().ok().and_then(|slot| slot.clone())
     }
 
     async fn call_unhinted(
@@ -361,6 +397,24 @@ impl AlibabaClient {
     /// headers (date and nonce as stand-ins, key id masked, token and signature
     /// hidden), body, and `sent_to` when an override redirects the connection.
     pub fn preview(&self, req: &ProviderRequest) -> Value {
+        if account::needs_account(req) {
+            if let Some(id) = self.known_account() {
+                return self.preview(&account::filled(req, &id));
+            }
+            // Shown with `{account_id}` in the host; checked as it will be sent.
+            let mut preview = self.preview(&account::filled(req, "0"));
+            if let Some(map) = preview.as_object_mut() {
+                map.insert(
+                    "url".to_owned(),
+                    Value::String(wire::url(&format!("https://{}", req.host), req)),
+                );
+                if let Some(headers) = map.get_mut("headers").and_then(Value::as_object_mut) {
+                    headers.insert("host".to_owned(), Value::String(req.host.clone()));
+                }
+                map.insert("note".to_owned(), Value::String(account::NOTE.to_owned()));
+            }
+            return preview;
+        }
         let credentials = &self.config.credentials;
         let masked = credentials.masked_key_id();
         let body = req.body_bytes();

@@ -8,6 +8,7 @@
 //! - [`retry`]: one failed attempt and whether it may be sent again.
 //! - [`wire`]: the signed header set, user agent and URL, shared by send and preview.
 
+pub mod account;
 pub mod classify;
 pub mod client;
 pub mod credentials;

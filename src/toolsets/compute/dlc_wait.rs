@@ -255,16 +255,14 @@ fn framework_prefix(job_type: &str) -> Option<&'static str> {
     }
 }
 
-/// Reader `cp.dlc_resolve_image`: the best DLC image for a job type and chip, from ListImages
-/// (`system.supported.dlc=true` and the chip type), by framework prefix, leaving out the
-/// specialised accl / ngc / deepEp builds as the skill does.
-pub async fn resolve_image(
-    ctx: &mut crate::toolsets::GuardContext<'_>,
-) -> Result<Map<String, Value>, ToolFailure> {
-    let job_type = ctx
-        .arg_str("job_type")
-        .unwrap_or_else(|| "PyTorchJob".into());
-    let chip = ctx.arg_str("chip_type").unwrap_or_else(|| "CPU".into());
+/// The best DLC image for a job type and chip, from ListImages (`system.supported.dlc=true` and
+/// the chip type), by framework prefix, leaving out the specialised accl / ngc / deepEp builds as
+/// the skill does; with the read's request id.
+pub(crate) async fn best_image(
+    ctx: &crate::toolsets::GuardContext<'_>,
+    job_type: &str,
+    chip: &str,
+) -> Result<(Value, Option<String>), ToolFailure> {
     let labels = format!("system.supported.dlc=true,system.chipType={chip}");
     let response = ctx
         .read(&declared(
@@ -283,11 +281,12 @@ pub async fn resolve_image(
         !["accl", "ngc", "deepep"].iter().any(|x| name.contains(x))
     };
     let wanted =
-        framework_prefix(&job_type).unwrap_or(if chip == "CPU" { "ubuntu" } else { "pytorch" });
+        framework_prefix(job_type).unwrap_or(if chip == "CPU" { "ubuntu" } else { "pytorch" });
     let chosen = images
         .iter()
         .filter(plain)
         .find(|i| text(i, "Name").to_ascii_lowercase().starts_with(wanted))
+        .cloned()
         .ok_or_else(|| {
             ToolFailure::new(
                 FailureKind::NotFound,
@@ -295,22 +294,29 @@ pub async fn resolve_image(
             )
             .with_hint("list them with cp_pai_list_images and pass one as the job's image")
         })?;
+    Ok((chosen, response.request_id))
+}
+
+/// Reader `cp.dlc_resolve_image`: [`best_image`] for the job type and chip asked.
+pub async fn resolve_image(
+    ctx: &mut crate::toolsets::GuardContext<'_>,
+) -> Result<Map<String, Value>, ToolFailure> {
+    let job_type = ctx
+        .arg_str("job_type")
+        .unwrap_or_else(|| "PyTorchJob".into());
+    let chip = ctx.arg_str("chip_type").unwrap_or_else(|| "CPU".into());
+    let (chosen, request_id) = best_image(ctx, &job_type, &chip).await?;
     let mut out = Map::new();
-    out.insert(
-        "image_uri".into(),
-        chosen.get("ImageUri").cloned().unwrap_or(Value::Null),
-    );
-    out.insert(
-        "image_id".into(),
-        chosen.get("ImageId").cloned().unwrap_or(Value::Null),
-    );
-    out.insert(
-        "name".into(),
-        chosen.get("Name").cloned().unwrap_or(Value::Null),
-    );
+    for (key, from) in [
+        ("image_uri", "ImageUri"),
+        ("image_id", "ImageId"),
+        ("name", "Name"),
+    ] {
+        out.insert(key.into(), chosen.get(from).cloned().unwrap_or(Value::Null));
+    }
     out.insert("job_type".into(), json!(job_type));
     out.insert("chip_type".into(), json!(chip));
-    if let Some(id) = response.request_id {
+    if let Some(id) = request_id {
         out.insert("request_id".into(), json!(id));
     }
     Ok(out)

@@ -8,8 +8,11 @@ pub mod commands;
 pub mod compare;
 pub mod cost;
 pub mod dlc;
+pub mod dlc_cleanup;
+pub mod dlc_train;
 mod dlc_wait;
 pub mod fc;
+pub mod fc_wait;
 pub mod find;
 pub mod infra;
 pub mod product;
@@ -44,14 +47,24 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.fc_code", needs: [], provides: [], calls: [], fc::fc_code),
         guard!("cp.fc_one_shot", needs: [], provides: [], calls: [], fc::fc_one_shot),
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
+        guard!("cp.dlc_training_spec", needs: [], provides: [], calls: [dlc_train::LIST_IMAGES], dlc_train::training_spec),
+        guard!("cp.dlc_workspace", needs: [], provides: [], calls: [dlc_train::LIST_WORKSPACES], dlc_train::workspace),
+        guard!("cp.dlc_ensure_workspace", needs: [], provides: [], calls: [dlc_train::LIST_WORKSPACES], dlc_train::ensure_workspace),
+        guard!("cp.dlc_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], dlc_train::cost_gate),
+        guard!("cp.dlc_cleanup", needs: [], provides: [], calls: [dlc_cleanup::LIST_JOBS], dlc_cleanup::cleanup),
+        guard!("cp.fc_invoke_mode", needs: [], provides: [], calls: ["cp_fc_get_function"], fc_wait::invoke_mode),
     ]);
     registry.operations(&[
         waits::instance_kind(),
         waits::invocation_kind(),
         waits::cleanup_kind(),
         dlc_wait::job_kind(),
+        fc_wait::task_kind(),
     ]);
-    registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
+    registry.executors(&[
+        executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
+        executor!("cp.dlc_cleanup", dlc_cleanup::run, read_back: dlc_cleanup::read_back),
+    ]);
     registry.readers(&[
         reader!("cp.dlc_job_logs", calls: [dlc_wait::GET_JOB, dlc_wait::POD_LOGS], dlc_wait::job_logs),
         reader!("cp.dlc_resolve_image", calls: [dlc_wait::LIST_IMAGES], dlc_wait::resolve_image),

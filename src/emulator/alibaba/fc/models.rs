@@ -117,6 +117,10 @@ pub struct AsyncTask {
     /// When StopAsyncTask stopped it.
     #[serde(serialize_with = "ser::time_opt")]
     pub stopped: Option<OffsetDateTime>,
+    /// GetAsyncTask reads still to answer `AsyncTaskNotFound`: real FC records an async task a
+    /// moment after the invoke is accepted, so a poll right after it does not find the task
+    /// (the skill tolerates that while polling).
+    pub unseen_reads: u32,
 }
 
 impl AsyncTask {

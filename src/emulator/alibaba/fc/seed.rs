@@ -66,6 +66,7 @@ pub fn demo_fc_hangzhou(now: OffsetDateTime) -> FcBackend {
                 .as_bytes(),
         ),
         stopped: None,
+        unseen_reads: 0,
     };
     FcBackend {
         functions: vec![

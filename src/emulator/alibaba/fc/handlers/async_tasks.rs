@@ -155,17 +155,24 @@ pub fn delete_async_invoke_config(
     Ok(Map::new())
 }
 
-/// `GET .../async-tasks/{TaskId}`.
+/// `GET .../async-tasks/{TaskId}`; a task's first read after its invoke misses it.
 pub fn get_async_task(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String, Value>, ApiError> {
     let name = req.path("FunctionName")?;
     let id = req.path("TaskId")?;
     ensure_function(ctx, name)?;
-    ctx.state
+    let now = ctx.now;
+    let task = ctx
+        .state
         .tasks
-        .iter()
+        .iter_mut()
         .find(|t| t.function == name && t.id == id)
-        .map(|t| render_task(t, &req.region, ctx.now))
-        .ok_or_else(|| errors::async_task_not_found(name, id))
+        .ok_or_else(|| errors::async_task_not_found(name, id))?;
+    if task.unseen_reads > 0 {
+        // Not recorded yet, as on the real service right after the invoke.
+        task.unseen_reads -= 1;
+        return Err(errors::async_task_not_found(name, id));
+    }
+    Ok(render_task(task, &req.region, now))
 }
 
 /// `GET .../async-tasks`: `status`, `prefix` (of the task id), `limit` (default 20) and

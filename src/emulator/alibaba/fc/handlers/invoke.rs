@@ -13,6 +13,9 @@ use crate::emulator::alibaba::fc::models::{AsyncTask, FC_TASK_RUN};
 use crate::emulator::alibaba::fc::{errors, rules};
 use crate::emulator::core::wire::{ApiError, ApiRequest, new_request_id, random_alnum};
 
+/// GetAsyncTask reads that miss a new async task (see `AsyncTask::unseen_reads`).
+const UNSEEN_READS: u32 = 1;
+
 /// The handler.
 pub fn invoke_function(
     ctx: &mut Ctx<'_>,
@@ -69,6 +72,7 @@ pub fn invoke_function(
             progress,
             outcome,
             stopped: None,
+            unseen_reads: UNSEEN_READS,
         });
     }
     Ok(out)
