@@ -602,26 +602,60 @@ fn a_part_file_adds_tools_to_the_toolset_of_its_folder() {
     );
 }
 
+/// Every operation of the five seed skills (`tests/fixtures/seed-operations/*.txt`, one per line
+/// as the seed names it) is served: `name` is a tool; `name -> tool(param=value)` is folded into
+/// another tool as a parameter (a wrapper or alias), so `tool` exists, takes `param`, and `name`
+/// itself is not a second tool.
 #[test]
-fn every_seed_operation_name_listed_in_the_fixtures_is_a_catalog_tool() {
-    let names: HashSet<String> = catalog().tools().map(|(_, t)| t.name.clone()).collect();
+fn every_seed_operation_is_a_tool_or_a_parameter_of_one() {
+    let catalog = catalog();
+    let tools: std::collections::HashMap<String, Vec<String>> = catalog
+        .tools()
+        .map(|(_, t)| {
+            let params = t.params.iter().map(|p| p.name.clone()).collect();
+            (t.name.clone(), params)
+        })
+        .collect();
     let dir =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed-operations");
-    let mut checked = 0;
+    let (mut served, mut folded, mut problems) = (0, 0, Vec::new());
     for entry in std::fs::read_dir(&dir).expect("tests/fixtures/seed-operations") {
         let path = entry.expect("fixture entry").path();
+        let file = path.file_name().unwrap().to_string_lossy().to_string();
         let text = std::fs::read_to_string(&path).expect("fixture text");
-        for name in text
+        for line in text
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
         {
-            assert!(names.contains(name), "{}: missing {name}", path.display());
-            checked += 1;
+            match line.split_once("->") {
+                None if tools.contains_key(line) => served += 1,
+                None => problems.push(format!("{file}: `{line}` is not a tool")),
+                Some((alias, target)) => {
+                    let alias = alias.trim();
+                    let (tool, param) = target
+                        .trim()
+                        .trim_end_matches(')')
+                        .split_once('(')
+                        .expect("`alias -> tool(param=value)`");
+                    let param = param.split('=').next().unwrap_or_default().trim();
+                    match tools.get(tool) {
+                        _ if tools.contains_key(alias) => problems.push(format!(
+                            "{file}: `{alias}` is folded into `{tool}` but is also a tool"
+                        )),
+                        Some(params) if params.iter().any(|p| p == param) => folded += 1,
+                        Some(_) => {
+                            problems.push(format!("{file}: `{tool}` has no parameter `{param}`"))
+                        }
+                        None => problems.push(format!("{file}: `{tool}` is not a tool")),
+                    }
+                }
+            }
         }
     }
+    assert!(problems.is_empty(), "{problems:#?}");
     assert!(
-        checked >= 28,
-        "the fixtures list the seed's names: {checked}"
+        served + folded >= 300,
+        "the fixtures list the five seeds' operations: {served} served, {folded} folded"
     );
 }
