@@ -174,6 +174,8 @@ impl Front for AlibabaFront {
             VPC_CREATE,
             VSWITCH_CREATE,
             FC_TASK_RUN,
+            crate::emulator::alibaba::cs::models::CLUSTER_CREATE,
+            crate::emulator::alibaba::cs::models::CLUSTER_DELETE,
         ]
     }
 

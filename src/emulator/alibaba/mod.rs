@@ -15,6 +15,7 @@
 pub mod admin;
 pub mod aiworkspace;
 pub mod body;
+pub mod cs;
 pub mod dlc;
 pub mod ecs;
 pub mod errors;
@@ -48,6 +49,8 @@ pub const STS_VERSION: &str = sts::VERSION;
 pub const DLC_VERSION: &str = dlc::VERSION;
 /// FC 3.0's API version.
 pub const FC_VERSION: &str = fc::VERSION;
+/// CS (ACK)'s API version.
+pub const CS_VERSION: &str = cs::VERSION;
 /// VPC's API version.
 pub const VPC_VERSION: &str = vpc::VERSION;
 
@@ -61,4 +64,5 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &sts::SERVICE,
     &dlc::SERVICE,
     &fc::SERVICE,
+    &cs::SERVICE,
 ];
