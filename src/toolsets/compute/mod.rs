@@ -3,6 +3,9 @@
 //! front of every billable create, and the composite plans that create, run and clean up only
 //! what this server made.
 
+pub mod ack;
+pub mod ack_job;
+mod ack_wait;
 mod api;
 pub mod commands;
 pub mod compare;
@@ -44,16 +47,31 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.fc_code", needs: [], provides: [], calls: [], fc::fc_code),
         guard!("cp.fc_one_shot", needs: [], provides: [], calls: [], fc::fc_one_shot),
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
+        guard!("cp.ack_cluster_spec", needs: [], provides: [], calls: [], ack::cluster_spec),
+        guard!("cp.ack_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::cost_gate),
+        guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::ensure),
+        guard!("cp.ack_reuse", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS], ack::reuse),
+        guard!("cp.ack_created_here", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL], ack::created_here),
+        guard!("cp.ack_nodepool", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack::NODE_POOLS], ack::nodepool),
+        guard!("cp.ack_job", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack_job::KUBECONFIG], ack_job::job),
     ]);
     registry.operations(&[
         waits::instance_kind(),
         waits::invocation_kind(),
         waits::cleanup_kind(),
         dlc_wait::job_kind(),
+        ack_wait::cluster_kind(),
+        ack_wait::job_kind(),
     ]);
-    registry.executors(&[executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created)]);
+    registry.executors(&[
+        executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
+        executor!("cp.ack_create_cluster", ack::create_cluster, read_back: ack::cluster_created),
+        executor!("cp.ack_create_nodepool", ack::create_nodepool, read_back: ack::nodepool_created),
+        executor!("cp.ack_run_job", ack_job::run_job, read_back: ack_job::job_created),
+    ]);
     registry.readers(&[
         reader!("cp.dlc_job_logs", calls: [dlc_wait::GET_JOB, dlc_wait::POD_LOGS], dlc_wait::job_logs),
+        reader!("cp.ack_kubeconfig", calls: [ack_job::KUBECONFIG], ack_job::kubeconfig_summary),
         reader!("cp.dlc_resolve_image", calls: [dlc_wait::LIST_IMAGES], dlc_wait::resolve_image),
         reader!("cp.select_product", calls: [], product::select_product),
         reader!("cp.select_region", calls: [], region::select_region),

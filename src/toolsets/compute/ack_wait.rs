@@ -1,0 +1,385 @@
+//! ACK's long waits (seed-operations.md 3.8): `cp.ack_cluster` follows a cluster until it is
+//! running with every node Ready (a look every 15 s, 20 min at most) or, after a delete, until
+//! it is `deleted` or gone (404); `cp.ack_job` follows a script's Job every 10 s for up to 600 s
+//! and ends at once on the fatal waiting reasons, with the pods' status and last log lines. A
+//! Job this workflow created for a one-shot run is deleted when it ends.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::ack::{CLUSTER_DETAIL, NODE_POOLS};
+use super::ack_job::{KUBECONFIG, job_plan, kube_failure, kube_from};
+use super::api::declared;
+use crate::failure::{FailureKind, ToolFailure};
+use crate::operations::{OpStatus, Operation};
+use crate::toolsets::{Begun, OperationKind, PollContext, Polled};
+
+/// Waiting reasons that end a Job's wait at once.
+pub const FATAL_REASONS: [&str; 7] = [
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "InvalidImageName",
+    "CreateContainerConfigError",
+    "CrashLoopBackOff",
+    "RunContainerError",
+    "ErrImageNeverPull",
+];
+/// Log lines kept per pod.
+const LOG_LINES: u32 = 200;
+
+fn text<'a>(value: &'a Value, key: &str) -> &'a str {
+    value.get(key).and_then(Value::as_str).unwrap_or_default()
+}
+
+fn arg(args: &Map<String, Value>, key: &str, default: &str) -> String {
+    args.get(key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty())
+        .unwrap_or(default)
+        .to_string()
+}
+
+// ------------------------------------------------------------------------------------ clusters
+
+fn cluster_subject(args: &Map<String, Value>, cluster_id: &str) -> Begun {
+    let region = arg(args, "region_id", "");
+    let until = arg(args, "until", "running");
+    Begun {
+        key: format!("{region}/{cluster_id}/{until}"),
+        subject: json!({"region_id": region, "cluster_id": cluster_id, "until": until}),
+    }
+}
+
+fn cluster_begin(args: &Map<String, Value>, answer: &Value) -> Result<Begun, ToolFailure> {
+    let id = answer
+        .get("cluster_id")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| {
+            args.get("cluster_id")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::ProviderUnavailable,
+                "CS answered without the cluster id",
+            )
+        })?;
+    Ok(cluster_subject(args, &id))
+}
+
+fn cluster_adopt(args: &Map<String, Value>) -> Result<Begun, ToolFailure> {
+    Ok(cluster_subject(args, &arg(args, "cluster_id", "")))
+}
+
+async fn cluster_poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
+    let subject = &ctx.operation.subject;
+    let id = text(subject, "cluster_id").to_string();
+    let until = text(subject, "until").to_string();
+    let detail = match ctx
+        .read(&declared(CLUSTER_DETAIL, json!({"cluster_id": id})))
+        .await
+    {
+        Ok(response) => response.body,
+        Err(error)
+            if until == "deleted"
+                && (error.kind == FailureKind::NotFound
+                    || error.message.contains("ErrorClusterNotFound")) =>
+        {
+            return Ok(Polled {
+                status: OpStatus::Succeeded,
+                message: format!("cluster {id} is gone (404)"),
+                snapshot: json!({"cluster_id": id, "state": "deleted"}),
+            });
+        }
+        Err(error) => return Err(error),
+    };
+    let state = text(&detail, "state").to_string();
+    let mut snapshot =
+        json!({"cluster_id": id, "name": detail.get("name"), "state": state, "until": until});
+    let (status, message) = match (until.as_str(), state.as_str()) {
+        ("deleted", "deleted") => (OpStatus::Succeeded, format!("cluster {id} is deleted")),
+        ("deleted", "delete_failed") => (
+            OpStatus::Failed,
+            format!("deleting cluster {id} failed (delete_failed)"),
+        ),
+        ("deleted", other) => (OpStatus::Running, format!("cluster {id} is {other}")),
+        (_, "running") => {
+            let pools = ctx
+                .read(&declared(NODE_POOLS, json!({"cluster_id": id})))
+                .await?
+                .body;
+            let (mut wanted, mut healthy) = (0, 0);
+            for pool in pools
+                .get("nodepools")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                wanted += pool
+                    .pointer("/scaling_group/desired_size")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+                healthy += pool
+                    .pointer("/status/healthy_nodes")
+                    .and_then(Value::as_i64)
+                    .unwrap_or(0);
+            }
+            if let Some(map) = snapshot.as_object_mut() {
+                map.insert("ready_nodes".into(), json!(healthy));
+                map.insert("nodes".into(), json!(wanted));
+            }
+            if healthy >= wanted {
+                (
+                    OpStatus::Succeeded,
+                    format!("cluster {id} is running with {healthy} Ready node(s)"),
+                )
+            } else {
+                (
+                    OpStatus::Running,
+                    format!("cluster {id} is running; {healthy} of {wanted} node(s) Ready"),
+                )
+            }
+        }
+        (_, failed @ ("failed" | "deleted" | "delete_failed" | "deleting")) => (
+            OpStatus::Failed,
+            format!("cluster {id} is {failed}; it will not become running"),
+        ),
+        (_, other) => (OpStatus::Running, format!("cluster {id} is {other}")),
+    };
+    Ok(Polled {
+        status,
+        message,
+        snapshot,
+    })
+}
+
+fn cluster_report(op: &Operation) -> Value {
+    json!({"report": {
+        "cluster_id": op.snapshot.get("cluster_id").or_else(|| op.subject.get("cluster_id")),
+        "state": op.snapshot.get("state"),
+        "ready_nodes": op.snapshot.get("ready_nodes"),
+        "until": op.subject.get("until"),
+        "message": op.message,
+    }})
+}
+
+/// A cluster until it runs with Ready nodes, or until it is deleted.
+pub(crate) fn cluster_kind() -> OperationKind {
+    OperationKind {
+        name: "cp.ack_cluster",
+        calls: &[CLUSTER_DETAIL, NODE_POOLS],
+        interval: Duration::from_secs(15),
+        max_duration: Duration::from_secs(1200),
+        begin: cluster_begin,
+        adopt: cluster_adopt,
+        poll: crate::poller!(cluster_poll),
+        report: cluster_report,
+    }
+}
+
+// ---------------------------------------------------------------------------------------- jobs
+
+fn job_subject(args: &Map<String, Value>, uid: &str) -> Begun {
+    let region = arg(args, "region_id", "");
+    let cluster = arg(args, "cluster_id", "");
+    let namespace = arg(args, "namespace", "default");
+    let name = arg(args, "job_name", "acf-job");
+    let cleanup = args
+        .get("cleanup_job")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Begun {
+        key: format!("{region}/{cluster}/{namespace}/{name}/{uid}"),
+        subject: json!({"region_id": region, "cluster_id": cluster, "namespace": namespace,
+            "job_name": name, "job_uid": uid, "cleanup_job": cleanup}),
+    }
+}
+
+fn job_begin(args: &Map<String, Value>, answer: &Value) -> Result<Begun, ToolFailure> {
+    Ok(job_subject(args, text(answer, "job_uid")))
+}
+
+fn job_adopt(args: &Map<String, Value>) -> Result<Begun, ToolFailure> {
+    Ok(job_subject(args, &arg(args, "job_uid", "")))
+}
+
+/// Each pod's phase and first container's waiting reason, and the fatal reason if any.
+fn pods_state(pods: &Value) -> (Vec<Value>, Option<String>) {
+    let mut out = Vec::new();
+    let mut fatal = None;
+    for pod in pods
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let container = pod
+            .pointer("/status/containerStatuses/0")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let waiting = container.pointer("/state/waiting").cloned();
+        let reason = waiting
+            .as_ref()
+            .map(|w| text(w, "reason").to_string())
+            .unwrap_or_default();
+        if fatal.is_none() && FATAL_REASONS.contains(&reason.as_str()) {
+            fatal = Some(reason.clone());
+        }
+        out.push(json!({
+            "pod": pod.pointer("/metadata/name"),
+            "phase": pod.pointer("/status/phase"),
+            "waiting_reason": (!reason.is_empty()).then_some(reason),
+            "waiting_message": waiting.as_ref().and_then(|w| w.get("message")),
+            "terminated": container.pointer("/state/terminated"),
+            "restarts": container.get("restartCount"),
+        }));
+    }
+    (out, fatal)
+}
+
+async fn job_poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
+    let subject = &ctx.operation.subject;
+    let cluster = text(subject, "cluster_id").to_string();
+    let namespace = text(subject, "namespace").to_string();
+    let name = text(subject, "job_name").to_string();
+    let uid = text(subject, "job_uid").to_string();
+    let response = ctx
+        .read(&declared(KUBECONFIG, json!({"cluster_id": cluster})))
+        .await?;
+    let (kube, _) = kube_from(response)?;
+    let Some(job) = kube
+        .get_job(&namespace, &name)
+        .await
+        .map_err(kube_failure)?
+    else {
+        return Ok(Polled {
+            status: OpStatus::Failed,
+            message: format!("Job {namespace}/{name} does not exist (deleted, or never created)"),
+            snapshot: json!({"job": format!("{namespace}/{name}"), "status": "NotFound"}),
+        });
+    };
+    if !uid.is_empty() && text(job.get("metadata").unwrap_or(&Value::Null), "uid") != uid {
+        return Ok(Polled {
+            status: OpStatus::Failed,
+            message: format!("Job {namespace}/{name} was replaced by another Job (uid changed)"),
+            snapshot: json!({"job": format!("{namespace}/{name}"), "status": "Replaced"}),
+        });
+    }
+    let pods = kube
+        .list_pods(&namespace, Some(&format!("job-name={name}")), None)
+        .await
+        .map_err(kube_failure)?;
+    let (pod_states, fatal) = pods_state(&pods);
+    let conditions: Vec<&Value> = job
+        .pointer("/status/conditions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .collect();
+    let has = |kind: &str| {
+        conditions
+            .iter()
+            .any(|c| text(c, "type") == kind && text(c, "status") == "True")
+    };
+    let (status, state, message) = if has("Complete") {
+        (
+            OpStatus::Succeeded,
+            "Succeeded",
+            format!("Job {namespace}/{name} succeeded"),
+        )
+    } else if has("Failed") {
+        (
+            OpStatus::Failed,
+            "Failed",
+            format!("Job {namespace}/{name} failed"),
+        )
+    } else if let Some(reason) = &fatal {
+        (
+            OpStatus::Failed,
+            "Failed",
+            format!("Job {namespace}/{name} cannot start: its pod waits with {reason}"),
+        )
+    } else {
+        let phase = pod_states
+            .first()
+            .and_then(|p| p.get("phase"))
+            .and_then(Value::as_str)
+            .unwrap_or("Pending");
+        (
+            OpStatus::Running,
+            phase,
+            format!("Job {namespace}/{name}: pod {phase}"),
+        )
+    };
+    let mut snapshot = json!({"job": format!("{namespace}/{name}"), "cluster_id": cluster, "job_uid": job.pointer("/metadata/uid"),
+        "status": state, "pods": pod_states, "fatal_reason": fatal, "job_status": job.get("status")});
+    if status.is_terminal() {
+        let mut logs = Map::new();
+        for pod in pods
+            .get("items")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let pod_name = text(pod.get("metadata").unwrap_or(&Value::Null), "name").to_string();
+            let text = kube
+                .pod_log(&namespace, &pod_name, LOG_LINES)
+                .await
+                .unwrap_or_else(|e| format!("log unavailable: {e}"));
+            logs.insert(pod_name, json!(text.lines().collect::<Vec<_>>()));
+        }
+        let cleanup = subject
+            .get("cleanup_job")
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        let ours = ctx.operation.plan_id.is_some() && job_plan(&job) == ctx.operation.plan_id;
+        let deleted = if cleanup && ours {
+            kube.delete_job(&namespace, &name)
+                .await
+                .map_err(kube_failure)?
+        } else {
+            false
+        };
+        if let Some(map) = snapshot.as_object_mut() {
+            map.insert("logs".into(), Value::Object(logs));
+            map.insert("job_deleted".into(), json!(deleted));
+        }
+    }
+    Ok(Polled {
+        status,
+        message,
+        snapshot,
+    })
+}
+
+fn job_report(op: &Operation) -> Value {
+    let s = &op.snapshot;
+    json!({"report": {
+        "job": s.get("job").or_else(|| op.subject.get("job_name")),
+        "cluster_id": op.subject.get("cluster_id"),
+        "status": s.get("status"),
+        "fatal_reason": s.get("fatal_reason"),
+        "pods": s.get("pods"),
+        "logs": s.get("logs"),
+        "job_deleted": s.get("job_deleted"),
+        "message": op.message,
+    }})
+}
+
+/// A script's Job until it succeeds or fails.
+pub(crate) fn job_kind() -> OperationKind {
+    OperationKind {
+        name: "cp.ack_job",
+        calls: &[KUBECONFIG],
+        interval: Duration::from_secs(10),
+        max_duration: Duration::from_secs(600),
+        begin: job_begin,
+        adopt: job_adopt,
+        poll: crate::poller!(job_poll),
+        report: job_report,
+    }
+}
