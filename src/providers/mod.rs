@@ -109,7 +109,7 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND];
+pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND, kube::KIND];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {

@@ -8,13 +8,15 @@
 //!   create, read, list and delete a batch Job; list pods by `job-name`; read a pod's log), with
 //!   the bearer token or the client certificate, and `Status` errors as [`KubeError`].
 //!
-//! It is not a [`Provider`](super::Provider): its endpoint and credential are not configured at
+//! Its [`provider`] entry only previews: its endpoint and credential are not configured at
 //! startup but come from a cloud answer at run time, so the compute toolset builds a client per
 //! call from the kubeconfig it just read and drops it afterwards. The kubeconfig never leaves the
 //! server: no result, error, log line or audit record carries it.
 
 pub mod client;
 pub mod kubeconfig;
+pub mod provider;
 
 pub use client::{KubeClient, KubeError};
 pub use kubeconfig::{KubeAuth, Kubeconfig};
+pub use provider::KIND;

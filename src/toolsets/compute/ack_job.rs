@@ -15,14 +15,12 @@ use crate::catalog::PROVENANCE_KEY;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
 use crate::providers::kube::{KubeAuth, KubeClient, KubeError, Kubeconfig, kubeconfig};
-use crate::providers::{ProviderResponse, RetryMode};
+use crate::providers::ProviderResponse;
 use crate::secret::Secret;
 use crate::toolsets::{ExecContext, ExecOutcome, GuardContext};
 
 /// The catalog read whose call fetches a cluster's kubeconfig.
 pub(crate) const KUBECONFIG: &str = "cp_ack_get_kubeconfig";
-/// What the previewed manifest carries where the plan id goes (it is set when sent).
-const PLAN_ID_LATER: &str = "set-to-this-plan-id-when-sent";
 
 /// A failure of the Kubernetes API as a tool failure (its text never holds a credential).
 pub(crate) fn kube_failure(error: KubeError) -> ToolFailure {
@@ -120,7 +118,7 @@ fn manifest(name: &str, namespace: &str, image: &str, script: &str, python: bool
         "apiVersion": "batch/v1",
         "kind": "Job",
         "metadata": {"name": name, "namespace": namespace,
-            "labels": {"app": "acf-job", PROVENANCE_KEY: PLAN_ID_LATER},
+            "labels": {"app": "acf-job"},
             "annotations": {"skillgate/script-sha256": digest}},
         "spec": {
             "backoffLimit": 3,
@@ -346,32 +344,23 @@ fn answer(
 /// After a lost answer the Job is looked up by name and label before anything is sent again.
 pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
     let args = ctx.arguments;
-    let mut response = ctx.send(RetryMode::Safe).await?;
-    if response.body.get("config").is_none() {
-        // The one-shot run previews a look at the reused cluster; its kubeconfig comes next.
-        response = ctx
-            .read(&declared(
-                KUBECONFIG,
-                json!({"cluster_id": arg(args, "cluster_id", "")}),
-            ))
-            .await?;
-    }
+    let response = ctx
+        .read(&declared(KUBECONFIG, json!({"cluster_id": arg(args, "cluster_id", "")})))
+        .await?;
     let request_id = response.request_id.clone();
     let (kube, _) = kube_from(response)?;
     let namespace = arg(args, "namespace", "default").to_string();
     let name = arg(args, "job_name", "acf-job").to_string();
-    let mut job = args.get("job_manifest").cloned().ok_or_else(|| {
-        ToolFailure::new(
-            FailureKind::InternalError,
-            "the plan holds no Job manifest; nothing was sent",
-        )
-    })?;
-    if let Some(labels) = job
-        .pointer_mut("/metadata/labels")
-        .and_then(Value::as_object_mut)
-    {
-        labels.insert(PROVENANCE_KEY.into(), json!(ctx.plan_id));
-    }
+    // Exactly the previewed object, with this plan's label the plan added.
+    let job = ctx
+        .request
+        .body
+        .as_ref()
+        .and_then(|b| b.get("object"))
+        .cloned()
+        .ok_or_else(|| {
+            ToolFailure::new(FailureKind::InternalError, "the plan holds no Job object; nothing was sent")
+        })?;
     let mut replaced = false;
     if args
         .get("replace_job")
