@@ -14,8 +14,8 @@ use super::api::declared;
 use crate::catalog::PROVENANCE_KEY;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
-use crate::providers::kube::{KubeAuth, KubeClient, KubeError, Kubeconfig, kubeconfig};
 use crate::providers::ProviderResponse;
+use crate::providers::kube::{KubeAuth, KubeClient, KubeError, Kubeconfig, kubeconfig};
 use crate::secret::Secret;
 use crate::toolsets::{ExecContext, ExecOutcome, GuardContext};
 
@@ -345,7 +345,10 @@ fn answer(
 pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
     let args = ctx.arguments;
     let response = ctx
-        .read(&declared(KUBECONFIG, json!({"cluster_id": arg(args, "cluster_id", "")})))
+        .read(&declared(
+            KUBECONFIG,
+            json!({"cluster_id": arg(args, "cluster_id", "")}),
+        ))
         .await?;
     let request_id = response.request_id.clone();
     let (kube, _) = kube_from(response)?;
@@ -359,7 +362,10 @@ pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> 
         .and_then(|b| b.get("object"))
         .cloned()
         .ok_or_else(|| {
-            ToolFailure::new(FailureKind::InternalError, "the plan holds no Job object; nothing was sent")
+            ToolFailure::new(
+                FailureKind::InternalError,
+                "the plan holds no Job object; nothing was sent",
+            )
         })?;
     let mut replaced = false;
     if args

@@ -123,9 +123,8 @@ pub struct Cluster {
     pub deleting: Option<Progress>,
     /// Node pools.
     pub nodepools: Vec<NodePool>,
-    /// The bearer token its Kubernetes API accepts (never rendered by CS itself, only inside
-    /// the kubeconfig).
-    #[serde(skip)]
+    /// The bearer token its Kubernetes API accepts (CS renders it only inside the kubeconfig;
+    /// the admin state shows it, so tests can prove it never leaks).
     pub token: String,
     /// The `client_token` of the create, for a repeat to get the first answer.
     pub client_token: Option<String>,

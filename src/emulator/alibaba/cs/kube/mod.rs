@@ -39,27 +39,59 @@ pub use objects::status;
 /// `batch/v1`): `(action, method, path, mutating)`, as the handlers in `jobs` match them.
 pub const ROUTES: [(&str, &str, &str, bool); 7] = [
     ("ListNodes", "GET", "/api/v1/nodes", false),
-    ("ListNamespacedJob", "GET", "/apis/batch/v1/namespaces/{namespace}/jobs", false),
-    ("CreateNamespacedJob", "POST", "/apis/batch/v1/namespaces/{namespace}/jobs", true),
-    ("ReadNamespacedJob", "GET", "/apis/batch/v1/namespaces/{namespace}/jobs/{name}", false),
-    ("DeleteNamespacedJob", "DELETE", "/apis/batch/v1/namespaces/{namespace}/jobs/{name}", true),
-    ("ListNamespacedPod", "GET", "/api/v1/namespaces/{namespace}/pods", false),
-    ("ReadNamespacedPodLog", "GET", "/api/v1/namespaces/{namespace}/pods/{name}/log", false),
+    (
+        "ListNamespacedJob",
+        "GET",
+        "/apis/batch/v1/namespaces/{namespace}/jobs",
+        false,
+    ),
+    (
+        "CreateNamespacedJob",
+        "POST",
+        "/apis/batch/v1/namespaces/{namespace}/jobs",
+        true,
+    ),
+    (
+        "ReadNamespacedJob",
+        "GET",
+        "/apis/batch/v1/namespaces/{namespace}/jobs/{name}",
+        false,
+    ),
+    (
+        "DeleteNamespacedJob",
+        "DELETE",
+        "/apis/batch/v1/namespaces/{namespace}/jobs/{name}",
+        true,
+    ),
+    (
+        "ListNamespacedPod",
+        "GET",
+        "/api/v1/namespaces/{namespace}/pods",
+        false,
+    ),
+    (
+        "ReadNamespacedPodLog",
+        "GET",
+        "/api/v1/namespaces/{namespace}/pods/{name}/log",
+        false,
+    ),
 ];
 
 /// [`ROUTES`] as route-table entries.
 pub fn route_infos() -> Vec<crate::emulator::RouteInfo> {
     ROUTES
         .iter()
-        .map(|(action, method, path, mutating)| crate::emulator::RouteInfo {
-            provider: "kube",
-            service: "kube",
-            version: "batch/v1",
-            action,
-            method,
-            path,
-            mutating: *mutating,
-        })
+        .map(
+            |(action, method, path, mutating)| crate::emulator::RouteInfo {
+                provider: "kube",
+                service: "kube",
+                version: "batch/v1",
+                action,
+                method,
+                path,
+                mutating: *mutating,
+            },
+        )
         .collect()
 }
 
