@@ -51,7 +51,6 @@ pub fn fronts() -> Vec<Box<dyn Front>> {
 /// `(provider, service, version, action, method, path, mutating)`, sorted.
 pub fn route_table() -> Vec<RouteInfo> {
     let mut routes: Vec<RouteInfo> = fronts().iter().flat_map(|f| f.routes()).collect();
-    routes.extend(alibaba::cs::kube::route_infos());
     routes.sort();
     routes
 }

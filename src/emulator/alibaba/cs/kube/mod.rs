@@ -158,14 +158,10 @@ async fn serve(State(state): State<EmulatorState>, request: Request<Body>) -> Re
         query: crate::signing::encoding::parse_raw_query(parts.uri.query().unwrap_or_default()),
         body: body.to_vec(),
     };
-    let unauthorized = || {
-        reply(Answer::Json(
-            401,
-            status(401, "Unauthorized", "Unauthorized"),
-        ))
-    };
     let Some((account, region, cluster_id)) = token_route(&token) else {
-        return unauthorized();
+        let answer = Answer::Json(401, status(401, "Unauthorized", "Unauthorized"));
+        log(&state, &parts, &call, &answer, "", "");
+        return reply(answer);
     };
     let answer = state.with_services(PROVIDER, &account, &region, |services, now| {
         let cs = services.get_mut::<CsBackend>();
@@ -175,10 +171,66 @@ async fn serve(State(state): State<EmulatorState>, request: Request<Body>) -> Re
             .cloned()?;
         Some(jobs::handle(cs, &cluster, &call, now))
     });
-    match answer {
-        Some(answer) => reply(answer),
-        None => unauthorized(),
-    }
+    let answer =
+        answer.unwrap_or_else(|| Answer::Json(401, status(401, "Unauthorized", "Unauthorized")));
+    log(&state, &parts, &call, &answer, &region, &account);
+    reply(answer)
+}
+
+/// The route a call matched, if any: `(action, mutating)`.
+fn route_of(call: &KubeCall) -> Option<(&'static str, bool)> {
+    let shape: Vec<&str> = call.segments.iter().map(String::as_str).collect();
+    ROUTES.iter().find_map(|(action, method, path, mutating)| {
+        let template: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        let same = method.eq_ignore_ascii_case(&call.method)
+            && template.len() == shape.len()
+            && template
+                .iter()
+                .zip(&shape)
+                .all(|(t, s)| t.starts_with('{') || t == s);
+        same.then_some((*action, *mutating))
+    })
+}
+
+/// Records the call in the emulator's request log, like every cloud call.
+fn log(
+    state: &EmulatorState,
+    parts: &axum::http::request::Parts,
+    call: &KubeCall,
+    answer: &Answer,
+    region: &str,
+    account: &str,
+) {
+    use crate::emulator::core::clock::format_time;
+    use crate::emulator::core::request_log::LoggedRequest;
+    let (code, reason) = match answer {
+        Answer::Json(code, body) if *code >= 400 => (
+            *code,
+            body.get("reason")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        ),
+        Answer::Json(code, _) => (*code, None),
+        Answer::Text(_) => (200, None),
+    };
+    let route = route_of(call);
+    state.log().push(LoggedRequest {
+        time: format_time(time::OffsetDateTime::now_utc()),
+        emulated_time: format_time(state.clock().now()),
+        provider: "kube".into(),
+        service: Some("kube".into()),
+        action: route.map(|(a, _)| a.to_owned()),
+        version: Some("batch/v1".into()),
+        method: call.method.clone(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().unwrap_or_default().to_owned(),
+        mutating: route.is_some_and(|(_, m)| m) && code < 300,
+        status: code,
+        code: reason,
+        request_id: crate::emulator::core::wire::new_request_id(),
+        access_key_id: (!account.is_empty()).then(|| account.to_owned()),
+        region: region.to_owned(),
+    });
 }
 
 fn reply(answer: Answer) -> Response {
