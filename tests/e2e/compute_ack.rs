@@ -142,10 +142,15 @@ async fn one_shot(transport: Transport) {
                 "cluster_name": "acf-missing", "reuse_any": true, "namespace": "default", "job_name": "e2e-once"}),
         )
         .await;
+    let phrase = str_of(&plan["confirm_phrase"]);
+    assert!(phrase.starts_with("CONFIRM-COST q-"), "{plan:#}");
     assert_eq!(
-        str_of(&plan["confirm_phrase"]),
-        "CONFIRM e2e-once",
-        "{plan:#}"
+        plan["diff"]["cost"]["estimated_total"], 0.0,
+        "the reused cluster adds no charge: {plan:#}"
+    );
+    assert!(
+        str_of(&plan["summary"]).contains("acf-cluster"),
+        "the summary names the reused cluster: {plan:#}"
     );
     let text = plan.to_string();
     assert!(
@@ -227,6 +232,74 @@ async fn one_shot(transport: Transport) {
     );
     let finished = h.finish().await;
     assert_no_token(&tokens, "stderr", &finished.stderr);
+}
+
+both_transports!(
+    a_one_shot_run_without_a_cluster_creates_and_deletes_its_own,
+    one_shot_new_cluster
+);
+
+async fn one_shot_new_cluster(transport: Transport) {
+    let h = spec(transport).start().await;
+    let args = json!({"region_id": "cn-hangzhou", "script_content": "echo on a new cluster",
+        "cluster_name": "acf-e2e-new", "vpc_id": VPC, "vswitch_ids": [VSW], "namespace": "default",
+        "cluster_spec": "ack.pro.small", "runtime_s": 1800});
+    let plan = h.plan("cp_ack_create_and_run", args).await;
+    assert!(
+        str_of(&plan["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
+        "{plan:#}"
+    );
+    assert_eq!(
+        plan["diff"]["cost"]["edition"]["fee_cny_per_hour"], 0.64,
+        "{plan:#}"
+    );
+    let checks = plan["checks"].to_string();
+    assert!(
+        checks.contains("create_cluster") && checks.contains("CreateCluster"),
+        "the create is a shown step: {checks}"
+    );
+    assert!(checks.contains("\"login_password\":\"***\""), "{checks}");
+    assert_eq!(
+        plan["diff"]["after_the_script"]["delete_cluster"], true,
+        "{plan:#}"
+    );
+    let done = h.execute(&plan).await;
+    assert_eq!(done["result"]["cluster_created"], true, "{done:#}");
+    let cluster = str_of(&done["result"]["cluster_id"]);
+    assert_eq!(h.emu.requests_for("CreateCluster").await.len(), 1);
+    let mut waited = Value::Null;
+    for _ in 0..20 {
+        advance(&h, 60).await;
+        waited = h
+            .ok(
+                "cp_ack_wait_job",
+                json!({"region_id": "cn-hangzhou", "cluster_id": cluster, "job_name": "acf-job", "namespace": "default"}),
+            )
+            .await;
+        if waited["operation_status"] != "running" {
+            break;
+        }
+    }
+    assert_eq!(waited["operation_status"], "succeeded", "{waited:#}");
+    let report = &waited["report"];
+    assert!(
+        report["logs"].to_string().contains("on a new cluster"),
+        "{waited:#}"
+    );
+    assert_eq!(report["job_deleted"], true, "{waited:#}");
+    assert_eq!(report["cluster_deleted"], true, "{waited:#}");
+    assert!(
+        created(&h).await.is_empty(),
+        "nothing left behind: {:#?}",
+        created(&h).await
+    );
+    let team = h
+        .ok(
+            "cp_ack_describe_cluster_detail",
+            json!({"region_id": "cn-hangzhou", "cluster_id": TEAM}),
+        )
+        .await;
+    assert_eq!(team["state"], "running", "{team:#}");
 }
 
 both_transports!(

@@ -160,6 +160,15 @@ pub async fn job(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
             format!("{}; nothing was planned", problems.join("; ")),
         ));
     }
+    let python = ctx.arg_str("script_type").as_deref() == Some("python");
+    if ctx
+        .args
+        .get("create_cluster")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return job_on_new_cluster(ctx, &name, &namespace, &script, python);
+    }
     let cluster_id = ctx.arg_str("cluster_id").unwrap_or_default();
     let cluster = ctx
         .read(&declared(CLUSTER_DETAIL, json!({"cluster_id": cluster_id})))
@@ -189,7 +198,6 @@ pub async fn job(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     }
     // The skill's RBAC probe: the credential may list Jobs in the namespace.
     kube.list_jobs(&namespace).await.map_err(kube_failure)?;
-    let python = ctx.arg_str("script_type").as_deref() == Some("python");
     let image = match ctx.arg_str("image") {
         Some(image) => image,
         None => {
@@ -265,6 +273,35 @@ pub async fn job(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
         json!({"current": existing.as_ref().map(|j| j.pointer("/metadata/uid").cloned()), "target": format!("{namespace}/{name} running {image}")}),
     );
     ctx.state.push(json!({"existing_job": existing.as_ref().and_then(|j| j.pointer("/metadata/uid").cloned())}));
+    Ok(())
+}
+
+/// The Job of a one-shot run on the cluster the plan creates: no live checks yet (the cluster
+/// does not exist); the image comes from the region's ACK registry, as its system pods use.
+fn job_on_new_cluster(
+    ctx: &mut GuardContext<'_>,
+    name: &str,
+    namespace: &str,
+    script: &str,
+    python: bool,
+) -> Result<(), ToolFailure> {
+    let base = if python {
+        "python:3.11-slim"
+    } else {
+        "alpine:3.18"
+    };
+    let image = ctx
+        .arg_str("image")
+        .unwrap_or_else(|| format!("registry-{}-vpc.ack.aliyuncs.com/acs/{base}", ctx.region()));
+    let job = manifest(name, namespace, &image, script, python);
+    ctx.args.insert("replace_job".into(), json!(false));
+    ctx.checks.push(Check::ok(
+        "kubernetes_requests",
+        json!({"sent_after_the_cluster_runs": [{"step": "create_job", "method": "POST",
+            "url": format!("<the new cluster's API server>/apis/batch/v1/namespaces/{namespace}/jobs"), "body": job}],
+            "credential": "the new cluster's kubeconfig, read through CS when sent (never shown)"}),
+    ));
+    ctx.args.insert("job_manifest".into(), job);
     Ok(())
 }
 
@@ -344,6 +381,13 @@ fn answer(
 /// After a lost answer the Job is looked up by name and label before anything is sent again.
 pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
     let args = ctx.arguments;
+    if args
+        .get("create_cluster")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        return create_cluster_first(ctx).await;
+    }
     let response = ctx
         .read(&declared(
             KUBECONFIG,
@@ -418,9 +462,77 @@ pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> 
     }
 }
 
+/// A one-shot run without a cluster to reuse: the shown CreateCluster goes first (its token
+/// from the plan id, its tag naming the plan, a generated password); the operation creates the
+/// Job once the cluster runs.
+async fn create_cluster_first(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
+    let args = ctx.arguments;
+    let mut request = super::ack::one_shot_cluster_request(ctx.calls, args)?;
+    if let Some(body) = request.body.as_mut().and_then(Value::as_object_mut) {
+        body.insert(
+            "client_token".into(),
+            json!(super::ack::one_shot_token(ctx.plan_id)),
+        );
+        body.insert(
+            "tags".into(),
+            json!([{"key": PROVENANCE_KEY, "value": ctx.plan_id}]),
+        );
+        body.insert(
+            "login_password".into(),
+            json!(super::ack::generated_password()),
+        );
+    }
+    let response = ctx
+        .calls
+        .send(&request, crate::providers::RetryMode::Safe)
+        .await?;
+    Ok(ExecOutcome::Executed(ProviderResponse {
+        status: response.status,
+        request_id: response.request_id,
+        body: json!({
+            "cluster_id": response.body.get("cluster_id"),
+            "cluster_created": true,
+            "namespace": arg(args, "namespace", "default"),
+            "job_name": arg(args, "job_name", "acf-job"),
+            "stage": "cluster",
+        }),
+    }))
+}
+
 /// Read-back of `cp.ack_run_job` (a resumed plan): the Job carrying this plan's label.
 pub async fn job_created(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolFailure> {
     let args = ctx.arguments;
+    if args
+        .get("create_cluster")
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
+    {
+        // The first thing sent was the cluster create: look for the cluster carrying this plan's tag.
+        let listing = ctx
+            .read(&declared(
+                super::ack::DESCRIBE_CLUSTERS,
+                json!({"name": arg(args, "cluster_name", "acf-cluster"), "page_size": 100}),
+            ))
+            .await?;
+        let found = listing
+            .body
+            .get("clusters")
+            .and_then(Value::as_array)
+            .and_then(|all| {
+                all.iter()
+                    .find(|c| super::ack::created_by(c).as_deref() == Some(ctx.plan_id))
+                    .cloned()
+            });
+        return Ok(found.map(|c| ExecOutcome::Recovered {
+            response: ProviderResponse {
+                status: 200,
+                request_id: listing.request_id.clone(),
+                body: json!({"cluster_id": c.get("cluster_id"), "cluster_created": true,
+                    "namespace": arg(args, "namespace", "default"), "job_name": arg(args, "job_name", "acf-job"), "stage": "cluster"}),
+            },
+            how: "reading back found the cluster carrying this plan's tag".into(),
+        }));
+    }
     let response = ctx
         .read(&declared(
             KUBECONFIG,
