@@ -522,12 +522,32 @@ async fn cluster_lifecycle(transport: Transport) {
         .await;
     assert_eq!(array(&pools["nodepools"]).len(), 2, "{pools:#}");
 
+    // An external group skillgate made goes after the cluster; one it did not make is refused.
+    let error = h
+        .refused(
+            "cp_ack_cleanup_resources",
+            json!({"region_id": "cn-hangzhou", "cluster_id": cluster, "security_group_id": "sg-bp1fg655nh68xyz9i2mf"}),
+            "not_created_by_skillgate",
+        )
+        .await;
+    assert!(
+        error.to_string().contains("sg-bp1fg655nh68xyz9i2mf"),
+        "{error:#}"
+    );
+    let group = h
+        .plan(
+            "cp_ecs_create_security_group",
+            json!({"region_id": "cn-hangzhou", "vpc_id": VPC, "security_group_name": "e2e-ack-sg"}),
+        )
+        .await;
+    let group = str_of(&h.execute(&group).await["result"]["security_group_id"]);
     let delete = h
         .plan(
             "cp_ack_cleanup_resources",
-            json!({"region_id": "cn-hangzhou", "cluster_id": cluster}),
+            json!({"region_id": "cn-hangzhou", "cluster_id": cluster, "security_group_id": group}),
         )
         .await;
+    assert!(delete["checks"].to_string().contains(&group), "{delete:#}");
     assert_eq!(
         str_of(&delete["confirm_phrase"]),
         format!("CONFIRM {cluster}"),
@@ -542,10 +562,11 @@ async fn cluster_lifecycle(transport: Transport) {
         )
         .await;
     assert_eq!(gone["operation_status"], "succeeded", "{gone:#}");
+    assert_eq!(gone["report"]["security_group_deleted"], true, "{gone:#}");
     let left: Vec<Value> = created(&h)
         .await
         .into_iter()
-        .filter(|r| r["type"] == "ack_cluster")
+        .filter(|r| r["type"] == "ack_cluster" || r["type"] == "security_group")
         .collect();
     assert!(left.is_empty(), "{left:#?}");
 }

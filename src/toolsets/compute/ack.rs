@@ -533,6 +533,9 @@ pub async fn created_here(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         ));
     }
     ctx.args.insert("until".into(), json!("deleted"));
+    if let Some(group) = ctx.arg_str("security_group_id") {
+        external_group(ctx, &group).await?;
+    }
     ctx.checks.push(Check::ok(
         "created_by_skillgate",
         json!({"cluster_id": id, "name": cluster.get("name"), "state": state, "created_by_plan": plan}),
@@ -542,6 +545,59 @@ pub async fn created_here(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         json!({"current": state, "target": "deleted", "released_with_it": "its nodes, node pools and enterprise security group"}),
     );
     ctx.state.push(json!({"cluster_id": id, "plan": plan}));
+    Ok(())
+}
+
+/// The external security group a cleanup deletes after the cluster: it must exist and carry
+/// this server's tag (an enterprise group made with the cluster goes with it anyway).
+async fn external_group(ctx: &mut GuardContext<'_>, group: &str) -> Result<(), ToolFailure> {
+    let body = ctx
+        .read(&declared(
+            super::api::DESCRIBE_SECURITY_GROUPS,
+            json!({"security_group_id": group}),
+        ))
+        .await?
+        .body;
+    let found = body
+        .pointer("/SecurityGroups/SecurityGroup")
+        .and_then(Value::as_array)
+        .and_then(|all| {
+            all.iter()
+                .find(|g| g.get("SecurityGroupId").and_then(Value::as_str) == Some(group))
+        })
+        .cloned()
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::NotFound,
+                format!(
+                    "security group `{group}` does not exist in {}; nothing was planned",
+                    ctx.region()
+                ),
+            )
+        })?;
+    let plan = found
+        .pointer("/Tags/Tag")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|t| {
+            t.get("Key").or_else(|| t.get("TagKey")).and_then(Value::as_str)
+                == Some(PROVENANCE_KEY)
+        })
+        .and_then(|t| t.get("Value").or_else(|| t.get("TagValue")).and_then(Value::as_str))
+        .map(str::to_string)
+        .ok_or_else(|| {
+            ToolFailure::new(
+                FailureKind::NotCreatedBySkillgate,
+                format!("skillgate did not create security group `{group}` (no `{PROVENANCE_KEY}` tag), so the cleanup will not delete it; nothing was planned"),
+            )
+            .with_hint("leave out security_group_id to keep it")
+        })?;
+    ctx.checks.push(Check::ok(
+        "security_group",
+        json!({"security_group_id": group, "created_by_plan": plan,
+            "after": "deleted once the cluster is deleted (DependencyViolation retried up to 5 times)"}),
+    ));
     Ok(())
 }
 

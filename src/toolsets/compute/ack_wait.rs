@@ -47,7 +47,8 @@ fn cluster_subject(args: &Map<String, Value>, cluster_id: &str) -> Begun {
     let until = arg(args, "until", "running");
     Begun {
         key: format!("{region}/{cluster_id}/{until}"),
-        subject: json!({"region_id": region, "cluster_id": cluster_id, "until": until}),
+        subject: json!({"region_id": region, "cluster_id": cluster_id, "until": until,
+            "security_group_id": args.get("security_group_id")}),
     }
 }
 
@@ -89,11 +90,7 @@ async fn cluster_poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
                 && (error.kind == FailureKind::NotFound
                     || error.message.contains("ErrorClusterNotFound")) =>
         {
-            return Ok(Polled {
-                status: OpStatus::Succeeded,
-                message: format!("cluster {id} is gone (404)"),
-                snapshot: json!({"cluster_id": id, "state": "deleted"}),
-            });
+            return release_group(ctx, json!({"cluster_id": id, "state": "deleted"})).await;
         }
         Err(error) => return Err(error),
     };
@@ -101,7 +98,7 @@ async fn cluster_poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
     let mut snapshot =
         json!({"cluster_id": id, "name": detail.get("name"), "state": state, "until": until});
     let (status, message) = match (until.as_str(), state.as_str()) {
-        ("deleted", "deleted") => (OpStatus::Succeeded, format!("cluster {id} is deleted")),
+        ("deleted", "deleted") => return release_group(ctx, snapshot).await,
         ("deleted", "delete_failed") => (
             OpStatus::Failed,
             format!("deleting cluster {id} failed (delete_failed)"),
@@ -157,12 +154,88 @@ async fn cluster_poll(ctx: &PollContext<'_>) -> Result<Polled, ToolFailure> {
     })
 }
 
+/// After a cleanup's cluster is deleted: the external security group the plan named (checked
+/// for this server's tag when planned), retried on DependencyViolation up to five looks.
+async fn release_group(ctx: &PollContext<'_>, mut snapshot: Value) -> Result<Polled, ToolFailure> {
+    let id = text(&snapshot, "cluster_id").to_string();
+    let Some(group) = ctx
+        .operation
+        .subject
+        .get("security_group_id")
+        .and_then(Value::as_str)
+    else {
+        return Ok(Polled {
+            status: OpStatus::Succeeded,
+            message: format!("cluster {id} is deleted"),
+            snapshot,
+        });
+    };
+    let tries = ctx
+        .operation
+        .snapshot
+        .get("group_tries")
+        .and_then(Value::as_u64)
+        .unwrap_or(0)
+        + 1;
+    let mut args = Map::new();
+    args.insert(
+        "region_id".into(),
+        ctx.operation
+            .subject
+            .get("region_id")
+            .cloned()
+            .unwrap_or(Value::Null),
+    );
+    args.insert("security_group_id".into(), json!(group));
+    let request = ctx
+        .calls
+        .request(super::api::DELETE_SECURITY_GROUP, &args)?;
+    let sent = ctx
+        .calls
+        .send(&request, crate::providers::RetryMode::Safe)
+        .await;
+    let (status, message, deleted) = match sent {
+        Ok(_) => (
+            OpStatus::Succeeded,
+            format!("cluster {id} is deleted; security group {group} deleted"),
+            true,
+        ),
+        Err(error) if error.code.as_deref() == Some("InvalidSecurityGroupId.NotFound") => (
+            OpStatus::Succeeded,
+            format!("cluster {id} is deleted; security group {group} was already gone"),
+            true,
+        ),
+        Err(error) if error.code.as_deref() == Some("DependencyViolation") && tries < 5 => (
+            OpStatus::Running,
+            format!(
+                "cluster {id} is deleted; security group {group} is still in use (try {tries} of 5)"
+            ),
+            false,
+        ),
+        Err(error) => (
+            OpStatus::Failed,
+            format!("cluster {id} is deleted; security group {group} was not: {error}"),
+            false,
+        ),
+    };
+    if let Some(map) = snapshot.as_object_mut() {
+        map.insert("group_tries".into(), json!(tries));
+        map.insert("security_group_deleted".into(), json!(deleted));
+    }
+    Ok(Polled {
+        status,
+        message,
+        snapshot,
+    })
+}
+
 fn cluster_report(op: &Operation) -> Value {
     json!({"report": {
         "cluster_id": op.snapshot.get("cluster_id").or_else(|| op.subject.get("cluster_id")),
         "state": op.snapshot.get("state"),
         "ready_nodes": op.snapshot.get("ready_nodes"),
         "until": op.subject.get("until"),
+        "security_group_deleted": op.snapshot.get("security_group_deleted"),
         "message": op.message,
     }})
 }
@@ -171,7 +244,11 @@ fn cluster_report(op: &Operation) -> Value {
 pub(crate) fn cluster_kind() -> OperationKind {
     OperationKind {
         name: "cp.ack_cluster",
-        calls: &[CLUSTER_DETAIL, NODE_POOLS],
+        calls: &[
+            CLUSTER_DETAIL,
+            NODE_POOLS,
+            super::api::DELETE_SECURITY_GROUP,
+        ],
         interval: Duration::from_secs(15),
         max_duration: Duration::from_secs(1200),
         begin: cluster_begin,

@@ -51,7 +51,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.ack_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::cost_gate),
         guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::ensure),
         guard!("cp.ack_reuse", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS], ack::reuse),
-        guard!("cp.ack_created_here", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL], ack::created_here),
+        guard!("cp.ack_created_here", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, DESCRIBE_SECURITY_GROUPS], ack::created_here),
         guard!("cp.ack_nodepool", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack::NODE_POOLS], ack::nodepool),
         guard!("cp.ack_job", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack_job::KUBECONFIG], ack_job::job),
     ]);
