@@ -485,14 +485,37 @@ async fn cluster_lifecycle(transport: Transport) {
         "{basic:#}"
     );
 
+    h.emu
+        .fault("CreateCluster", "server_error_after_commit", 1)
+        .await;
     let done = h.execute(&plan).await;
     assert!(
         !done.to_string().contains("login_password\":\"") || done.to_string().contains("***"),
         "{done:#}"
     );
     let cluster = str_of(&done["result"]["cluster_id"]);
-    let sent = h.emu.requests_for("CreateCluster").await;
-    assert_eq!(sent.len(), 1, "{sent:#?}");
+    let mine: Vec<Value> = array(
+        &h.ok(
+            "cp_ack_describe_clusters",
+            json!({"region_id": "cn-hangzhou", "name": "e2e-pro"}),
+        )
+        .await["clusters"],
+    );
+    assert_eq!(
+        mine.len(),
+        1,
+        "one cluster despite the lost answer (ClientToken): {mine:#?}"
+    );
+    assert!(
+        mine[0]["tags"]
+            .to_string()
+            .contains(&str_of(&plan["plan_id"])),
+        "{mine:#?}"
+    );
+    assert!(
+        h.emu.requests_for("CreateCluster").await.len() >= 2,
+        "the create was resent"
+    );
     advance(&h, 200).await;
     let waited = h
         .ok(
@@ -513,7 +536,14 @@ async fn cluster_lifecycle(transport: Transport) {
         str_of(&pool["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
         "{pool:#}"
     );
-    h.execute(&pool).await;
+    h.emu
+        .fault("CreateClusterNodePool", "server_error_after_commit", 1)
+        .await;
+    let added = h.execute(&pool).await;
+    assert!(
+        str_of(&added["result"]["nodepool_id"]).starts_with("np"),
+        "recovered by name: {added:#}"
+    );
     let pools = h
         .ok(
             "cp_ack_describe_cluster_node_pools",

@@ -737,7 +737,9 @@ fn pool_named<'a>(body: &'a Value, name: &str) -> Option<&'a Value> {
         .find(|p| p.pointer("/nodepool_info/name").and_then(Value::as_str) == Some(name))
 }
 
-async fn pool_by_name(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFailure> {
+async fn pool_by_name(
+    ctx: &ExecContext<'_>,
+) -> Result<Option<(Value, Option<String>)>, ToolFailure> {
     let name = ctx
         .request
         .body
@@ -751,21 +753,20 @@ async fn pool_by_name(ctx: &ExecContext<'_>) -> Result<Option<Value>, ToolFailur
         .get("cluster_id")
         .cloned()
         .unwrap_or(Value::Null);
-    let body = ctx
+    let listing = ctx
         .read(&declared(
             NODE_POOLS,
             json!({"cluster_id": cluster, "nodepool_name": name}),
         ))
-        .await?
-        .body;
-    Ok(pool_named(&body, &name).cloned())
+        .await?;
+    Ok(pool_named(&listing.body, &name).map(|p| (p.clone(), listing.request_id.clone())))
 }
 
-fn pool_recovered(pool: &Value) -> ExecOutcome {
+fn pool_recovered((pool, request_id): &(Value, Option<String>)) -> ExecOutcome {
     ExecOutcome::Recovered {
         response: ProviderResponse {
             status: 200,
-            request_id: None,
+            request_id: request_id.clone(),
             body: json!({"nodepool_id": pool.pointer("/nodepool_info/nodepool_id")}),
         },
         how: "the create's answer was lost; reading back found the node pool by its name".into(),
@@ -780,13 +781,13 @@ pub async fn create_nodepool(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolF
         Err(error) if error.outcome_unknown() => error,
         Err(error) => return Err(error.into()),
     };
-    if let Some(pool) = pool_by_name(ctx).await? {
-        return Ok(pool_recovered(&pool));
+    if let Some(found) = pool_by_name(ctx).await? {
+        return Ok(pool_recovered(&found));
     }
     match ctx.send(RetryMode::NotAfterSend).await {
         Ok(response) => Ok(ExecOutcome::Executed(response)),
         Err(second) if second.outcome_unknown() => match pool_by_name(ctx).await? {
-            Some(pool) => Ok(pool_recovered(&pool)),
+            Some(found) => Ok(pool_recovered(&found)),
             None => Err(ToolFailure::from(second).with_hint(format!(
                 "the node pool was not created (checked by name after: {error}); nothing changed"
             ))),
@@ -797,7 +798,7 @@ pub async fn create_nodepool(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolF
 
 /// Read-back of `cp.ack_create_nodepool`.
 pub async fn nodepool_created(ctx: &ExecContext<'_>) -> Result<Option<ExecOutcome>, ToolFailure> {
-    Ok(pool_by_name(ctx).await?.map(|p| pool_recovered(&p)))
+    Ok(pool_by_name(ctx).await?.map(|found| pool_recovered(&found)))
 }
 
 #[cfg(test)]
