@@ -92,7 +92,8 @@ async fn wait_job(h: &Harness, cluster: &str, job: &str, uid: &str) -> Value {
 both_transports!(a_one_shot_run_reuses_acf_and_cleans_up_its_job, one_shot);
 
 async fn one_shot(transport: Transport) {
-    let h = spec(transport).start().await;
+    // Trace logging: stderr is searched for the kubeconfig's token at the end too.
+    let h = spec(transport).log("trace").start().await;
     let tokens = kube_tokens(&h).await;
     let listed = h
         .ok(
@@ -231,6 +232,10 @@ async fn one_shot(transport: Transport) {
         &serde_json::to_string(&audit).unwrap_or_default(),
     );
     let finished = h.finish().await;
+    assert!(
+        finished.stderr.contains("TRACE"),
+        "trace logging was on, so there was something to search"
+    );
     assert_no_token(&tokens, "stderr", &finished.stderr);
 }
 
