@@ -351,6 +351,26 @@ async fn pull_failure(transport: Transport) {
         report["job_deleted"], false,
         "a failed run-as-job is kept for inspection: {waited:#}"
     );
+
+    // A script that exits non-zero fails the Job; the wait ends with its log.
+    let plan = h
+        .plan(
+            "cp_ack_run_script_as_job",
+            json!({"region_id": "cn-hangzhou", "cluster_id": ACF, "script_content": "echo about to fail\nexit 3",
+                "job_name": "e2e-exit", "namespace": "default"}),
+        )
+        .await;
+    let uid = str_of(&h.execute(&plan).await["result"]["job_uid"]);
+    advance(&h, 20).await;
+    let waited = wait_job(&h, ACF, "e2e-exit", &uid).await;
+    assert_eq!(waited["operation_status"], "failed", "{waited:#}");
+    assert!(
+        waited["report"]["logs"]
+            .to_string()
+            .contains("about to fail"),
+        "{waited:#}"
+    );
+    assert!(waited["report"]["fatal_reason"].is_null(), "{waited:#}");
 }
 
 both_transports!(

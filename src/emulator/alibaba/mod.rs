@@ -11,6 +11,8 @@
 //!   [`sts`]: STS 2015-04-01 `GetCallerIdentity`; [`fc`]: FC 3.0 2023-03-30 (ROA, routed by
 //!   method and path when the action is `anonymous`). Each has `routes`,
 //!   `handlers`, `models`, `rules`, `errors`, `render` and `seed`.
+//! - [`cs`]: CS 2015-12-15 (ACK clusters, node pools, the kubeconfig; ROA routed by method and
+//!   path), and each cluster's small Kubernetes API on the emulator's second loopback port.
 
 pub mod admin;
 pub mod aiworkspace;
