@@ -462,7 +462,7 @@ async fn refusals(transport: Transport) {
     let done = h.execute(&plan).await;
     assert_eq!(done["result"]["replaced"], true, "{done:#}");
     // Now the Job is skillgate's: running again shows its deletion under the plain phrase.
-    let again = h.plan("cp_ack_run_script_as_job", args).await;
+    let again = h.plan("cp_ack_run_script_as_job", args.clone()).await;
     assert_eq!(
         str_of(&again["confirm_phrase"]),
         "CONFIRM e2e-taken",
@@ -472,6 +472,15 @@ async fn refusals(transport: Transport) {
         again["checks"].to_string().contains("delete_existing_job"),
         "{again:#}"
     );
+
+    // The user named ECS: the session stays on it, and no ACK run is planned.
+    h.ok(
+        "cp_select_product",
+        json!({"intent": "run a short job", "user_product": "ecs"}),
+    )
+    .await;
+    h.refused("cp_ack_run_script_as_job", args, "product_locked")
+        .await;
 }
 
 both_transports!(

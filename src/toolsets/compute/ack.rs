@@ -47,6 +47,20 @@ fn int(ctx: &GuardContext<'_>, name: &str, default: i64) -> i64 {
         .unwrap_or(default)
 }
 
+/// Guard of every ACK change that runs or bills something: refuses when the session is locked
+/// to another product (the user named it; seed-operations 3.3).
+pub async fn require_ack(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    match super::product::locked(ctx.memory.as_ref()) {
+        Some(locked) if locked != "ack" => Err(ToolFailure::new(
+            FailureKind::ProductLocked,
+            format!("this session is locked to {locked} because the user named it; ack is not used without the user's word"),
+        )
+        .with_details(json!({"locked_product": locked, "asked": "ack"}))
+        .with_hint(format!("stay on {locked}, or ask the user; a new session starts without a lock"))),
+        _ => Ok(()),
+    }
+}
+
 /// Guard: the create's worker list, CIDRs that do not overlap, and the login: a key pair, or
 /// a password generated at send time (the plan shows `***`).
 pub async fn cluster_spec(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {

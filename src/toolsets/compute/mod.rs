@@ -47,6 +47,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.fc_code", needs: [], provides: [], calls: [], fc::fc_code),
         guard!("cp.fc_one_shot", needs: [], provides: [], calls: [], fc::fc_one_shot),
         guard!("cp.command", needs: [], provides: [], calls: [DESCRIBE_INSTANCES], commands::command),
+        guard!("cp.product_is_ack", needs: [], provides: [], calls: [], ack::require_ack),
         guard!("cp.ack_cluster_spec", needs: [], provides: [], calls: [], ack::cluster_spec),
         guard!("cp.ack_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::cost_gate),
         guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::ensure),
