@@ -550,6 +550,21 @@ async fn cluster_lifecycle(transport: Transport) {
         h.emu.requests_for("CreateCluster").await.len() >= 2,
         "the create was resent"
     );
+    // Ensuring it by name while it is still initial reuses it and says to wait.
+    let ensured = h
+        .ok(
+            "cp_ack_ensure_cluster",
+            json!({"region_id": "cn-hangzhou", "cluster_name": "e2e-pro"}),
+        )
+        .await;
+    assert_eq!(ensured["status"], "nothing_to_do", "{ensured:#}");
+    assert_eq!(ensured["result"]["state"], "initial", "{ensured:#}");
+    assert!(
+        ensured["checks"]
+            .to_string()
+            .contains("cp_ack_wait_cluster"),
+        "{ensured:#}"
+    );
     advance(&h, 200).await;
     let waited = h
         .ok(

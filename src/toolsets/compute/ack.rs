@@ -306,6 +306,13 @@ fn reuse_check(cluster: &Value, ready: i64) -> Value {
 /// Guard of `cp_ack_ensure_cluster`: reuse (nothing to confirm) or create behind the quote.
 pub async fn ensure(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     if let Some((cluster, ready)) = reusable(ctx).await? {
+        if text(&cluster, "state") != "running" {
+            ctx.checks.push(Check::warning(
+                "not_running_yet",
+                json!({"cluster_id": cluster.get("cluster_id"), "state": cluster.get("state"),
+                    "next": "follow it with cp_ack_wait_cluster until it is running with Ready nodes"}),
+            ));
+        }
         ctx.args.insert(
             "reused_cluster_id".into(),
             json!(text(&cluster, "cluster_id")),
