@@ -426,6 +426,7 @@ fn reuse_quote(ctx: &mut GuardContext<'_>, cluster: &Value) -> Result<(), ToolFa
     ctx.args.insert("quote_id".into(), json!(id));
     ctx.diff.insert("cost".into(), view.clone());
     ctx.checks.push(Check::ok("cost_quote", view));
+    ctx.state.push(json!({"quote_id": id}));
     super::cost::accept_waiver(ctx)
 }
 
