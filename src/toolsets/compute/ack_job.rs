@@ -467,11 +467,11 @@ pub async fn run_job(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> 
 /// Job once the cluster runs.
 async fn create_cluster_first(ctx: &ExecContext<'_>) -> Result<ExecOutcome, ToolFailure> {
     let args = ctx.arguments;
-    let mut request = super::ack::one_shot_cluster_request(ctx.calls, args)?;
+    let mut request = super::ack_reuse::one_shot_cluster_request(ctx.calls, args)?;
     if let Some(body) = request.body.as_mut().and_then(Value::as_object_mut) {
         body.insert(
             "client_token".into(),
-            json!(super::ack::one_shot_token(ctx.plan_id)),
+            json!(super::ack_reuse::one_shot_token(ctx.plan_id)),
         );
         body.insert(
             "tags".into(),

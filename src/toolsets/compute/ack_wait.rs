@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value, json};
 
-use super::ack::{CLUSTER_DETAIL, DELETE_CLUSTER, NODE_POOLS};
+use super::ack::{CLUSTER_DETAIL, NODE_POOLS};
 use super::ack_job::{KUBECONFIG, job_plan, kube_failure, kube_from};
+use super::ack_reuse::DELETE_CLUSTER;
 use super::api::declared;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::operations::{OpStatus, Operation};

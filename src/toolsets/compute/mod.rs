@@ -5,6 +5,8 @@
 
 pub mod ack;
 pub mod ack_job;
+pub mod ack_nodepool;
+pub mod ack_reuse;
 mod ack_wait;
 mod api;
 pub mod commands;
@@ -50,10 +52,10 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.product_is_ack", needs: [], provides: [], calls: [], ack::require_ack),
         guard!("cp.ack_cluster_spec", needs: [], provides: [], calls: [], ack::cluster_spec),
         guard!("cp.ack_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::cost_gate),
-        guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::ensure),
-        guard!("cp.ack_reuse", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS], ack::reuse),
+        guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack_reuse::ensure),
+        guard!("cp.ack_reuse", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS], ack_reuse::reuse),
         guard!("cp.ack_created_here", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, DESCRIBE_SECURITY_GROUPS], ack::created_here),
-        guard!("cp.ack_nodepool", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack::NODE_POOLS], ack::nodepool),
+        guard!("cp.ack_nodepool", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack::NODE_POOLS], ack_nodepool::nodepool),
         guard!("cp.ack_job", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack_job::KUBECONFIG], ack_job::job),
     ]);
     registry.operations(&[
@@ -67,7 +69,7 @@ pub fn register(registry: &mut ToolsetRegistry) {
     registry.executors(&[
         executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
         executor!("cp.ack_create_cluster", ack::create_cluster, read_back: ack::cluster_created),
-        executor!("cp.ack_create_nodepool", ack::create_nodepool, read_back: ack::nodepool_created),
+        executor!("cp.ack_create_nodepool", ack_nodepool::create_nodepool, read_back: ack_nodepool::nodepool_created),
         executor!("cp.ack_run_job", ack_job::run_job, read_back: ack_job::job_created),
     ]);
     registry.readers(&[
