@@ -126,6 +126,8 @@ pub enum EmulatorError {
 pub struct EmulatorHandle {
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
+    /// `http://127.0.0.1:PORT2`: the Kubernetes API of the emulated ACK clusters.
+    pub kube_endpoint: String,
     /// The demo account's credentials.
     pub alibaba: AlibabaAccount,
     state: EmulatorState,
@@ -141,6 +143,10 @@ impl EmulatorHandle {
     pub fn startup_line(&self) -> String {
         let mut line = serde_json::Map::new();
         line.insert("endpoint".into(), self.endpoint.clone().into());
+        line.insert(
+            "kubernetes".into(),
+            serde_json::json!({"endpoint": self.kube_endpoint}),
+        );
         for front in self.state.fronts() {
             line.insert(front.provider().to_owned(), front.demo_account());
         }
@@ -192,8 +198,25 @@ pub async fn start(
             addr: listen,
             source,
         })?;
+    // The Kubernetes API of the emulated ACK clusters listens on its own loopback port, as a
+    // real cluster's API server is not the cloud's API.
+    let kube_listen: SocketAddr = (listen.ip(), 0).into();
+    let kube_listener = tokio::net::TcpListener::bind(kube_listen)
+        .await
+        .map_err(|source| EmulatorError::Bind {
+            addr: kube_listen,
+            source,
+        })?;
+    let kube_local = kube_listener
+        .local_addr()
+        .map_err(|source| EmulatorError::Bind {
+            addr: kube_listen,
+            source,
+        })?;
     let state = EmulatorState::new(options);
+    state.set_kube_endpoint(format!("http://{kube_local}"));
     let app = router(state.clone());
+    let kube_app = alibaba::cs::kube::router(state.clone());
     let (tx, rx) = oneshot::channel::<()>();
     // TCP_NODELAY, as on the server's own listener: an answer written in more than one piece
     // must not wait for the client's delayed ACK (40 ms on Linux).
@@ -202,7 +225,18 @@ pub async fn start(
             tracing::debug!(%error, "could not set TCP_NODELAY");
         }
     });
+    let (kube_tx, kube_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
+        let kube = tokio::spawn(async move {
+            let served = axum::serve(kube_listener, kube_app)
+                .with_graceful_shutdown(async {
+                    let _ = kube_rx.await;
+                })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "emulator Kubernetes API stopped");
+            }
+        });
         let served = axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = rx.await;
@@ -211,10 +245,13 @@ pub async fn start(
         if let Err(e) = served {
             tracing::error!(error = %e, "emulator server stopped");
         }
+        let _ = kube_tx.send(());
+        let _ = kube.await;
     });
     tracing::info!(endpoint = %format!("http://{local}"), "emulator listening");
     Ok(EmulatorHandle {
         endpoint: format!("http://{local}"),
+        kube_endpoint: format!("http://{kube_local}"),
         alibaba: state.alibaba_account(),
         state,
         shutdown: Some(tx),

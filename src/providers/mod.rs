@@ -6,6 +6,7 @@
 //! - [`alibaba`]: Alibaba Cloud (ACS3 signing, RPC and ROA, retries, error mapping).
 //! - [`autodl`]: AutoDL elastic deployments (raw token, the `{code, msg, data}` envelope).
 //! - [`huawei`]: Huawei Cloud (SDK-HMAC-SHA256, project ids through IAM, error mapping).
+//! - [`kube`]: the Kubernetes API of an ACK cluster, reached with its kubeconfig (not a provider).
 //!
 //! The engine holds providers by id ([`Providers`]) and never names one. Each provider module
 //! exports a [`ProviderKind`]: how it is configured (credentials from its usual places, the
@@ -17,6 +18,7 @@ pub mod autodl;
 pub mod docs;
 pub mod error;
 pub mod huawei;
+pub mod kube;
 pub mod request;
 pub mod retry;
 
@@ -108,7 +110,13 @@ pub struct ProviderKind {
 }
 
 /// Every provider skillgate knows.
-pub const KINDS: &[ProviderKind] = &[alibaba::KIND, autodl::KIND, huawei::KIND, docs::KIND];
+pub const KINDS: &[ProviderKind] = &[
+    alibaba::KIND,
+    autodl::KIND,
+    huawei::KIND,
+    docs::KIND,
+    kube::KIND,
+];
 
 /// The provider kind with this id.
 pub fn kind(id: &str) -> Option<&'static ProviderKind> {

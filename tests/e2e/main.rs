@@ -7,6 +7,7 @@ mod audit;
 mod autodl;
 mod common;
 mod compute;
+mod compute_ack;
 mod compute_dlc;
 mod compute_fc;
 mod compute_infra;

@@ -8,6 +8,7 @@
 
 mod admin;
 mod autodl;
+mod cs;
 mod dlc;
 mod ecs;
 mod fc;

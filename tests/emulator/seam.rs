@@ -25,8 +25,9 @@ async fn the_route_table_lists_every_route_once_and_the_admin_api_serves_it() {
         .collect();
     assert_eq!(keys.len(), routes.len(), "no duplicate route");
     let alibaba = routes.iter().filter(|r| r.provider == "alibaba").count();
-    // 52 of part 1, plus PAI-DLC (8), AIWorkSpace CreateWorkspace and ListImages (2), FC 3.0 (13).
-    assert_eq!(alibaba, 75, "the Alibaba routes");
+    // 52 of part 1, plus PAI-DLC (8), AIWorkSpace CreateWorkspace and ListImages (2), FC 3.0 (13),
+    // CS (10).
+    assert_eq!(alibaba, 85, "the Alibaba routes");
     assert_eq!(routes.iter().filter(|r| r.provider == "autodl").count(), 16);
     // The documentation search cp_doc_search reaches when enabled.
     assert_eq!(routes.iter().filter(|r| r.provider == "docs").count(), 1);

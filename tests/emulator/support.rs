@@ -16,6 +16,7 @@ pub const ECS: &str = "2014-05-26";
 pub const VPC: &str = "2016-04-28";
 pub const STS: &str = "2015-04-01";
 pub const FC: &str = "2023-03-30";
+pub const CS: &str = "2015-12-15";
 
 /// A running emulator plus an HTTP client.
 pub struct Emu {
@@ -218,6 +219,12 @@ impl Emu {
     /// client sends it.
     pub fn fc(&self, method: &str, path: &str) -> Call {
         self.call("anonymous", FC, method, path)
+    }
+
+    /// A CS 2015-12-15 ROA call signed with `x-acs-action: anonymous`, as the compute skill's
+    /// generic Tea client sends it.
+    pub fn cs(&self, method: &str, path: &str) -> Call {
+        self.call("anonymous", CS, method, path)
     }
 
     /// An STS 2015-04-01 RPC call.

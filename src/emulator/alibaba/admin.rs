@@ -6,6 +6,7 @@
 //! | POST | `/_emulator/alibaba/workloads` | `{quota_id, workspace_id, user_id, user_name, gpu, cpu, memory, status, access_key_id?, region?, ...}` | the workload |
 //! | POST | `/_emulator/alibaba/ecs/stock`, `ecs/price`, `ecs/quota` | see `ecs::admin` | what was set |
 //! | POST | `/_emulator/alibaba/aiworkspace/clear` | `{access_key_id?, region?}` | `{region, removed}`: the account's PAI workspaces in the region are gone (an account with none) |
+//! | POST | `/_emulator/alibaba/cs/pull-failure` | `{image?, reason?, region?}` | the next Job (or every Job using `image`) keeps its pod waiting with `reason` (default `ErrImagePull`, then `ImagePullBackOff`) |
 //! | GET | `/_emulator/alibaba/resources` | `?created=true&access_key_id=AK` | `{"resources": [{region, type, id, name, status, tags, seeded}]}`: every ECS instance, security group, VPC, VSwitch and FC function of the account in every region, settled to the emulated now; `created=true` leaves out the demo seed, so an empty list means a workflow left nothing behind |
 
 use axum::response::Response;
@@ -47,6 +48,11 @@ pub fn handle(
             &raw.body,
             |s, region, _: serde_json::Value| Ok(clear_workspaces(s, region)),
         )),
+        ("POST", "cs/pull-failure") => Some(in_region(front, state, &raw.body, |s, _, set| {
+            Ok(crate::emulator::alibaba::cs::admin::add_pull_failure(
+                s, set,
+            ))
+        })),
         _ => None,
     }
 }
@@ -102,6 +108,14 @@ fn resources(front: &AlibabaFront, state: &EmulatorState, raw_query: &str) -> Re
             }
             for s in &vpc.vswitches {
                 row("vswitch", &s.id, &s.name, s.status(now), &s.tags, s.seeded);
+            }
+        }
+        if let Some(cs) = services.get::<crate::emulator::alibaba::cs::models::CsBackend>() {
+            for c in cs.clusters.iter().filter(|c| !c.is_deleted(now)) {
+                row("ack_cluster", &c.id, &c.name, c.state(now), &c.tags, c.seeded);
+            }
+            for (cluster, j) in &cs.jobs {
+                row("k8s_job", &format!("{cluster}/{}/{}", j.namespace, j.name), &j.name, j.phase(now), &[], false);
             }
         }
         if let Some(fc) = services.get::<crate::emulator::alibaba::fc::models::FcBackend>() {

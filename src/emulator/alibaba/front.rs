@@ -159,6 +159,16 @@ impl Front for AlibabaFront {
         SERVICES
     }
 
+    /// Every service's routes, and the Kubernetes API of the emulated ACK clusters (served on
+    /// its own port, listed under provider `kube`).
+    fn routes(&self) -> Vec<crate::emulator::RouteInfo> {
+        SERVICES
+            .iter()
+            .flat_map(|s| s.routes())
+            .chain(crate::emulator::alibaba::cs::kube::route_infos())
+            .collect()
+    }
+
     fn lifecycles(&self) -> Vec<Lifecycle> {
         use crate::emulator::alibaba::ecs::models::{INSTANCE_CREATE, INVOCATION_RUN};
         use crate::emulator::alibaba::fc::models::FC_TASK_RUN;
@@ -174,6 +184,8 @@ impl Front for AlibabaFront {
             VPC_CREATE,
             VSWITCH_CREATE,
             FC_TASK_RUN,
+            crate::emulator::alibaba::cs::models::CLUSTER_CREATE,
+            crate::emulator::alibaba::cs::models::CLUSTER_DELETE,
         ]
     }
 

@@ -11,10 +11,13 @@
 //!   [`sts`]: STS 2015-04-01 `GetCallerIdentity`; [`fc`]: FC 3.0 2023-03-30 (ROA, routed by
 //!   method and path when the action is `anonymous`). Each has `routes`,
 //!   `handlers`, `models`, `rules`, `errors`, `render` and `seed`.
+//! - [`cs`]: CS 2015-12-15 (ACK clusters, node pools, the kubeconfig; ROA routed by method and
+//!   path), and each cluster's small Kubernetes API on the emulator's second loopback port.
 
 pub mod admin;
 pub mod aiworkspace;
 pub mod body;
+pub mod cs;
 pub mod dlc;
 pub mod ecs;
 pub mod errors;
@@ -48,6 +51,8 @@ pub const STS_VERSION: &str = sts::VERSION;
 pub const DLC_VERSION: &str = dlc::VERSION;
 /// FC 3.0's API version.
 pub const FC_VERSION: &str = fc::VERSION;
+/// CS (ACK)'s API version.
+pub const CS_VERSION: &str = cs::VERSION;
 /// VPC's API version.
 pub const VPC_VERSION: &str = vpc::VERSION;
 
@@ -61,4 +66,5 @@ pub static SERVICES: &[&dyn ServiceApi] = &[
     &sts::SERVICE,
     &dlc::SERVICE,
     &fc::SERVICE,
+    &cs::SERVICE,
 ];

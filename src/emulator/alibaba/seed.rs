@@ -12,6 +12,7 @@ use crate::emulator::alibaba::PROVIDER;
 use crate::emulator::core::world::World;
 
 pub use crate::emulator::alibaba::aiworkspace::seed::*;
+pub use crate::emulator::alibaba::cs::seed::*;
 pub use crate::emulator::alibaba::dlc::seed::*;
 pub use crate::emulator::alibaba::ecs::seed::*;
 pub use crate::emulator::alibaba::fc::seed::*;
@@ -40,6 +41,7 @@ pub fn load(world: &mut World, access_key_id: &str, now: OffsetDateTime) {
     services.insert(ecs);
     services.insert(demo_vpc_hangzhou(now));
     services.insert(demo_fc_hangzhou(now));
+    services.insert(demo_cs_hangzhou(access_key_id, now));
     let shanghai = world.region_mut(PROVIDER, access_key_id, REGION_SHANGHAI);
     let ecs = demo_shanghai(now);
     shanghai.insert(demo_oos_shanghai(now, &ecs));

@@ -176,6 +176,7 @@ async fn process(
         access_key_id: account.clone(),
         region: region.to_owned(),
         headers: raw.headers.clone(),
+        kube_endpoint: state.kube_endpoint(),
     };
     let result = state.with_services(provider, &account, region, |services, now| {
         service.call(routed.action, services, now, state.lifecycles(), &request)

@@ -193,6 +193,7 @@ mod tests {
 
     fn req(pairs: &[(&str, &str)]) -> ApiRequest {
         ApiRequest {
+            kube_endpoint: None,
             action: "DescribeInstances".into(),
             version: "2014-05-26".into(),
             path_params: BTreeMap::new(),

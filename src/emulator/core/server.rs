@@ -34,6 +34,8 @@ struct Inner {
     faults: Faults,
     log: RequestLog,
     lifecycles: Lifecycles,
+    /// The Kubernetes API server's URL, once it listens (see `alibaba::cs::kube`).
+    kube_endpoint: std::sync::OnceLock<String>,
 }
 
 /// Everything the emulator knows; cheap to clone (shared).
@@ -64,6 +66,7 @@ impl EmulatorState {
                 faults: Faults::default(),
                 log: RequestLog::default(),
                 lifecycles: Lifecycles::default(),
+                kube_endpoint: std::sync::OnceLock::new(),
             }),
         };
         state.reseed();
@@ -150,6 +153,17 @@ impl EmulatorState {
             .regions_mut(provider)
             .flat_map(|services| services.backends_mut())
             .find_map(|backend| backend.advance_lifecycle(id, now))
+    }
+
+    /// Records where the emulator's Kubernetes API server listens (once; later calls are
+    /// ignored).
+    pub fn set_kube_endpoint(&self, url: String) {
+        let _ = self.inner.kube_endpoint.set(url);
+    }
+
+    /// The Kubernetes API server's URL, when it listens.
+    pub fn kube_endpoint(&self) -> Option<String> {
+        self.inner.kube_endpoint.get().cloned()
     }
 
     /// The whole state as JSON.

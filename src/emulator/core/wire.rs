@@ -127,6 +127,9 @@ pub struct ApiRequest {
     /// The request headers, names in lower case (FC reads `x-fc-invocation-type` and
     /// `x-fc-async-task-id` from them).
     pub headers: Vec<(String, String)>,
+    /// The loopback URL of the emulator's Kubernetes API server (`http://127.0.0.1:PORT`),
+    /// which CS writes into kubeconfigs; set by the server, never read from the wire.
+    pub kube_endpoint: Option<String>,
 }
 
 impl ApiRequest {
@@ -293,6 +296,7 @@ mod tests {
 
     fn req(query: &[(&str, &str)]) -> ApiRequest {
         ApiRequest {
+            kube_endpoint: None,
             action: "ListQuotas".into(),
             version: "2022-01-12".into(),
             path_params: BTreeMap::new(),

@@ -3,6 +3,11 @@
 //! front of every billable create, and the composite plans that create, run and clean up only
 //! what this server made.
 
+pub mod ack;
+pub mod ack_job;
+pub mod ack_nodepool;
+pub mod ack_reuse;
+mod ack_wait;
 mod api;
 pub mod commands;
 pub mod compare;
@@ -53,6 +58,14 @@ pub fn register(registry: &mut ToolsetRegistry) {
         guard!("cp.dlc_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], dlc_train::cost_gate),
         guard!("cp.dlc_cleanup", needs: [], provides: [], calls: [dlc_cleanup::LIST_JOBS], dlc_cleanup::cleanup),
         guard!("cp.fc_invoke_mode", needs: [], provides: [], calls: ["cp_fc_get_function"], fc_wait::invoke_mode),
+        guard!("cp.product_is_ack", needs: [], provides: [], calls: [], ack::require_ack),
+        guard!("cp.ack_cluster_spec", needs: [], provides: [], calls: [], ack::cluster_spec),
+        guard!("cp.ack_cost_gate", needs: [], provides: [], calls: [DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack::cost_gate),
+        guard!("cp.ack_ensure", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS, DESCRIBE_PRICE, DESCRIBE_INSTANCE_TYPES], ack_reuse::ensure),
+        guard!("cp.ack_reuse", needs: [], provides: [], calls: [ack::DESCRIBE_CLUSTERS, ack::NODE_POOLS], ack_reuse::reuse),
+        guard!("cp.ack_created_here", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, DESCRIBE_SECURITY_GROUPS], ack::created_here),
+        guard!("cp.ack_nodepool", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack::NODE_POOLS], ack_nodepool::nodepool),
+        guard!("cp.ack_job", needs: [], provides: [], calls: [ack::CLUSTER_DETAIL, ack_job::KUBECONFIG], ack_job::job),
     ]);
     registry.operations(&[
         waits::instance_kind(),
@@ -60,13 +73,19 @@ pub fn register(registry: &mut ToolsetRegistry) {
         waits::cleanup_kind(),
         dlc_wait::job_kind(),
         fc_wait::task_kind(),
+        ack_wait::cluster_kind(),
+        ack_wait::job_kind(),
     ]);
     registry.executors(&[
         executor!("cp.dlc_create_job", dlc::create_job, read_back: dlc::created),
         executor!("cp.dlc_cleanup", dlc_cleanup::run, read_back: dlc_cleanup::read_back),
+        executor!("cp.ack_create_cluster", ack::create_cluster, read_back: ack::cluster_created),
+        executor!("cp.ack_create_nodepool", ack_nodepool::create_nodepool, read_back: ack_nodepool::nodepool_created),
+        executor!("cp.ack_run_job", ack_job::run_job, read_back: ack_job::job_created),
     ]);
     registry.readers(&[
         reader!("cp.dlc_job_logs", calls: [dlc_wait::GET_JOB, dlc_wait::POD_LOGS], dlc_wait::job_logs),
+        reader!("cp.ack_kubeconfig", calls: [ack_job::KUBECONFIG], ack_job::kubeconfig_summary),
         reader!("cp.dlc_resolve_image", calls: [dlc_wait::LIST_IMAGES], dlc_wait::resolve_image),
         reader!("cp.select_product", calls: [], product::select_product),
         reader!("cp.select_region", calls: [], region::select_region),
