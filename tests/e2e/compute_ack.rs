@@ -649,3 +649,41 @@ async fn cluster_lifecycle(transport: Transport) {
         .collect();
     assert!(left.is_empty(), "{left:#?}");
 }
+
+both_transports!(
+    ensuring_a_missing_cluster_creates_it_with_a_hidden_login,
+    ensure_creates
+);
+
+/// `cp_ack_ensure_cluster` with nothing to reuse creates the cluster as a shown step: the
+/// plan shows the node login masked, and the emulator (which, like the service, refuses worker
+/// nodes without a strong password or a key pair) accepts the generated one.
+async fn ensure_creates(transport: Transport) {
+    let h = spec(transport).start().await;
+    let plan = h
+        .plan(
+            "cp_ack_ensure_cluster",
+            json!({"region_id": "cn-hangzhou", "cluster_name": "acf-ensured", "vpc_id": VPC, "vswitch_ids": [VSW]}),
+        )
+        .await;
+    assert!(
+        str_of(&plan["confirm_phrase"]).starts_with("CONFIRM-COST q-"),
+        "{plan:#}"
+    );
+    let shown = plan.to_string();
+    assert!(shown.contains("\"login_password\":\"***\""), "{plan:#}");
+    let done = h.execute(&plan).await;
+    let cluster = str_of(&done["result"]["cluster_id"]);
+    assert!(!cluster.is_empty(), "{done:#}");
+    let detail = h
+        .ok(
+            "cp_ack_describe_cluster_detail",
+            json!({"region_id": "cn-hangzhou", "cluster_id": cluster}),
+        )
+        .await;
+    assert_eq!(detail["state"], "initial", "{detail:#}");
+    assert!(
+        !done.to_string().contains("login_password\":\"") || done.to_string().contains("***"),
+        "{done:#}"
+    );
+}

@@ -15,6 +15,7 @@ fn create_body(name: &str, token: Option<&str>) -> Value {
         "name": name, "cluster_type": "ManagedKubernetes", "cluster_spec": "ack.standard",
         "vpcid": VPC_HANGZHOU, "vswitch_ids": [VSW_HANGZHOU], "num_of_nodes": 1,
         "worker_instance_types": ["ecs.g7.xlarge"], "tags": [{"key": "team", "value": "e2e"}],
+        "login_password": "Sg-demo-Pass1",
     });
     if let Some(token) = token {
         body["client_token"] = json!(token);
@@ -129,6 +130,25 @@ async fn clusters_move_on_the_clock_with_client_token_and_errors() {
         .await;
     for problem in ["name is required", "vpcid", "vswitch_ids", "overlaps"] {
         assert!(bad.message().contains(problem), "{}", bad.message());
+    }
+    // Worker nodes need a login: none, or the masked value of a preview, is refused.
+    for login in [json!(null), json!("***")] {
+        let refused = emu
+            .fails(
+                emu.cs("POST", "/clusters").json({
+                    let mut b = create_body("no-login", None);
+                    b["login_password"] = login.clone();
+                    b
+                }),
+                400,
+                "ErrorParameter",
+            )
+            .await;
+        assert!(
+            refused.message().contains("login_password"),
+            "{}",
+            refused.message()
+        );
     }
     emu.fails(
         emu.cs("POST", "/clusters").json({

@@ -80,6 +80,7 @@ def test_clusters_and_kubeconfig_through_the_cs_sdk(emulator, cs):
             vswitch_ids=detail.vswitch_ids,
             num_of_nodes=1,
             worker_instance_types=["ecs.g7.xlarge"],
+            login_password="Sg-demo-Pass1",
             client_token="sdk-token-1",
         )
     ).body

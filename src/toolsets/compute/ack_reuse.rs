@@ -134,6 +134,10 @@ pub async fn ensure(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     ctx.args
         .insert("worker_instance_types".into(), json!([worker]));
     ctx.args.insert("create_cluster".into(), json!(true));
+    // Worker nodes need a login: a password generated when the step is sent
+    // (`cp.ack_create_cluster`), shown masked and never returned.
+    ctx.args
+        .insert("login_password".into(), json!(PASSWORD_MASK));
     ctx.args.insert("until".into(), json!("running"));
     cost_gate(ctx).await
 }

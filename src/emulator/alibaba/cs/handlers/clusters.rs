@@ -279,6 +279,9 @@ pub fn create_cluster(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String,
     if nodes > 0 && types.is_empty() {
         problems.push("worker_instance_types is required when num_of_nodes > 0".to_owned());
     }
+    if nodes > 0 {
+        problems.extend(node_login_problem(&body)?);
+    }
     if !problems.is_empty() {
         return Err(errors::invalid(problems.join("; ")));
     }
@@ -511,4 +514,29 @@ pub fn describe_regions(
         ),
     );
     Ok(out)
+}
+
+/// Worker nodes need a way to log in, as the service insists: a `key_pair`, or a
+/// `login_password` of 8 to 30 characters with three of upper case, lower case, digits and
+/// symbols (a masked `***` from a preview is refused like any weak one).
+fn node_login_problem(body: &Map<String, Value>) -> Result<Option<String>, ApiError> {
+    if text(body, "key_pair")?.is_some_and(|k| !k.is_empty()) {
+        return Ok(None);
+    }
+    let Some(password) = text(body, "login_password")? else {
+        return Ok(Some(
+            "login_password or key_pair is required when num_of_nodes > 0".to_owned(),
+        ));
+    };
+    let classes = [
+        password.chars().any(|c| c.is_ascii_uppercase()),
+        password.chars().any(|c| c.is_ascii_lowercase()),
+        password.chars().any(|c| c.is_ascii_digit()),
+        password.chars().any(|c| c.is_ascii_punctuation()),
+    ];
+    let strong = (8..=30).contains(&password.chars().count())
+        && classes.iter().filter(|&&present| present).count() >= 3;
+    Ok((!strong).then(|| {
+        "login_password must be 8 to 30 characters with three of upper case, lower case, digits and symbols".to_owned()
+    }))
 }
