@@ -7,27 +7,16 @@
 use serde_json::{Value, json};
 
 use crate::both_transports;
-use crate::common::{ServerSpec, Transport, array, expect_error, str_of};
+use crate::common::{ServerSpec, Transport, array, expect_error, plan_check, str_of, toolset_spec};
 
 const DEMO_POOL: &str = "pool-democnnorth4";
 
 fn spec(transport: Transport) -> ServerSpec {
-    ServerSpec::new(transport).args(&[
-        "--toolsets",
-        "modelarts",
-        "--operation-time-scale",
-        "0.01",
-        "--wait-timeout",
-        "10s",
-    ])
+    toolset_spec(transport, "modelarts")
 }
 
 fn check<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    array(&plan["checks"])
-        .iter()
-        .position(|c| c["check"] == name)
-        .map(|i| &plan["checks"][i])
-        .unwrap_or_else(|| panic!("no `{name}` check in {plan:#}"))
+    plan_check(plan, name)
 }
 
 async fn pool_lifecycle(transport: Transport) {

@@ -8,7 +8,7 @@
 use serde_json::{Value, json};
 
 use crate::both_transports;
-use crate::common::{ServerSpec, Transport, array, expect_error, str_of};
+use crate::common::{ServerSpec, Transport, array, expect_error, plan_check, str_of, toolset_spec};
 
 const RUNNING_NOTEBOOK: &str = "5eed0001-0000-4000-8000-000000000000";
 const SEED_STORAGE: &str = "5eed0003-0000-4000-8000-000000000000";
@@ -16,22 +16,11 @@ const BUILT_IN_IMAGE: &str = "e1a07296-22a8-4f05-8bc8-e936c8e54202";
 const DEMO_POOL: &str = "pool-democnnorth4";
 
 fn spec(transport: Transport) -> ServerSpec {
-    ServerSpec::new(transport).args(&[
-        "--toolsets",
-        "modelarts",
-        "--operation-time-scale",
-        "0.01",
-        "--wait-timeout",
-        "10s",
-    ])
+    toolset_spec(transport, "modelarts")
 }
 
 fn check<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    array(&plan["checks"])
-        .iter()
-        .position(|c| c["check"] == name)
-        .map(|i| &plan["checks"][i])
-        .unwrap_or_else(|| panic!("no `{name}` check in {plan:#}"))
+    plan_check(plan, name)
 }
 
 fn names(list: &Value, key: &str, field: &str) -> Vec<String> {

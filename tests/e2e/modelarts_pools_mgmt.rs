@@ -10,7 +10,9 @@
 use serde_json::{Value, json};
 
 use crate::both_transports;
-use crate::common::{ServerSpec, Transport, array, expect_error, find_by, str_of};
+use crate::common::{
+    ServerSpec, Transport, array, expect_error, find_by, plan_check, str_of, toolset_spec,
+};
 
 const DEMO_POOL: &str = "pool-democnnorth4";
 const IDLE_POOL: &str = "pool-idlecnnorth4";
@@ -18,22 +20,11 @@ const IDLE1: &str = "os-node-created-idle1";
 const TEAM_WS: &str = "6f0c9d0b2b3e4c5f8a1d2e3f4a5b6c7d";
 
 fn spec(transport: Transport) -> ServerSpec {
-    ServerSpec::new(transport).args(&[
-        "--toolsets",
-        "modelarts",
-        "--operation-time-scale",
-        "0.01",
-        "--wait-timeout",
-        "10s",
-    ])
+    toolset_spec(transport, "modelarts")
 }
 
 fn check<'a>(plan: &'a Value, name: &str) -> &'a Value {
-    array(&plan["checks"])
-        .iter()
-        .position(|c| c["check"] == name)
-        .map(|i| &plan["checks"][i])
-        .unwrap_or_else(|| panic!("no `{name}` check in {plan:#}"))
+    plan_check(plan, name)
 }
 
 fn node(nodes: &Value, name: &str) -> Value {

@@ -1297,6 +1297,28 @@ pub fn expect_error(result: &CallToolResult, kind: &str, what: &str) -> Value {
 }
 
 /// A string field, or a panic saying which.
+/// A server with one toolset and quick long operations (`--operation-time-scale 0.01
+/// --wait-timeout 10s`), as a toolset's scenarios start it.
+pub fn toolset_spec(transport: Transport, toolset: &str) -> ServerSpec {
+    ServerSpec::new(transport).args(&[
+        "--toolsets",
+        toolset,
+        "--operation-time-scale",
+        "0.01",
+        "--wait-timeout",
+        "10s",
+    ])
+}
+
+/// The check named `name` of a plan (panics, showing the plan, when it has none).
+pub fn plan_check<'a>(plan: &'a Value, name: &str) -> &'a Value {
+    array(&plan["checks"])
+        .iter()
+        .position(|c| c["check"] == name)
+        .map(|i| &plan["checks"][i])
+        .unwrap_or_else(|| panic!("no `{name}` check in {plan:#}"))
+}
+
 pub fn str_of(value: &Value) -> String {
     value
         .as_str()
