@@ -72,17 +72,32 @@ async fn reusable(ctx: &GuardContext<'_>) -> Result<Option<(Value, i64)>, ToolFa
     if !reuse_any {
         return Ok(None);
     }
-    for c in all
+    let candidates: Vec<&Value> = all
         .iter()
         .filter(|c| text(c, "name").starts_with("acf-") && text(c, "state") == "running")
-    {
-        let ready = ready_nodes(ctx, text(c, "cluster_id")).await?;
-        if ready > 0 {
-            return Ok(Some((c.clone(), ready)));
+        .collect();
+    // As the skill does: up to ten probes at once, each given three seconds; a cluster whose
+    // probe fails or times out is passed over (the first in listing order with Ready nodes wins).
+    for batch in candidates.chunks(PROBES_AT_ONCE) {
+        let probes = batch.iter().map(|c| async move {
+            tokio::time::timeout(PROBE_TIMEOUT, ready_nodes(ctx, text(c, "cluster_id")))
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .unwrap_or(0)
+        });
+        let ready = futures_util::future::join_all(probes).await;
+        if let Some((c, n)) = batch.iter().zip(ready).find(|(_, n)| *n > 0) {
+            return Ok(Some(((*c).clone(), n)));
         }
     }
     Ok(None)
 }
+
+/// Candidate clusters probed for Ready nodes at the same time (the skill's figure).
+const PROBES_AT_ONCE: usize = 10;
+/// How long one probe may take before its cluster is passed over (the skill's figure).
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(3);
 
 fn reuse_check(cluster: &Value, ready: i64) -> Value {
     json!({"cluster_id": cluster.get("cluster_id"), "name": cluster.get("name"), "state": cluster.get("state"),
