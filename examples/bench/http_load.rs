@@ -8,7 +8,8 @@
 //! - one 2025-11-25 session shared by every connection, at 1, 16 and 64;
 //! - one session per connection ("many sessions") at 16 and 64;
 //! - the legacy HTTP+SSE transport at 16 (one session per stream);
-//! - on a fresh process, peak RSS with `--sessions` idle sessions, then with a plan in each.
+//! - on a fresh process (against a standalone emulator, so it is the server's own memory), peak
+//!   RSS with `--sessions` idle sessions, then with a plan in each.
 //!
 //! Then the same stateless workload against a minimal official Python SDK server (`mcp`
 //! `MCPServer`, stateless, JSON responses, one tool answering a constant), printed as a ratio;
@@ -345,17 +346,39 @@ async fn measure_binary(sandbox: &Sandbox, o: &Options, binary: &Path, tag: &str
     server.stop().await;
 
     super::progress(o, &format!("{tag}: {} sessions", o.sessions));
-    match spawn_skillgate(sandbox, binary, &["--emulator"], &[]).await {
-        Ok(server) => {
-            match session_memory(&server, o.sessions).await {
-                Ok(m) => f.memory = Some(m),
-                Err(error) => f.errors.push(format!("{tag} sessions: {error:#}")),
-            }
-            server.stop().await;
-        }
-        Err(error) => f.errors.push(format!("{tag}: {error:#}")),
+    // Against a standalone emulator, so the figure is the server's own memory, not the
+    // in-process emulator's state and request log too.
+    match session_memory_apart(sandbox, o, binary).await {
+        Ok(m) => f.memory = Some(m),
+        Err(error) => f.errors.push(format!("{tag} sessions: {error:#}")),
     }
     f
+}
+
+/// [`session_memory`] of a server pointed at its own `skillgate emulator` process.
+async fn session_memory_apart(
+    sandbox: &Sandbox,
+    o: &Options,
+    binary: &Path,
+) -> Result<(u64, u64, u64)> {
+    let (mut emulator, _, endpoint, env) = spawn_emulator(sandbox, &o.binary).await?;
+    let measured = match spawn_skillgate(
+        sandbox,
+        binary,
+        &["--alibaba-endpoint", endpoint.as_str()],
+        &env,
+    )
+    .await
+    {
+        Ok(server) => {
+            let m = session_memory(&server, o.sessions).await;
+            server.stop().await;
+            m
+        }
+        Err(error) => Err(error),
+    };
+    let _ = emulator.kill().await;
+    measured
 }
 
 /// The server's and the emulator's CPU per read, measured apart.
