@@ -251,6 +251,7 @@ impl From<ProviderError> for ToolFailure {
             ErrorKind::InvalidRequest | ErrorKind::Conflict => FailureKind::ApiError,
             ErrorKind::Auth => FailureKind::AuthError,
             ErrorKind::Upstream | ErrorKind::Transport => FailureKind::ProviderUnavailable,
+            ErrorKind::NotConfigured => FailureKind::ConfigError,
         };
         let hint = match error.kind {
             // The provider knows its permission model and names what to grant.

@@ -26,6 +26,9 @@ pub enum ErrorKind {
     Transport,
     /// The call did not complete within the configured time.
     Timeout,
+    /// skillgate has no configured client for the provider (no credentials, or a provider that
+    /// is off, like the documentation search without `--enable-doc-search`): nothing was sent.
+    NotConfigured,
 }
 
 impl ErrorKind {
@@ -41,6 +44,7 @@ impl ErrorKind {
             Self::Upstream => "upstream",
             Self::Transport => "transport",
             Self::Timeout => "timeout",
+            Self::NotConfigured => "not_configured",
         }
     }
 

@@ -190,7 +190,7 @@ impl<'a> Calls<'a> {
     ) -> Result<ProviderResponse, ProviderError> {
         let provider = self.providers.get(&request.provider).map_err(|why| {
             ProviderError::local(
-                crate::providers::ErrorKind::InvalidRequest,
+                crate::providers::ErrorKind::NotConfigured,
                 "skillgate",
                 &request.action,
                 why.to_string(),

@@ -395,7 +395,7 @@ async fn doc_search(transport: Transport) {
         .refused(
             "cp_doc_search",
             json!({"keywords": "AsyncTaskNotFound", "product": "fc"}),
-            "api_error",
+            "config_error",
         )
         .await;
     let text = off.to_string();
