@@ -155,10 +155,8 @@ pub fn list_pool_nodes(
 }
 
 /// The named nodes of a pool, all of them Available; else what is wrong with which.
-pub fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Result<(), ApiError> {
-    if names.is_empty() {
-        return Err(k8s::bad_request("the node name list must not be empty"));
-    }
+/// 404 naming every one of `names` that is not a node of `pool`.
+pub fn nodes_in_pool(pool: &Pool, names: &[String]) -> Result<(), ApiError> {
     let missing: Vec<&str> = names
         .iter()
         .filter(|name| !pool.nodes.iter().any(|n| &n.name == *name))
@@ -175,6 +173,14 @@ pub fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Re
             ),
         ));
     }
+    Ok(())
+}
+
+pub fn available_nodes(pool: &Pool, names: &[String], now: OffsetDateTime) -> Result<(), ApiError> {
+    if names.is_empty() {
+        return Err(k8s::bad_request("the node name list must not be empty"));
+    }
+    nodes_in_pool(pool, names)?;
     let busy: Vec<String> = pool
         .nodes
         .iter()

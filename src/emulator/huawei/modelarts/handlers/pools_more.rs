@@ -12,7 +12,9 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use super::k8s::{self, bad_request, conflict, object_at};
-use super::pool_nodes::{available_nodes, is_leaving, names, pool_mut, pool_workloads};
+use super::pool_nodes::{
+    available_nodes, is_leaving, names, nodes_in_pool, pool_mut, pool_workloads,
+};
 use crate::emulator::core::lifecycle::{Lifecycle, Step};
 use crate::emulator::core::service::Ctx;
 use crate::emulator::core::wire::{ApiError, ApiRequest};
@@ -187,22 +189,7 @@ pub fn batch_unlock_nodes(
     let actions = string_list(&body, "actions");
     check_actions(&actions)?;
     let pool = pool_mut(ctx, req.path("pool_name")?)?;
-    let missing: Vec<&str> = nodes
-        .iter()
-        .filter(|name| !pool.nodes.iter().any(|n| &n.name == *name))
-        .map(String::as_str)
-        .collect();
-    if !missing.is_empty() {
-        return Err(ApiError::new(
-            404,
-            "ModelArts.50015002",
-            format!(
-                "nodes not found in pool {}: {}",
-                pool.id,
-                missing.join(", ")
-            ),
-        ));
-    }
+    nodes_in_pool(pool, &nodes)?;
     let unlocked: Vec<&str> = pool
         .nodes
         .iter()
