@@ -3,11 +3,10 @@
 //! bind needs a bearer token. Host and Origin are checked against allow-lists on every route
 //! (DNS rebinding, cross-site requests from a browser).
 
-use std::collections::HashSet;
 use std::io::Write;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -15,18 +14,12 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures_core::Stream;
-use rmcp::model::{ClientJsonRpcMessage, GetExtensions, ServerJsonRpcMessage};
-use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
-use rmcp::transport::streamable_http_server::session::{
-    RestoreOutcome, ServerSseMessage, SessionId, SessionManager,
-};
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio_util::sync::CancellationToken;
 
-use super::{LiveSession, Principal, Shared, Skillgate, UrlSelection, sse};
+use super::{Principal, Shared, Skillgate, UrlSelection, sse};
 use crate::secret::Secret;
 
 /// How the HTTP transport is exposed.
@@ -131,130 +124,6 @@ impl SessionSlots {
             "too many open sessions: this server allows {} (--max-sessions); close one (DELETE /mcp) or retry later",
             self.max
         )
-    }
-}
-
-/// rmcp's in-memory session manager, plus the session cap and the one thing that says which
-/// session a request really belongs to: every message routed into a live session is tagged with
-/// [`LiveSession`] here, after rmcp has checked the session exists. A handler reads that tag,
-/// never the `Mcp-Session-Id` header, which on the stateless path is whatever the client sent.
-struct GatedSessions {
-    inner: LocalSessionManager,
-    slots: Arc<SessionSlots>,
-    /// Sessions holding a slot, so a session closed twice (DELETE, then its worker ending)
-    /// gives its slot back once.
-    held: Mutex<HashSet<SessionId>>,
-}
-
-/// Refused past `--max-sessions`.
-#[derive(Debug, thiserror::Error)]
-enum GatedSessionError {
-    #[error("{0}")]
-    Full(String),
-    #[error(transparent)]
-    Inner(
-        #[from] rmcp::transport::streamable_http_server::session::local::LocalSessionManagerError,
-    ),
-}
-
-fn tag(id: &SessionId, mut message: ClientJsonRpcMessage) -> ClientJsonRpcMessage {
-    let live = LiveSession(id.to_string());
-    match &mut message {
-        ClientJsonRpcMessage::Request(request) => {
-            request.request.extensions_mut().insert(live);
-        }
-        ClientJsonRpcMessage::Notification(notification) => {
-            notification.notification.extensions_mut().insert(live);
-        }
-        ClientJsonRpcMessage::Response(_) | ClientJsonRpcMessage::Error(_) => {}
-    }
-    message
-}
-
-impl GatedSessions {
-    fn held(&self) -> std::sync::MutexGuard<'_, HashSet<SessionId>> {
-        self.held.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-}
-
-impl SessionManager for GatedSessions {
-    type Error = GatedSessionError;
-    type Transport = <LocalSessionManager as SessionManager>::Transport;
-
-    async fn create_session(&self) -> Result<(SessionId, Self::Transport), Self::Error> {
-        if !self.slots.acquire() {
-            tracing::warn!("refused a new session: --max-sessions reached");
-            return Err(GatedSessionError::Full(self.slots.refusal()));
-        }
-        match self.inner.create_session().await {
-            Ok((id, transport)) => {
-                self.held().insert(id.clone());
-                Ok((id, transport))
-            }
-            Err(error) => {
-                self.slots.release();
-                Err(error.into())
-            }
-        }
-    }
-
-    async fn initialize_session(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<ServerJsonRpcMessage, Self::Error> {
-        Ok(self.inner.initialize_session(id, tag(id, message)).await?)
-    }
-
-    async fn has_session(&self, id: &SessionId) -> Result<bool, Self::Error> {
-        Ok(self.inner.has_session(id).await?)
-    }
-
-    async fn close_session(&self, id: &SessionId) -> Result<(), Self::Error> {
-        let result = self.inner.close_session(id).await;
-        if self.held().remove(id) {
-            self.slots.release();
-        }
-        Ok(result?)
-    }
-
-    async fn create_stream(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.create_stream(id, tag(id, message)).await?)
-    }
-
-    async fn accept_message(
-        &self,
-        id: &SessionId,
-        message: ClientJsonRpcMessage,
-    ) -> Result<(), Self::Error> {
-        Ok(self.inner.accept_message(id, tag(id, message)).await?)
-    }
-
-    async fn create_standalone_stream(
-        &self,
-        id: &SessionId,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.create_standalone_stream(id).await?)
-    }
-
-    async fn resume(
-        &self,
-        id: &SessionId,
-        last_event_id: String,
-    ) -> Result<impl Stream<Item = ServerSseMessage> + Send + Sync + 'static, Self::Error> {
-        Ok(self.inner.resume(id, last_event_id).await?)
-    }
-
-    async fn restore_session(
-        &self,
-        _id: SessionId,
-    ) -> Result<RestoreOutcome<Self::Transport>, Self::Error> {
-        // No session store is configured: a session lives in this process only.
-        Ok(RestoreOutcome::NotSupported)
     }
 }
 
@@ -698,14 +567,12 @@ pub fn app(
         .with_json_response(true)
         .with_cancellation_token(cancel.clone());
     let slots = Arc::new(SessionSlots::new(options.limits.max_sessions));
-    let mut inner = LocalSessionManager::default();
-    // Long cloud waits are silent; a short idle timer would kill the session under them.
-    inner.session_config.keep_alive = Some(options.limits.session_idle_timeout);
-    let sessions = GatedSessions {
-        inner,
-        slots: Arc::clone(&slots),
-        held: Mutex::default(),
-    };
+    let sessions = super::http_sessions::HttpSessions::new(
+        Arc::clone(&slots),
+        super::http_sessions::SessionsConfig::with_idle_timeout(
+            options.limits.session_idle_timeout,
+        ),
+    );
     let handler_state = Arc::clone(&shared);
     let service = StreamableHttpService::new(
         move || Ok(Skillgate::new(handler_state.clone())),

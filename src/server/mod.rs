@@ -7,6 +7,7 @@ mod discovery;
 pub mod economy;
 pub mod framing;
 mod http;
+mod http_sessions;
 mod limits;
 mod notify;
 mod skills;
