@@ -2,8 +2,8 @@
 //!
 //! Why not rmcp's `LocalSessionManager`: each of its sessions runs a worker task between four
 //! tokio channels whose slots hold JSON-RPC messages inline, and a tokio channel allocates its
-//! first block of 32 slots when it is made, so an idle session cost about 65 KiB before it did
-//! anything (`valgrind --tool=massif`, see ARCHITECTURE.md *Speed*). Here a session is a small
+//! first block of 32 slots when it is made: an idle session cost 89 KiB, 46 KiB with this manager
+//! (`scripts/bench --http`, ARCHITECTURE.md *Speed*). Here a session is a small
 //! struct behind a mutex and no task of its own: a message from the handler is routed to the
 //! stream it belongs to the moment rmcp sends it, a client message reaches the handler through
 //! one channel of boxed messages, and a stream's channel exists only while its HTTP response is
