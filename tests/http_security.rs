@@ -783,8 +783,8 @@ async fn sessions_past_the_cap_are_refused_with_a_clear_error() {
 }
 
 #[tokio::test]
-async fn an_idle_session_expires() {
-    let server = Server::start(&["--session-idle-timeout", "1s"]);
+async fn an_idle_session_expires_and_frees_its_slot() {
+    let server = Server::start(&["--session-idle-timeout", "1s", "--max-sessions", "1"]);
     let session = open_mcp_session(&server).await;
     // Poll (bounded) until the server has forgotten the session.
     let deadline = Instant::now() + Duration::from_secs(60);
@@ -803,6 +803,8 @@ async fn an_idle_session_expires() {
         tokio::time::sleep(Duration::from_millis(1500)).await;
         assert!(Instant::now() < deadline, "the idle session never expired");
     }
+    // The only slot is free again.
+    assert_eq!(mcp_initialize(&server, &[]).await.status(), StatusCode::OK);
 }
 
 /// Reads from a raw connection until the server closes it; returns what it sent.

@@ -140,8 +140,10 @@ async def test_legacy_sse_client_lists_tools_and_runs_plan_and_confirm(start_ser
     assert executed[0]["principal"] == "local"
 
 
-async def test_a_human_confirms_through_elicitation_over_sse(start_server):
-    """Server-to-client requests (elicitation) travel on the SSE stream, answers come back by POST."""
+@pytest.mark.parametrize("transport", ["sse", "http"])
+async def test_a_human_confirms_through_elicitation(start_server, transport):
+    """Server-to-client requests (elicitation) travel on an SSE stream (legacy: the session's; streamable
+    HTTP: the stream of the tool call that asked), answers come back by POST."""
     server = start_server()
     shown = []
 
@@ -150,7 +152,7 @@ async def test_a_human_confirms_through_elicitation_over_sse(start_server):
         phrase = params.message.rsplit("type exactly: ", 1)[1].strip()
         return types.ElicitResult(action="accept", content={"phrase": phrase})
 
-    async with connect(server, "sse", elicitation_callback=human) as client:
+    async with connect(server, transport, elicitation_callback=human) as client:
         error, done, text = await call(client, "pai_quota_update", {"quota_id": ROOT_QUOTA, "description": "elicited"})
         assert not error, text
         assert done["status"] == "executed"
