@@ -9,7 +9,8 @@
 //! - one session per connection ("many sessions") at 16 and 64;
 //! - the legacy HTTP+SSE transport at 16 (one session per stream);
 //! - on a fresh process (against a standalone emulator, so it is the server's own memory), peak
-//!   RSS with `--sessions` idle sessions, then with a plan in each.
+//!   RSS with `--sessions` idle sessions, then with a plan in each, and with as many idle legacy SSE
+//!   sessions (each on a fresh server against a standalone emulator).
 //!
 //! Then the same stateless workload against a minimal official Python SDK server (`mcp`
 //! `MCPServer`, stateless, JSON responses, one tool answering a constant), printed as a ratio;
@@ -292,6 +293,8 @@ struct Figures {
     many_sessions: Vec<LoadFigures>,
     sse: Option<LoadFigures>,
     memory: Option<(u64, u64, u64)>,
+    /// Legacy SSE: (RSS with one session, HWM with `--sessions`) in KiB.
+    sse_memory: Option<(u64, u64)>,
     errors: Vec<String>,
 }
 
@@ -352,6 +355,10 @@ async fn measure_binary(sandbox: &Sandbox, o: &Options, binary: &Path, tag: &str
         Ok(m) => f.memory = Some(m),
         Err(error) => f.errors.push(format!("{tag} sessions: {error:#}")),
     }
+    match sse_memory_apart(sandbox, o, binary).await {
+        Ok(m) => f.sse_memory = Some(m),
+        Err(error) => f.errors.push(format!("{tag} SSE sessions: {error:#}")),
+    }
     f
 }
 
@@ -372,6 +379,41 @@ async fn session_memory_apart(
     {
         Ok(server) => {
             let m = session_memory(&server, o.sessions).await;
+            server.stop().await;
+            m
+        }
+        Err(error) => Err(error),
+    };
+    let _ = emulator.kill().await;
+    measured
+}
+
+/// Memory with `n` idle legacy SSE sessions (initialized, each holding its stream open): (RSS
+/// with one session, HWM with `n`) in KiB.
+async fn sse_memory(server: &Server, n: usize) -> Result<(u64, u64)> {
+    let mut streams = vec![SseSession::open(server.addr).await?.into_stream()];
+    let (before, _) = memory_kib(server.pid)?;
+    for _ in 1..n {
+        streams.push(SseSession::open(server.addr).await?.into_stream());
+    }
+    let (held, _) = memory_kib(server.pid)?;
+    drop(streams);
+    Ok((before, held))
+}
+
+/// [`sse_memory`] of a server pointed at its own `skillgate emulator` process.
+async fn sse_memory_apart(sandbox: &Sandbox, o: &Options, binary: &Path) -> Result<(u64, u64)> {
+    let (mut emulator, _, endpoint, env) = spawn_emulator(sandbox, &o.binary).await?;
+    let measured = match spawn_skillgate(
+        sandbox,
+        binary,
+        &["--alibaba-endpoint", endpoint.as_str()],
+        &env,
+    )
+    .await
+    {
+        Ok(server) => {
+            let m = sse_memory(&server, o.sessions).await;
             server.stop().await;
             m
         }
@@ -635,6 +677,15 @@ pub async fn run(
                 mib(plans),
                 (idle.saturating_sub(before)) as f64 / o.sessions as f64,
                 (plans.saturating_sub(before)) as f64 / o.sessions as f64,
+            );
+        }
+        if let Some((one, held)) = f.sse_memory {
+            println!(
+                "{label}: legacy SSE: {:.1} MiB with one session, {:.1} MiB with {} ({:.1} KiB/session)",
+                mib(one),
+                mib(held),
+                o.sessions,
+                (held.saturating_sub(one)) as f64 / o.sessions.saturating_sub(1).max(1) as f64,
             );
         }
     };

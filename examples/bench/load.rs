@@ -601,6 +601,12 @@ impl SseSession {
         Ok(session)
     }
 
+    /// Keeps only the stream open (an idle session, for the memory figure); the `POST`
+    /// connection closes.
+    pub fn into_stream(self) -> Conn {
+        self.stream
+    }
+
     async fn send(&mut self, body: &str) -> Result<()> {
         let reply = self.post.exchange(&post(&self.target, "", body)).await?;
         if reply.status != 202 {

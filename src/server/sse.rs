@@ -70,7 +70,7 @@ struct SseState {
 /// One open legacy session, as `POST /message` needs it.
 struct Session {
     /// Feeds client messages to the session's rmcp service.
-    to_server: mpsc::Sender<ClientJsonRpcMessage>,
+    to_server: mpsc::Sender<Box<ClientJsonRpcMessage>>,
     /// Who opened the stream; a POST from anyone else is treated as an unknown session.
     principal: Option<Principal>,
 }
@@ -115,7 +115,7 @@ impl Sessions {
         &self,
         id: &str,
         principal: Option<&Principal>,
-    ) -> Option<mpsc::Sender<ClientJsonRpcMessage>> {
+    ) -> Option<mpsc::Sender<Box<ClientJsonRpcMessage>>> {
         let map = self.lock();
         let session = map.get(id)?;
         (session.principal.as_ref() == principal).then(|| session.to_server.clone())
@@ -259,7 +259,7 @@ async fn post_message(State(state): State<SseState>, parts: Parts, body: Bytes) 
         }
         ClientJsonRpcMessage::Response(_) | ClientJsonRpcMessage::Error(_) => {}
     }
-    if to_server.send(message).await.is_err() {
+    if to_server.send(Box::new(message)).await.is_err() {
         return (StatusCode::NOT_FOUND, "unknown or closed session\n").into_response();
     }
     (StatusCode::ACCEPTED, "Accepted").into_response()
@@ -285,9 +285,12 @@ fn is_json(parts: &Parts) -> bool {
 /// The server side of one session as an rmcp transport: what the handler sends goes to the SSE
 /// stream, what clients POST comes in. Implementing [`Transport`] directly keeps this free of
 /// extra stream/sink crates.
+///
+/// The channels carry boxed messages: a tokio channel allocates its first block of 32 slots when
+/// it is made, and a message stored inline would make that block about 15 KiB per session.
 struct ChannelTransport {
-    to_client: mpsc::Sender<ServerJsonRpcMessage>,
-    from_client: mpsc::Receiver<ClientJsonRpcMessage>,
+    to_client: mpsc::Sender<Box<ServerJsonRpcMessage>>,
+    from_client: mpsc::Receiver<Box<ClientJsonRpcMessage>>,
 }
 
 /// The client's stream is gone; the session is over.
@@ -303,11 +306,16 @@ impl Transport<RoleServer> for ChannelTransport {
         item: ServerJsonRpcMessage,
     ) -> impl Future<Output = Result<(), Self::Error>> + Send + 'static {
         let to_client = self.to_client.clone();
-        async move { to_client.send(item).await.map_err(|_| StreamClosed) }
+        async move {
+            to_client
+                .send(Box::new(item))
+                .await
+                .map_err(|_| StreamClosed)
+        }
     }
 
     async fn receive(&mut self) -> Option<ClientJsonRpcMessage> {
-        self.from_client.recv().await
+        self.from_client.recv().await.map(|boxed| *boxed)
     }
 
     async fn close(&mut self) -> Result<(), Self::Error> {
@@ -322,7 +330,7 @@ impl Transport<RoleServer> for ChannelTransport {
 /// (the client went away) closes the session.
 struct EventStream {
     pending: Option<Bytes>,
-    from_server: mpsc::Receiver<ServerJsonRpcMessage>,
+    from_server: mpsc::Receiver<Box<ServerJsonRpcMessage>>,
     keep_alive: Interval,
     _guard: SessionGuard,
 }
@@ -480,7 +488,7 @@ mod tests {
             "jsonrpc": "2.0", "id": 1, "result": {}
         }))
         .unwrap();
-        to_client.send(message).await.unwrap();
+        to_client.send(Box::new(message)).await.unwrap();
         drop(to_client);
         let mut text = String::new();
         while let Some(chunk) =
