@@ -242,13 +242,13 @@ async fn sse(server: &Server, c: usize, w: Window) -> Result<LoadFigures> {
 
 /// Memory with `n` idle sessions, then with one plan pending in each: (baseline RSS, HWM idle,
 /// HWM with plans) in KiB.
-async fn session_memory(server: &Server, n: usize) -> Result<(u64, u64, u64)> {
+async fn session_memory(addr: SocketAddr, pid: u32, n: usize) -> Result<(u64, u64, u64)> {
     let target = Target {
-        addr: server.addr,
+        addr,
         path: "/mcp".into(),
     };
     // One warm-up session and read so lazily built state is not charged to the sessions.
-    let mut conn = Conn::open(server.addr).await?;
+    let mut conn = Conn::open(addr).await?;
     let warm = load::open_session(&mut conn, &target).await?;
     let reply = conn
         .exchange(&Call::QuotaGet.in_session(&target, Some(&warm), 1))
@@ -259,14 +259,14 @@ async fn session_memory(server: &Server, n: usize) -> Result<(u64, u64, u64)> {
             String::from_utf8_lossy(&reply.body)
         );
     }
-    let (before, _) = memory_kib(server.pid)?;
+    let (before, _) = memory_kib(pid)?;
     let lanes = 16usize;
-    let mut conns = load::connections(server.addr, lanes).await?;
+    let mut conns = load::connections(addr, lanes).await?;
     let mut sessions: Vec<String> = Vec::with_capacity(n);
     for i in 0..n {
         sessions.push(load::open_session(&mut conns[i % lanes], &target).await?);
     }
-    let (idle, _) = memory_kib(server.pid)?;
+    let (idle, _) = memory_kib(pid)?;
     for (i, session) in sessions.iter().enumerate() {
         let conn = &mut conns[i % lanes];
         let reply = conn
@@ -280,7 +280,7 @@ async fn session_memory(server: &Server, n: usize) -> Result<(u64, u64, u64)> {
             );
         }
     }
-    let (plans, _) = memory_kib(server.pid)?;
+    let (plans, _) = memory_kib(pid)?;
     Ok((before, idle, plans))
 }
 
@@ -351,23 +351,25 @@ async fn measure_binary(sandbox: &Sandbox, o: &Options, binary: &Path, tag: &str
     super::progress(o, &format!("{tag}: {} sessions", o.sessions));
     // Against a standalone emulator, so the figure is the server's own memory, not the
     // in-process emulator's state and request log too.
-    match session_memory_apart(sandbox, o, binary).await {
+    let n = o.sessions;
+    match apart(sandbox, o, binary, |addr, pid| session_memory(addr, pid, n)).await {
         Ok(m) => f.memory = Some(m),
         Err(error) => f.errors.push(format!("{tag} sessions: {error:#}")),
     }
-    match sse_memory_apart(sandbox, o, binary).await {
+    match apart(sandbox, o, binary, |addr, pid| sse_memory(addr, pid, n)).await {
         Ok(m) => f.sse_memory = Some(m),
         Err(error) => f.errors.push(format!("{tag} SSE sessions: {error:#}")),
     }
     f
 }
 
-/// [`session_memory`] of a server pointed at its own `skillgate emulator` process.
-async fn session_memory_apart(
-    sandbox: &Sandbox,
-    o: &Options,
-    binary: &Path,
-) -> Result<(u64, u64, u64)> {
+/// Runs `measure` on a fresh server pointed at its own `skillgate emulator` process, so what it
+/// finds is the server's own memory, not the in-process emulator's state and request log too.
+async fn apart<T, F, Fut>(sandbox: &Sandbox, o: &Options, binary: &Path, measure: F) -> Result<T>
+where
+    F: FnOnce(SocketAddr, u32) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
     let (mut emulator, _, endpoint, env) = spawn_emulator(sandbox, &o.binary).await?;
     let measured = match spawn_skillgate(
         sandbox,
@@ -378,7 +380,7 @@ async fn session_memory_apart(
     .await
     {
         Ok(server) => {
-            let m = session_memory(&server, o.sessions).await;
+            let m = measure(server.addr, server.pid).await;
             server.stop().await;
             m
         }
@@ -390,37 +392,15 @@ async fn session_memory_apart(
 
 /// Memory with `n` idle legacy SSE sessions (initialized, each holding its stream open): (RSS
 /// with one session, HWM with `n`) in KiB.
-async fn sse_memory(server: &Server, n: usize) -> Result<(u64, u64)> {
-    let mut streams = vec![SseSession::open(server.addr).await?.into_stream()];
-    let (before, _) = memory_kib(server.pid)?;
+async fn sse_memory(addr: SocketAddr, pid: u32, n: usize) -> Result<(u64, u64)> {
+    let mut streams = vec![SseSession::open(addr).await?.into_stream()];
+    let (before, _) = memory_kib(pid)?;
     for _ in 1..n {
-        streams.push(SseSession::open(server.addr).await?.into_stream());
+        streams.push(SseSession::open(addr).await?.into_stream());
     }
-    let (held, _) = memory_kib(server.pid)?;
+    let (held, _) = memory_kib(pid)?;
     drop(streams);
     Ok((before, held))
-}
-
-/// [`sse_memory`] of a server pointed at its own `skillgate emulator` process.
-async fn sse_memory_apart(sandbox: &Sandbox, o: &Options, binary: &Path) -> Result<(u64, u64)> {
-    let (mut emulator, _, endpoint, env) = spawn_emulator(sandbox, &o.binary).await?;
-    let measured = match spawn_skillgate(
-        sandbox,
-        binary,
-        &["--alibaba-endpoint", endpoint.as_str()],
-        &env,
-    )
-    .await
-    {
-        Ok(server) => {
-            let m = sse_memory(&server, o.sessions).await;
-            server.stop().await;
-            m
-        }
-        Err(error) => Err(error),
-    };
-    let _ = emulator.kill().await;
-    measured
 }
 
 /// The server's and the emulator's CPU per read, measured apart.
