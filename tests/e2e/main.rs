@@ -16,6 +16,7 @@ mod economy;
 mod ecs_extension;
 mod faults;
 mod gate;
+mod http_resume;
 mod human;
 mod modelarts;
 mod modelarts_core_more;

@@ -938,6 +938,14 @@ impl Server {
         }
     }
 
+    /// The `/mcp` endpoint of an HTTP server (`None` over stdio), for tests that speak raw HTTP.
+    pub fn mcp_url(&self) -> Option<&str> {
+        match &self.process {
+            Process::Http { url, .. } => Some(url),
+            Process::Stdio(_) => None,
+        }
+    }
+
     /// A second MCP session to the same HTTP server (its own `mcp-session-id`).
     pub async fn new_session(&self) -> Session {
         match &self.process {
