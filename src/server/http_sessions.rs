@@ -406,7 +406,11 @@ impl Routes {
             return;
         };
         for owner in entry.owners.drain(..) {
-            self.owners.remove(&owner);
+            // A later request may have reused the id or token (a client's mistake): its
+            // route stays.
+            if self.owners.get(&owner) == Some(&stream) {
+                self.owners.remove(&owner);
+            }
         }
         entry.events.tx = None;
         if delivered {

@@ -309,3 +309,17 @@ async fn closing_twice_frees_the_slot_once() {
         Err(SessionError::Full(_))
     ));
 }
+
+#[tokio::test]
+async fn a_reused_progress_token_keeps_the_later_request_routed() {
+    let sessions = sessions(4, Duration::from_secs(60));
+    let (id, mut transport) = open(&sessions).await;
+    let (mut first, _) =
+        request_stream(&sessions, &mut transport, &id, call(1, Some("same"))).await;
+    let (mut second, _) =
+        request_stream(&sessions, &mut transport, &id, call(2, Some("same"))).await;
+    transport.send(answer(1)).await.unwrap();
+    assert_eq!(next_body(&mut first).await["id"], 1);
+    transport.send(progress("same", 5)).await.unwrap();
+    assert_eq!(next_body(&mut second).await["params"]["progress"], 5.0);
+}
