@@ -400,3 +400,100 @@ both_transports!(
     a_confirmed_create_and_release,
     a_confirmed_create_and_release
 );
+
+/// FC and ACK are compared beside ECS and PAI-DLC, each with the quote its own create shows:
+/// the FC create accepts the compared quote id and shows the same total.
+#[tokio::test]
+async fn every_product_is_compared_with_the_quote_its_create_shows() {
+    let h = Harness::start(spec(Transport::Stdio)).await;
+    let table = h
+        .ok(
+            "cp_compare_options",
+            json!({"region_id": "cn-hangzhou", "runtime_s": 600, "candidates": [
+                {"product": "ecs", "instance_type": "ecs.g7.large"},
+                {"product": "fc", "memory_mb": 1024, "cpu": "0.5"},
+                {"product": "ack", "instance_type": "ecs.g7.large", "count": 2, "cluster_spec": "ack.pro.small"},
+            ]}),
+        )
+        .await;
+    let rows = array(&table["table"]);
+    assert_eq!(rows.len(), 3, "{table:#}");
+    for row in &rows {
+        assert!(row.get("error").is_none(), "{table:#}");
+        assert!(str_of(&row["quote_id"]).starts_with("q-"), "{row:#}");
+    }
+    assert_eq!(
+        rows[1]["price_source"],
+        "FC published unit prices (no price API)"
+    );
+    // ACK: the Pro fee plus two nodes at their DescribePrice (120 GiB disks, so above the ECS
+    // row's 40 GiB instance).
+    let node_hourly = rows[2]["spec"]["unit_price_per_hour"].as_f64().unwrap();
+    let ack_hourly = rows[2]["unit_price_per_hour"].as_f64().unwrap();
+    assert!(
+        (ack_hourly - (0.64 + 2.0 * node_hourly)).abs() < 1e-3,
+        "{table:#}"
+    );
+    assert!(node_hourly > rows[0]["unit_price_per_hour"].as_f64().unwrap());
+    assert_eq!(
+        table["recommendation"]["candidate"], 1,
+        "ten minutes of a small function cost the least: {table:#}"
+    );
+
+    let estimate = h
+        .ok(
+            "cp_estimate_cost",
+            json!({"region_id": "cn-hangzhou", "product": "fc", "memory_mb": 1024, "cpu": "0.5",
+                   "runtime_s": 600, "budget": "0.0001"}),
+        )
+        .await;
+    assert_eq!(estimate["quote_id"], rows[1]["quote_id"], "{estimate:#}");
+    // The function's default timeout (300 s) bounds the run, and the quote says so.
+    assert!(
+        str_of(&estimate["formula"]).contains("0.5 vCPU x 300 s"),
+        "{estimate:#}"
+    );
+    assert!(
+        str_of(&estimate["note"]).contains("timeout_s"),
+        "{estimate:#}"
+    );
+    assert!(str_of(&rows[1]["note"]).contains("timeout_s"), "{table:#}");
+    assert_eq!(estimate["within_budget"], false, "{estimate:#}");
+    assert!(estimate["over_budget"]["runtime_within_budget_h"].is_number());
+    let plan = h
+        .plan(
+            "cp_fc_create_and_invoke",
+            json!({"region_id": "cn-hangzhou", "script_content": "echo hi", "memory_mb": 1024,
+                   "cpu": "0.5", "runtime_s": 600, "quote_id": rows[1]["quote_id"]}),
+        )
+        .await;
+    assert_eq!(
+        plan["diff"]["cost"]["quote_id"], rows[1]["quote_id"],
+        "{plan:#}"
+    );
+    assert_eq!(
+        plan["diff"]["cost"]["estimated_total"],
+        rows[1]["estimated_total"]
+    );
+
+    // Every problem at once, nothing priced.
+    let priced = h.emu.requests_for("DescribePrice").await.len();
+    let refused = h
+        .refused(
+            "cp_compare_options",
+            json!({"region_id": "cn-hangzhou", "candidates": [
+                {"product": "ack"}, {"product": "lambda", "instance_type": "x"},
+            ]}),
+            "validation_error",
+        )
+        .await;
+    let text = refused.to_string();
+    assert!(
+        text.contains("candidates[0]")
+            && text.contains("instance_type")
+            && text.contains("candidates[1]"),
+        "{refused:#}"
+    );
+    assert_eq!(h.emu.requests_for("DescribePrice").await.len(), priced);
+    h.finish().await;
+}

@@ -5,11 +5,11 @@
 //! and deletes only of clusters this server created. Reuse before create is in `ack_reuse`,
 //! node pools in `ack_nodepool`, Jobs in `ack_job`, the waits in `ack_wait`.
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::api::declared;
-use super::quote::{Spec, price};
+use super::quote::{Quote, Spec, price};
 use crate::catalog::PROVENANCE_KEY;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
@@ -38,11 +38,8 @@ fn round4(x: f64) -> f64 {
     (x * 10_000.0).round() / 10_000.0
 }
 
-fn int(ctx: &GuardContext<'_>, name: &str, default: i64) -> i64 {
-    ctx.args
-        .get(name)
-        .and_then(Value::as_i64)
-        .unwrap_or(default)
+fn int_in(args: &Map<String, Value>, name: &str, default: i64) -> i64 {
+    args.get(name).and_then(Value::as_i64).unwrap_or(default)
 }
 
 /// Guard of every ACK change that runs or bills something: refuses when the session is locked
@@ -114,36 +111,41 @@ fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
     a.0 & mask == b.0 & mask
 }
 
-/// Guard: the quote of a cluster or node-pool create (edition fee + nodes x DescribePrice).
-pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let nodepool = ctx.args.contains_key("scaling_group");
+/// The quote of a cluster or node-pool create: the edition fee plus the nodes at their ECS
+/// DescribePrice. The same arguments give the same quote id here, in `cp_estimate_cost`, in
+/// `cp_compare_options` and in the create's plan.
+pub async fn quote(
+    calls: crate::toolsets::Calls<'_>,
+    args: &Map<String, Value>,
+    region: &str,
+) -> Result<Quote, ToolFailure> {
+    let text = |name: &str| args.get(name).and_then(Value::as_str).map(str::to_string);
+    let nodepool = args.contains_key("scaling_group");
     let spec_name = if nodepool {
         String::new()
     } else {
-        ctx.arg_str("cluster_spec")
-            .unwrap_or_else(|| "ack.standard".into())
+        text("cluster_spec").unwrap_or_else(|| "ack.standard".into())
     };
     let (instance_type, nodes) = if nodepool {
-        let types = string_list(ctx.args.get("instance_types"));
+        let types = string_list(args.get("instance_types"));
         (
             types.first().cloned().unwrap_or_default(),
-            int(ctx, "desired_size", 2),
+            int_in(args, "desired_size", 2),
         )
     } else {
         (
-            ctx.arg_str("worker_instance_type")
-                .unwrap_or_else(|| "ecs.g7.xlarge".into()),
-            int(ctx, "num_of_nodes", 2),
+            text("worker_instance_type").unwrap_or_else(|| "ecs.g7.xlarge".into()),
+            int_in(args, "num_of_nodes", 2),
         )
     };
-    let runtime = int(ctx, "runtime_s", 3600).max(1);
-    let disk = int(ctx, "disk_size", 120);
+    let runtime = int_in(args, "runtime_s", 3600).max(1);
+    let disk = int_in(args, "disk_size", 120);
     let hours = runtime as f64 / 3600.0;
     let fee = edition_fee(&spec_name);
     let nodes_quote = if nodes > 0 {
         let spec = Spec {
             product: "ecs".into(),
-            region: ctx.region(),
+            region: region.to_string(),
             zone: None,
             instance_type: instance_type.clone(),
             count: nodes,
@@ -153,13 +155,14 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
             bandwidth_out: 0,
             long_running: true,
         };
-        Some(price(ctx.calls, &spec).await?)
+        Some(price(calls, &spec).await?)
     } else {
         None
     };
     let node_price = nodes_quote.as_ref().map_or(0.0, |q| q.unit_price);
+    let per_hour = round4(fee + node_price * nodes as f64);
     let total = round4(fee * hours + node_price * nodes as f64 * hours);
-    let identity = json!({"product": "ack", "region": ctx.region(), "spec": spec_name, "nodes": nodes,
+    let identity = json!({"product": "ack", "region": region, "spec": spec_name, "nodes": nodes,
         "type": instance_type, "disk": disk, "runtime_s": runtime, "node_quote": nodes_quote.as_ref().map(|q| q.id.clone())});
     let id = format!(
         "q-{}",
@@ -180,11 +183,12 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
     let view = json!({
         "quote_id": id,
         "product": "ack",
-        "region_id": ctx.region(),
+        "region_id": region,
         "edition": {"cluster_spec": spec_name, "fee_cny_per_hour": fee},
         "nodes": {"count": nodes, "instance_type": instance_type, "disk": {"category": "cloud_essd", "size_gib": disk},
             "unit_price_per_hour": node_price, "quote": nodes_quote.as_ref().map(|q| q.view.clone())},
         "runtime_s": runtime,
+        "unit_price_per_hour": per_hour,
         "formula": formula,
         "estimated_total": total,
         "currency": "CNY",
@@ -192,6 +196,19 @@ pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
         "price_source": "edition fee from cluster_spec (ack.standard free, ack.pro.* CNY 0.64/h); nodes from ECS DescribePrice",
         "template": template,
     });
+    Ok(Quote {
+        id,
+        unit_price: per_hour,
+        total,
+        view,
+    })
+}
+
+/// Guard: the quote of a cluster or node-pool create (edition fee + nodes x DescribePrice).
+pub async fn cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let Quote {
+        id, total, view, ..
+    } = quote(ctx.calls, &ctx.args, &ctx.region()).await?;
     if let Some(given) = ctx.arg_str("quote_id")
         && given != id
     {

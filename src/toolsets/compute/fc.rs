@@ -3,9 +3,10 @@
 //! computed from the published pay-as-you-go unit prices and shows its formula; the script
 //! inside a function gets the function's timeout minus 20 s (the wrapper's margin to report).
 
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use super::quote::Quote;
 use crate::failure::{FailureKind, ToolFailure};
 use crate::gate::Check;
 use crate::toolsets::GuardContext;
@@ -25,23 +26,19 @@ pub const WRAPPER_MARGIN_S: i64 = 20;
 pub const EXECUTOR_ZIP_B64: &str = "UEsDBBQAAAAIAAAAIVhdcFXdQwEAAEACAAAIAAAAaW5kZXgucHldUNFqwzAMfM9XCD/FkLljlDI28hNjb2WUxFaXjMT2bHm0lP775DilUD/J0ulOd+PsXSDou4i7bQM/0dkGYup9cBpj5Pocq6oyeIShs2bCUOMfWmpAO0t4IvlWAT8hxEeyEWhAiDqMnpbSd+fJdQZ0F8KIEep15sKKOvS77TvQ2fPagNOUJ/5Mg7NSMefCHfAX2uU0lcliuSAje3G5CrmAVuI2o9U3Ui1KR8gFuPhTLGZQO4P1AyqfIRp2IaVaEYVWz4Y595yCwhPqRF0/IQOfNMPL7heMx7tqtsKabQui+BCAU0TYi00/2k0cxMP2IuNZ5J66CsnWrMwhd55SwINL5BO1nyGxeI79Vo4z8qwdLd0trU2WeHl9llKuITKRLSmaNPtYXwSeRjpks+INvCqI/OULI5lMkfulLD0M4dbj8iqrf1BLAQIUAxQAAAAIAAAAIVhdcFXdQwEAAEACAAAIAAAAAAAAAAAAAACAAQAAAABpbmRleC5weVBLBQYAAAAAAQABADYAAABpAQAAAAA=";
 
 /// A number given as a JSON number or a decimal string (the catalog has no number type).
-fn num(ctx: &GuardContext<'_>, name: &str) -> Option<f64> {
-    match ctx.args.get(name)? {
+fn num(args: &Map<String, Value>, name: &str) -> Option<f64> {
+    match args.get(name)? {
         Value::String(s) => s.trim().parse().ok(),
         other => other.as_f64(),
     }
 }
 
 /// Memory (MB) and vCPU from the arguments, checked: memory in GB over vCPU within [1, 4].
-fn resources(ctx: &GuardContext<'_>) -> Result<(i64, f64), ToolFailure> {
-    let memory = ctx
-        .args
-        .get("memory_mb")
-        .and_then(Value::as_i64)
-        .unwrap_or(512);
-    let cpu = match ctx.args.get("cpu") {
+fn resources(args: &Map<String, Value>) -> Result<(i64, f64), ToolFailure> {
+    let memory = args.get("memory_mb").and_then(Value::as_i64).unwrap_or(512);
+    let cpu = match args.get("cpu") {
         None | Some(Value::Null) => 0.35,
-        Some(_) => num(ctx, "cpu").ok_or_else(|| {
+        Some(_) => num(args, "cpu").ok_or_else(|| {
             ToolFailure::new(
                 FailureKind::ValidationError,
                 "`cpu` must be a decimal number of vCPU such as 0.35",
@@ -72,25 +69,20 @@ fn cny(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Guard: the memory/vCPU ratio, then the quote (from the published unit prices) in the plan;
-/// a `quote_id` given must be this live one; a waiver needs the user's words.
-pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let (memory, cpu) = resources(ctx)?;
-    // FC's `cpu` is a JSON number on the wire.
-    ctx.args.insert("cpu_vcpu".into(), json!(cpu));
-    let timeout = ctx
-        .args
-        .get("timeout_s")
-        .and_then(Value::as_i64)
-        .unwrap_or(300);
-    let runtime = ctx
-        .args
-        .get("runtime_s")
-        .and_then(Value::as_i64)
-        .unwrap_or(timeout)
-        .clamp(1, timeout.max(1));
-    let calls = ctx
-        .args
+/// The quote of a function (from the published unit prices: FC has no price API), with its
+/// formula. The same arguments give the same quote id here, in `cp_estimate_cost`, in
+/// `cp_compare_options` and in the create's plan.
+pub fn quote(args: &Map<String, Value>, region: &str) -> Result<Quote, ToolFailure> {
+    let (memory, cpu) = resources(args)?;
+    let timeout = args.get("timeout_s").and_then(Value::as_i64).unwrap_or(300);
+    let asked = args.get("runtime_s").and_then(Value::as_i64);
+    let runtime = asked.unwrap_or(timeout).clamp(1, timeout.max(1));
+    // A function stops at its timeout: a longer expected runtime is quoted as the timeout, and
+    // the quote says so.
+    let note = asked.filter(|asked| *asked > timeout).map(|asked| {
+        format!("runtime_s {asked} is longer than the function's timeout ({timeout} s): quoted for {timeout} s, and the script would be stopped there; give timeout_s to run longer")
+    });
+    let calls = args
         .get("invocations")
         .and_then(Value::as_i64)
         .unwrap_or(1)
@@ -101,7 +93,7 @@ pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
     let mem_cost = gb * secs * CNY_PER_GB_S;
     let call_cost = calls as f64 * CNY_PER_10K_CALLS / 10_000.0;
     let total = cny(cpu_cost + mem_cost + call_cost);
-    let region = ctx.region();
+    let per_hour = cny((cpu * CNY_PER_VCPU_S + gb * CNY_PER_GB_S) * 3600.0);
     let identity = json!({"product": "fc", "region": region, "memory": memory, "cpu": cpu,
         "runtime_s": runtime, "calls": calls, "prices": [CNY_PER_VCPU_S, CNY_PER_GB_S, CNY_PER_10K_CALLS]});
     let id = format!(
@@ -115,7 +107,7 @@ pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
     let template = format!(
         "Spec: FC function, {memory} MB, {cpu} vCPU, timeout {timeout} s (the script gets {script_s} s)\nUnit price: CNY {CNY_PER_VCPU_S}/vCPU-s + CNY {CNY_PER_GB_S}/GB-s + CNY {CNY_PER_10K_CALLS}/10000 calls (published prices; FC has no price API)\nEstimated runtime: {runtime} s x {calls} call(s)\nEstimated total: CNY {total} = {formula}\nBilling: pay-as-you-go per invocation (first 1M calls a month free, not deducted here); GPU billed separately\nProceed with creation?"
     );
-    let view = json!({
+    let mut view = json!({
         "quote_id": id,
         "product": "fc",
         "region_id": region,
@@ -124,6 +116,7 @@ pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         "runtime_s": runtime,
         "invocations": calls,
         "unit_prices": {"cny_per_vcpu_s": CNY_PER_VCPU_S, "cny_per_gb_s": CNY_PER_GB_S, "cny_per_10k_calls": CNY_PER_10K_CALLS},
+        "unit_price_per_hour": per_hour,
         "formula": formula,
         "estimated_total": total,
         "currency": "CNY",
@@ -131,6 +124,26 @@ pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         "price_source": "FC published unit prices (no price API)",
         "template": template,
     });
+    if let Some(note) = note {
+        view["note"] = json!(note);
+    }
+    Ok(Quote {
+        id,
+        unit_price: per_hour,
+        total,
+        view,
+    })
+}
+
+/// Guard: the memory/vCPU ratio, then the quote (from the published unit prices) in the plan;
+/// a `quote_id` given must be this live one; a waiver needs the user's words.
+pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
+    let (_, cpu) = resources(&ctx.args)?;
+    // FC's `cpu` is a JSON number on the wire.
+    ctx.args.insert("cpu_vcpu".into(), json!(cpu));
+    let Quote {
+        id, total, view, ..
+    } = quote(&ctx.args, &ctx.region())?;
     if let Some(given) = ctx.arg_str("quote_id")
         && given != id
     {

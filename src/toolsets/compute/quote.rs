@@ -328,12 +328,52 @@ pub async fn over_budget_advice(
     }))
 }
 
+/// Products the planning tools can quote.
+pub const QUOTED_PRODUCTS: [&str; 4] = ["ecs", "pai-dlc", "fc", "ack"];
+
+/// The quote of one product's spec, as its create would show it (same quote id): ECS and
+/// PAI-DLC through DescribePrice, FC from its published unit prices, ACK as its edition fee plus
+/// its nodes through DescribePrice. `args` holds `product` (default `ecs`), `region_id` and that
+/// product's fields; an ACK spec may use `instance_type`, `count` and `system_disk_size` for its
+/// workers, as the other products do.
+pub async fn quote_product(
+    calls: Calls<'_>,
+    args: &Map<String, Value>,
+) -> Result<Quote, ToolFailure> {
+    let product = text(args, "product").unwrap_or_else(|| "ecs".into());
+    let region = text(args, "region_id").unwrap_or_default();
+    match product.as_str() {
+        "fc" => super::fc::quote(args, &region),
+        "ack" => {
+            let mut args = args.clone();
+            for (alias, name) in [
+                ("instance_type", "worker_instance_type"),
+                ("count", "num_of_nodes"),
+                ("system_disk_size", "disk_size"),
+            ] {
+                if let Some(value) = args.get(alias).cloned() {
+                    args.entry(name).or_insert(value);
+                }
+            }
+            super::ack::quote(calls, &args, &region).await
+        }
+        "ecs" | "pai-dlc" => price(calls, &Spec::from_args(args, "count")?).await,
+        other => Err(ToolFailure::new(
+            FailureKind::InvalidEnum,
+            format!(
+                "`{other}` cannot be quoted; allowed: {}",
+                QUOTED_PRODUCTS.join(", ")
+            ),
+        )),
+    }
+}
+
 /// The `cp_estimate_cost` answer.
 pub async fn estimate_cost(
     ctx: &mut crate::toolsets::GuardContext<'_>,
 ) -> Result<Map<String, Value>, ToolFailure> {
-    let spec = Spec::from_args(&ctx.args, "count")?;
-    let quote = price(ctx.calls, &spec).await?;
+    let product = ctx.arg_str("product").unwrap_or_else(|| "ecs".into());
+    let quote = quote_product(ctx.calls, &ctx.args).await?;
     let mut out = match quote.view.clone() {
         Value::Object(map) => map,
         _ => Map::new(),
@@ -344,10 +384,25 @@ pub async fn estimate_cost(
         let within = quote.total <= budget;
         out.insert("within_budget".into(), json!(within));
         if !within {
-            out.insert(
-                "over_budget".into(),
-                over_budget_advice(ctx.calls, &spec, &quote, budget).await?,
-            );
+            let advice = match product.as_str() {
+                "ecs" | "pai-dlc" => {
+                    let spec = Spec::from_args(&ctx.args, "count")?;
+                    over_budget_advice(ctx.calls, &spec, &quote, budget).await?
+                }
+                _ => {
+                    let covered_hours = if quote.unit_price > 0.0 {
+                        budget / quote.unit_price
+                    } else {
+                        0.0
+                    };
+                    json!({
+                        "over_budget_by": round4(quote.total - budget),
+                        "runtime_within_budget_h": round4(covered_hours),
+                        "advice": "propose less memory or vCPU (FC), fewer or smaller nodes (ACK) or a shorter run, re-estimate, and ask the user again",
+                    })
+                }
+            };
+            out.insert("over_budget".into(), advice);
         }
     }
     out.insert(
