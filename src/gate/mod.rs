@@ -221,13 +221,7 @@ impl Gate {
     }
 
     fn sweep(&self, now: SystemTime) -> Result<(), GateRefusal> {
-        for plan in self.store.all()? {
-            if plan.expires_at <= now {
-                self.store
-                    .finish(&plan.id, Tombstone::new("expired", plan.owner.clone()))?;
-            }
-        }
-        Ok(())
+        Ok(self.store.expire(now)?)
     }
 }
 

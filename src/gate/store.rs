@@ -65,6 +65,15 @@ pub trait PlanStore: Send + Sync {
     fn list(&self, owner: &Owner) -> Stored<Vec<Plan>>;
     /// Every pending plan (for sweeping).
     fn all(&self) -> Stored<Vec<Plan>>;
+    /// Ends every pending plan that expired by `now` with an `expired` tombstone.
+    fn expire(&self, now: SystemTime) -> Stored<()> {
+        for plan in self.all()? {
+            if plan.expires_at <= now {
+                self.finish(&plan.id, Tombstone::new("expired", plan.owner.clone()))?;
+            }
+        }
+        Ok(())
+    }
     /// Where plans are kept, for `skillgate status`.
     fn describe(&self) -> String {
         "memory (this process)".into()
@@ -88,6 +97,47 @@ fn slot(plan: &Plan) -> SlotKey {
     )
 }
 
+/// A pending plan as this store keeps it: its JSON, plus what the store itself looks at.
+///
+/// Why not the `Plan`: its arguments, steps, previews and checks are `serde_json::Value` trees,
+/// several times the size of their text, and a server holding a plan in each of a thousand
+/// sessions held mostly those trees. A plan is read back only to confirm, cancel or list it.
+#[derive(Debug)]
+struct Kept {
+    json: Box<str>,
+    owner: Owner,
+    target: String,
+    expires_at: SystemTime,
+}
+
+impl Kept {
+    fn of(plan: &Plan) -> Stored<Self> {
+        let json = serde_json::to_string(plan).map_err(|error| {
+            crate::state::StateUnavailable::new(format!("a plan could not be kept: {error}"))
+        })?;
+        Ok(Self {
+            json: json.into_boxed_str(),
+            owner: plan.owner.clone(),
+            target: plan.target.clone(),
+            expires_at: plan.expires_at,
+        })
+    }
+
+    fn plan(&self) -> Stored<Plan> {
+        serde_json::from_str(&self.json).map_err(|error| {
+            crate::state::StateUnavailable::new(format!("a kept plan could not be read: {error}"))
+        })
+    }
+
+    fn slot(&self) -> SlotKey {
+        (
+            self.owner.principal.clone(),
+            self.owner.session.clone(),
+            self.target.clone(),
+        )
+    }
+}
+
 /// The newest plan ever inserted for a slot: its id, and when it expires (after which no older
 /// plan of the slot can still be pending, so the record can go).
 #[derive(Debug)]
@@ -98,7 +148,7 @@ struct Newest {
 
 #[derive(Debug, Default)]
 struct Inner {
-    plans: HashMap<String, Plan>,
+    plans: HashMap<String, Kept>,
     by_target: HashMap<SlotKey, String>,
     /// Kept while a plan is taken (being executed) too, so putting an older plan back can tell
     /// that a newer one was made meanwhile.
@@ -117,14 +167,14 @@ impl MemoryPlanStore {
 }
 
 impl Inner {
-    fn end(&mut self, id: &str, tombstone: Tombstone) -> Option<Plan> {
-        let plan = self.plans.remove(id)?;
-        let key = slot(&plan);
+    fn end(&mut self, id: &str, tombstone: Tombstone) -> Option<Kept> {
+        let kept = self.plans.remove(id)?;
+        let key = kept.slot();
         if self.by_target.get(&key).is_some_and(|t| t == id) {
             self.by_target.remove(&key);
         }
         self.remember(id.to_string(), tombstone);
-        Some(plan)
+        Some(kept)
     }
 
     fn remember(&mut self, id: String, tombstone: Tombstone) {
@@ -137,9 +187,9 @@ impl Inner {
     }
 
     /// Makes `plan` the slot's open plan.
-    fn open(&mut self, key: SlotKey, plan: Plan) {
-        self.by_target.insert(key, plan.id.clone());
-        self.plans.insert(plan.id.clone(), plan);
+    fn open(&mut self, key: SlotKey, id: String, plan: Kept) {
+        self.by_target.insert(key, id.clone());
+        self.plans.insert(id, plan);
     }
 }
 
@@ -153,6 +203,7 @@ pub fn replaced_by(newer: &str, owner: &Owner) -> Tombstone {
 
 impl PlanStore for MemoryPlanStore {
     fn insert(&self, plan: Plan) -> Stored<Option<String>> {
+        let kept = Kept::of(&plan)?;
         Ok(self.with(|inner| {
             let key = slot(&plan);
             let replaced = inner.by_target.get(&key).cloned();
@@ -169,12 +220,13 @@ impl PlanStore for MemoryPlanStore {
                     expires_at: plan.expires_at,
                 },
             );
-            inner.open(key, plan);
+            inner.open(key, plan.id, kept);
             replaced
         }))
     }
 
     fn restore(&self, plan: Plan) -> Stored<Restored> {
+        let kept = Kept::of(&plan)?;
         Ok(self.with(|inner| {
             let key = slot(&plan);
             let newer = inner
@@ -197,7 +249,7 @@ impl PlanStore for MemoryPlanStore {
                 }
                 None => {
                     inner.tombstones.remove(&plan.id);
-                    inner.open(key, plan);
+                    inner.open(key, plan.id, kept);
                     Restored::Pending
                 }
             }
@@ -205,11 +257,14 @@ impl PlanStore for MemoryPlanStore {
     }
 
     fn get(&self, id: &str) -> Stored<Option<Plan>> {
-        Ok(self.with(|inner| inner.plans.get(id).cloned()))
+        self.with(|inner| inner.plans.get(id).map(Kept::plan).transpose())
     }
 
     fn take(&self, id: &str, tombstone: Tombstone) -> Stored<Option<Plan>> {
-        Ok(self.with(|inner| inner.end(id, tombstone)))
+        self.with(|inner| inner.end(id, tombstone))
+            .as_ref()
+            .map(Kept::plan)
+            .transpose()
     }
 
     fn finish(&self, id: &str, tombstone: Tombstone) -> Stored<()> {
@@ -228,15 +283,30 @@ impl PlanStore for MemoryPlanStore {
             inner
                 .plans
                 .values()
-                .filter(|p| p.owner.matches(owner))
-                .cloned()
-                .collect()
-        });
+                .filter(|kept| kept.owner.matches(owner))
+                .map(Kept::plan)
+                .collect::<Stored<_>>()
+        })?;
         plans.sort_by_key(|p| p.created_at);
         Ok(plans)
     }
 
     fn all(&self) -> Stored<Vec<Plan>> {
-        Ok(self.with(|inner| inner.plans.values().cloned().collect()))
+        self.with(|inner| inner.plans.values().map(Kept::plan).collect())
+    }
+
+    fn expire(&self, now: SystemTime) -> Stored<()> {
+        self.with(|inner| {
+            let expired: Vec<(String, Owner)> = inner
+                .plans
+                .iter()
+                .filter(|(_, kept)| kept.expires_at <= now)
+                .map(|(id, kept)| (id.clone(), kept.owner.clone()))
+                .collect();
+            for (id, owner) in expired {
+                inner.end(&id, Tombstone::new("expired", owner));
+            }
+        });
+        Ok(())
     }
 }

@@ -334,3 +334,41 @@ on_every_store!(
     a_plan_put_back_is_superseded_even_when_the_newer_plan_already_ran,
     another_owners_plan_for_the_same_target_is_left_alone,
 );
+
+/// The embedded store keeps a plan as its JSON: what comes back is the plan that went in,
+/// to the last field (floats, nesting, times).
+#[test]
+fn the_embedded_store_gives_back_exactly_the_plan_it_was_given() {
+    let store = MemoryPlanStore::default();
+    let now = SystemTime::now();
+    let mut original = plan("p1", "quota:q1", owner("local", Some("s1")), now);
+    original.waiver = Some("the user said: go ahead".into());
+    original.arguments = json!({"quota_id": "q1", "count": 3, "ratio": 0.35, "tags": [{"k": "v"}]})
+        .as_object()
+        .cloned()
+        .unwrap();
+    original.dry_run =
+        vec![json!({"step": "update", "body": {"NodeSpecs": [{"Type": "gpu", "Count": 2}]}})];
+    original.diff = json!({"cost": {"estimated_total": 0.005943, "formula": "0.5 vCPU x 300 s"}});
+    let expected = serde_json::to_value(&original).unwrap();
+    store.insert(original.clone()).unwrap();
+    let got = store.get("p1").unwrap().expect("pending");
+    assert_eq!(serde_json::to_value(&got).unwrap(), expected);
+    assert_eq!(got.created_at, original.created_at);
+    let listed = store.list(&owner("local", Some("s1"))).unwrap();
+    assert_eq!(serde_json::to_value(&listed[0]).unwrap(), expected);
+    let taken = store
+        .take(
+            "p1",
+            Tombstone::new("already confirmed", original.owner.clone()),
+        )
+        .unwrap()
+        .expect("taken");
+    assert_eq!(serde_json::to_value(&taken).unwrap(), expected);
+    assert!(store.get("p1").unwrap().is_none());
+    // Expiry ends it with a tombstone without reading it back.
+    store.insert(original.clone()).unwrap();
+    store.expire(now + Duration::from_secs(601)).unwrap();
+    assert!(store.get("p1").unwrap().is_none());
+    assert_eq!(store.tombstone("p1").unwrap().unwrap().what, "expired");
+}
