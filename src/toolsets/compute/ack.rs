@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use super::api::declared;
+use super::infra::{overlaps, parse_cidr};
 use super::quote::{Quote, Spec, price};
 use crate::catalog::PROVENANCE_KEY;
 use crate::failure::{FailureKind, ToolFailure};
@@ -92,23 +93,6 @@ pub async fn cluster_spec(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure>
         json!({"login": login, "security_group": ctx.arg_str("security_group_id").unwrap_or_else(|| "an enterprise security group made and released with the cluster".into())}),
     ));
     Ok(())
-}
-
-fn parse_cidr(text: &str) -> Option<(u32, u32)> {
-    let (ip, bits) = text.split_once('/')?;
-    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
-    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32)?;
-    Some((u32::from(ip), bits))
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    let bits = a.1.min(b.1);
-    let mask = if bits == 0 {
-        0
-    } else {
-        u32::MAX << (32 - bits)
-    };
-    a.0 & mask == b.0 & mask
 }
 
 /// The quote of a cluster or node-pool create: the edition fee plus the nodes at their ECS

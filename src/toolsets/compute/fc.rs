@@ -138,12 +138,12 @@ pub fn quote(args: &Map<String, Value>, region: &str) -> Result<Quote, ToolFailu
 /// Guard: the memory/vCPU ratio, then the quote (from the published unit prices) in the plan;
 /// a `quote_id` given must be this live one; a waiver needs the user's words.
 pub async fn fc_cost_gate(ctx: &mut GuardContext<'_>) -> Result<(), ToolFailure> {
-    let (_, cpu) = resources(&ctx.args)?;
-    // FC's `cpu` is a JSON number on the wire.
-    ctx.args.insert("cpu_vcpu".into(), json!(cpu));
     let Quote {
         id, total, view, ..
     } = quote(&ctx.args, &ctx.region())?;
+    // FC's `cpu` is a JSON number on the wire: the one the quote checked.
+    ctx.args
+        .insert("cpu_vcpu".into(), view["spec"]["cpu"].clone());
     if let Some(given) = ctx.arg_str("quote_id")
         && given != id
     {

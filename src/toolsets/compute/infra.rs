@@ -277,7 +277,7 @@ fn not_found(what: &str, id: &str, region: &str) -> ToolFailure {
 }
 
 /// An IPv4 CIDR as `(network, prefix)`.
-fn parse_cidr(cidr: &str) -> Option<(u32, u8)> {
+pub(super) fn parse_cidr(cidr: &str) -> Option<(u32, u8)> {
     let (address, prefix) = cidr.trim().split_once('/')?;
     let prefix: u8 = prefix.parse().ok().filter(|p| *p <= 32)?;
     let octets: Vec<u8> = address
@@ -296,7 +296,8 @@ fn parse_cidr(cidr: &str) -> Option<(u32, u8)> {
     Some((address & mask, prefix))
 }
 
-fn overlaps(a: (u32, u8), b: (u32, u8)) -> bool {
+/// Whether two blocks share an address.
+pub(super) fn overlaps(a: (u32, u8), b: (u32, u8)) -> bool {
     let prefix = a.1.min(b.1);
     let mask = if prefix == 0 {
         0

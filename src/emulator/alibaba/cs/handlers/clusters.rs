@@ -12,6 +12,7 @@ use crate::emulator::alibaba::cs::errors;
 use crate::emulator::alibaba::cs::models::{
     CLUSTER_CREATE, CLUSTER_DELETE, CLUSTER_QUOTA, Cluster, NODE_QUOTA, NODEPOOL_CREATE, NodePool,
 };
+use crate::emulator::alibaba::vpc::rules::cidr::Cidr;
 use crate::emulator::core::clock::format_time;
 use crate::emulator::core::wire::{ApiError, ApiRequest, random_alnum, random_id};
 
@@ -153,24 +154,6 @@ pub fn tags(body: &Map<String, Value>) -> Result<Vec<(String, String)>, ApiError
         .collect()
 }
 
-/// The first address and prefix of an IPv4 CIDR.
-fn cidr(text: &str) -> Option<(u32, u32)> {
-    let (ip, bits) = text.split_once('/')?;
-    let ip: std::net::Ipv4Addr = ip.parse().ok()?;
-    let bits: u32 = bits.parse().ok().filter(|b| *b <= 32)?;
-    Some((u32::from(ip), bits))
-}
-
-fn overlaps(a: (u32, u32), b: (u32, u32)) -> bool {
-    let bits = a.1.min(b.1);
-    let mask = if bits == 0 {
-        0
-    } else {
-        u32::MAX << (32 - bits)
-    };
-    a.0 & mask == b.0 & mask
-}
-
 /// `GET /api/v1/clusters` (DescribeClustersV1): paged by `page_number` / `page_size`.
 pub fn describe_clusters(
     ctx: &mut Ctx<'_>,
@@ -264,8 +247,8 @@ pub fn create_cluster(ctx: &mut Ctx<'_>, req: &ApiRequest) -> Result<Map<String,
     }
     let container_cidr = text(&body, "container_cidr")?.unwrap_or_else(|| "172.20.0.0/16".into());
     let service_cidr = text(&body, "service_cidr")?.unwrap_or_else(|| "172.21.0.0/20".into());
-    match (cidr(&container_cidr), cidr(&service_cidr)) {
-        (Some(a), Some(b)) if overlaps(a, b) => problems.push(format!(
+    match (Cidr::parse(&container_cidr), Cidr::parse(&service_cidr)) {
+        (Some(a), Some(b)) if a.overlaps(b) => problems.push(format!(
             "container_cidr {container_cidr} overlaps service_cidr {service_cidr}"
         )),
         (Some(_), Some(_)) => {}
